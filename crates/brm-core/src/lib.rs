@@ -1,0 +1,13 @@
+//! The domain of BRM RPA Desk, free of Tauri and of any database: entities, roles,
+//! validation rules and the error every layer above speaks. Messages meant for users are
+//! in pt-BR here, once, so the window, the worker and the tests all show the same words.
+
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod operator;
+pub mod role;
+pub mod user;
+
+pub use error::{Error, ErrorCode, FieldError, Result};
+pub use role::Role;

@@ -1,0 +1,62 @@
+//! Roles and what each may do. Every command asks here; hiding a button in the window is
+//! a courtesy, not a check.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Administrador,
+    Aprovador,
+    Operador,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Administrador => "ADMINISTRADOR",
+            Role::Aprovador => "APROVADOR",
+            Role::Operador => "OPERADOR",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "ADMINISTRADOR" => Some(Role::Administrador),
+            "APROVADOR" => Some(Role::Aprovador),
+            "OPERADOR" => Some(Role::Operador),
+            _ => None,
+        }
+    }
+
+    /// Operators are registry data shared by everyone: only administrators change them.
+    pub fn can_edit_operators(self) -> bool {
+        self == Role::Administrador
+    }
+
+    /// Every logged-in role reads the operator list (clients and processes point at it).
+    pub fn can_view_operators(self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip() {
+        for r in [Role::Administrador, Role::Aprovador, Role::Operador] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn only_administrators_edit_operators() {
+        assert!(Role::Administrador.can_edit_operators());
+        assert!(!Role::Aprovador.can_edit_operators());
+        assert!(!Role::Operador.can_edit_operators());
+    }
+}

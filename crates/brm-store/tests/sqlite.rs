@@ -1,0 +1,84 @@
+//! The store contract on SQLite, plus what only the embedded file database promises:
+//! WAL, foreign keys, append-only audit and data that survives reopening.
+
+mod suite;
+
+use brm_store::sqlite::SqliteStore;
+use brm_store::Store;
+use sqlx::SqlitePool;
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn first_admin_only_once(pool: SqlitePool) {
+    suite::first_admin_only_once(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn login_failures_lock_and_expire(pool: SqlitePool) {
+    suite::login_failures_lock_and_expire(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn operators_unique_paged_and_versioned(pool: SqlitePool) {
+    suite::operators_unique_paged_and_versioned(&SqliteStore::from_pool(pool)).await;
+}
+
+#[tokio::test]
+async fn file_database_is_wal_with_foreign_keys_and_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder that does not exist yet, as on first start.
+    let path = dir.path().join("dados/novo/brm.sqlite3");
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let op = suite::operator("Vivo", "VIVO");
+    let ev = brm_core::audit::AuditEvent::new(
+        suite::t0(),
+        brm_core::audit::Actor::anonymous("t"),
+        "CRIAR",
+        "operadora",
+    )
+    .on(op.id);
+    store.insert_operator(&op, &ev).await.unwrap();
+    // The audit trail refuses edits and deletes, even through plain SQL.
+    let upd = sqlx::query("UPDATE audit_events SET action = 'X'")
+        .execute(store.pool())
+        .await;
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = sqlx::query("DELETE FROM audit_events")
+        .execute(store.pool())
+        .await;
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+    // A foreign key that points nowhere is refused.
+    let bad = sqlx::query("INSERT INTO audit_events (id, at, actor_user_id, actor_name, action, entity) VALUES ('x', 'y', 'nobody', 'n', 'a', 'e')")
+        .execute(store.pool())
+        .await;
+    assert!(bad.unwrap_err().to_string().contains("FOREIGN KEY"));
+    store.pool().close().await;
+
+    // Reopening runs migrations again (a no-op) and finds the data.
+    let again = SqliteStore::connect(&url).await.unwrap();
+    assert_eq!(again.operator_by_id(op.id).await.unwrap().unwrap(), op);
+}
+
+#[tokio::test]
+async fn unopenable_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("arquivo");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    let url = format!("sqlite://{}/brm.sqlite3", blocker.display());
+    let err = SqliteStore::connect(&url).await.unwrap_err();
+    let msg = brm_core::Error::from(err).message;
+    assert!(
+        msg.starts_with("Não foi possível acessar o banco de dados"),
+        "{msg}"
+    );
+}
