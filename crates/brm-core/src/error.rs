@@ -167,3 +167,11 @@ mod tests {
         assert_eq!(err.message, "Informe o código. Informe o nome.");
     }
 }
+
+impl Error {
+    /// Replaces the summary message, keeping code and fields.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+}

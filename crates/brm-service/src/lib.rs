@@ -1,1 +1,40 @@
+//! The use cases of BRM RPA Desk, each checking the caller's session and role before it
+//! touches the store. Tauri commands are thin wrappers over [`Desk`]; a windowless worker
+//! or a test calls the same methods, so a check here cannot be skipped by any caller.
 
+mod auth;
+mod operators;
+pub mod password;
+pub mod sessions;
+
+use brm_core::clock::{Clock, SystemClock};
+use brm_store::Store;
+use sessions::Sessions;
+use std::sync::Arc;
+
+pub use auth::{LoginOutput, SetupStatus};
+
+#[derive(Clone)]
+pub struct Desk {
+    store: Arc<dyn Store>,
+    sessions: Sessions,
+    clock: Arc<dyn Clock>,
+}
+
+impl Desk {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_clock(store, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            sessions: Sessions::default(),
+            clock,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}

@@ -1,0 +1,211 @@
+//! First run, login, logout and the role gate every other use case passes through.
+
+use crate::password;
+use crate::sessions::Session;
+use crate::Desk;
+use brm_core::audit::{action, Actor, AuditEvent};
+use brm_core::user::{
+    normalize_email, NewAdminInput, User, UserView, LOCKOUT_MINUTES, MAX_FAILED_LOGINS,
+};
+use brm_core::{Error, ErrorCode, Result, Role};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+const ENTITY: &str = "usuario";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetupStatus {
+    /// No user exists: the window shows "Criar administrador" instead of the login.
+    pub needs_admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginOutput {
+    pub token: String,
+    pub user: UserView,
+}
+
+fn invalid_credentials() -> Error {
+    Error::new(ErrorCode::InvalidCredentials, "E-mail ou senha inválidos.")
+}
+
+fn local_hhmm(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono::Local).format("%H:%M").to_string()
+}
+
+fn locked_error(until: DateTime<Utc>) -> Error {
+    Error::new(
+        ErrorCode::AccountLocked,
+        format!(
+            "Conta bloqueada por excesso de tentativas. Tente novamente após as {}.",
+            local_hhmm(until)
+        ),
+    )
+}
+
+impl Desk {
+    pub async fn setup_status(&self) -> Result<SetupStatus> {
+        Ok(SetupStatus {
+            needs_admin: self.store.count_users().await? == 0,
+        })
+    }
+
+    /// Creates the one administrator that opens a new installation. Refused once any
+    /// user exists, so it cannot become a back door later.
+    pub async fn create_first_admin(&self, input: NewAdminInput) -> Result<UserView> {
+        let valid = input.validate()?;
+        if self.store.count_users().await? > 0 {
+            return Err(already_initialized());
+        }
+        let password_hash = password::hash(valid.password).await?;
+        let now = self.clock.now();
+        let user = User {
+            id: Uuid::new_v4(),
+            full_name: valid.full_name,
+            email: valid.email,
+            phone: None,
+            role: Role::Administrador,
+            active: true,
+            password_hash,
+            failed_logins: 0,
+            locked_until: None,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let view = UserView::from(&user);
+        let event = AuditEvent::new(
+            now,
+            Actor::user(user.id, &user.full_name),
+            action::CRIAR,
+            ENTITY,
+        )
+        .on(user.id)
+        .change(
+            None,
+            Some(serde_json::to_value(&view).map_err(Error::internal)?),
+        )
+        .detail("primeiro administrador");
+        if !self.store.create_first_admin(&user, &event).await? {
+            return Err(already_initialized());
+        }
+        tracing::info!(user = %user.id, "first administrator created");
+        Ok(view)
+    }
+
+    pub async fn login(&self, email: &str, password: String) -> Result<LoginOutput> {
+        let email = normalize_email(email);
+        if email.is_empty() || password.is_empty() {
+            return Err(Error::validation(vec![]).with_message("Informe e-mail e senha."));
+        }
+        let now = self.clock.now();
+        let Some(user) = self.store.user_by_email(&email).await? else {
+            // Same work and same answer as a wrong password: no hint that the e-mail is
+            // unknown.
+            password::verify(password, password::decoy_hash().to_string()).await?;
+            let event =
+                AuditEvent::new(now, Actor::anonymous(&email), action::LOGIN_FALHOU, ENTITY)
+                    .detail("e-mail não cadastrado");
+            self.store.append_audit(&event).await?;
+            return Err(invalid_credentials());
+        };
+        let actor = Actor::user(user.id, &user.full_name);
+
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            let event = AuditEvent::new(now, actor, action::LOGIN_FALHOU, ENTITY)
+                .on(user.id)
+                .detail("conta bloqueada");
+            self.store.append_audit(&event).await?;
+            return Err(locked_error(until));
+        }
+
+        if !password::verify(password, user.password_hash.clone()).await? {
+            let lock_until = now + Duration::minutes(LOCKOUT_MINUTES);
+            let failure = AuditEvent::new(now, actor.clone(), action::LOGIN_FALHOU, ENTITY)
+                .on(user.id)
+                .detail("senha incorreta");
+            let lockout = AuditEvent::new(now, actor, action::CONTA_BLOQUEADA, ENTITY)
+                .on(user.id)
+                .detail(format!(
+                    "{MAX_FAILED_LOGINS} tentativas erradas; bloqueada por {LOCKOUT_MINUTES} minutos"
+                ));
+            let outcome = self
+                .store
+                .record_login_failure(
+                    user.id,
+                    now,
+                    MAX_FAILED_LOGINS,
+                    lock_until,
+                    &failure,
+                    &lockout,
+                )
+                .await?;
+            if outcome.locked_now {
+                tracing::warn!(user = %user.id, "account locked after failed logins");
+                return Err(locked_error(lock_until));
+            }
+            return Err(invalid_credentials());
+        }
+
+        if !user.active {
+            let event = AuditEvent::new(now, actor, action::LOGIN_FALHOU, ENTITY)
+                .on(user.id)
+                .detail("usuário desativado");
+            self.store.append_audit(&event).await?;
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "Este usuário está desativado. Procure um administrador.",
+            ));
+        }
+
+        let event = AuditEvent::new(now, actor, action::LOGIN_OK, ENTITY).on(user.id);
+        self.store
+            .record_login_success(user.id, now, &event)
+            .await?;
+        let view = UserView::from(&user);
+        let token = self.sessions.open(view.clone(), now);
+        Ok(LoginOutput { token, user: view })
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        if let Some(s) = self.sessions.close(token) {
+            let event = AuditEvent::new(
+                self.clock.now(),
+                Actor::user(s.user.id, &s.user.full_name),
+                action::LOGOUT,
+                ENTITY,
+            )
+            .on(s.user.id);
+            self.store.append_audit(&event).await?;
+        }
+        Ok(())
+    }
+
+    pub fn current_session(&self, token: &str) -> Result<UserView> {
+        Ok(self.sessions.get(token)?.user)
+    }
+
+    /// The gate of every use case: a live session whose role passes `allowed`.
+    /// `what` completes "Seu perfil não permite …".
+    pub(crate) fn require(
+        &self,
+        token: &str,
+        allowed: fn(Role) -> bool,
+        what: &str,
+    ) -> Result<Session> {
+        let session = self.sessions.get(token)?;
+        if !allowed(session.role()) {
+            tracing::warn!(user = %session.user_id(), role = session.role().as_str(), what, "refused by role");
+            return Err(Error::forbidden(what));
+        }
+        Ok(session)
+    }
+}
+
+fn already_initialized() -> Error {
+    Error::new(
+        ErrorCode::AlreadyInitialized,
+        "O administrador já foi criado. Entre com seu e-mail e senha.",
+    )
+}
