@@ -1,5 +1,46 @@
+//! The desktop shell: opens the store, hands a [`brm_service::Desk`] to thin commands,
+//! and hosts the interface built from `ui/`. All logic lives in the crates under
+//! `crates/`; nothing here decides anything a test of those crates would not see.
+
+mod commands;
+mod error;
+mod logging;
+mod paths;
+mod state;
+
+use state::AppState;
+use tauri::Manager;
+
 pub fn run() {
+    state::mark_process_start();
     tauri::Builder::default()
+        .setup(|app| {
+            let handle = app.handle();
+            let log_dir = paths::log_dir(handle);
+            let guard = logging::init(log_dir.as_deref());
+            let url = paths::database_url(handle);
+            tracing::info!(database = %brm_store::redact_url(&url), "starting BRM RPA Desk");
+            let desk = tauri::async_runtime::block_on(brm_store::connect(&url))
+                .map(brm_service::Desk::new)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "database unavailable at start-up");
+                    brm_core::Error::from(e)
+                });
+            app.manage(AppState::new(desk, guard));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::ui_ready,
+            commands::auth::setup_status,
+            commands::auth::create_first_admin,
+            commands::auth::login,
+            commands::auth::logout,
+            commands::auth::current_session,
+            commands::operators::list_operators,
+            commands::operators::create_operator,
+            commands::operators::update_operator,
+            commands::operators::set_operator_active,
+        ])
         .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("error while running tauri application");
+        .expect("error while running BRM RPA Desk");
 }

@@ -1,0 +1,6 @@
+//! One module of thin commands per domain: read the session token, call the `Desk`,
+//! return its answer or its error unchanged.
+
+pub mod app;
+pub mod auth;
+pub mod operators;

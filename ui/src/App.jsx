@@ -1,0 +1,52 @@
+// Which screen to show: first run (no user yet), login, or the desk itself.
+import { useEffect, useState } from "react";
+import { api } from "./api.js";
+import { reportReadyOnce } from "./ready.js";
+import { Banner } from "./components/Banner.jsx";
+import FirstRun from "./screens/FirstRun.jsx";
+import Login from "./screens/Login.jsx";
+import Desk from "./screens/Desk.jsx";
+
+export default function App() {
+  const [screen, setScreen] = useState({ name: "loading" });
+
+  useEffect(() => {
+    api
+      .setupStatus()
+      .then((s) => setScreen({ name: s.needs_admin ? "first-run" : "login" }))
+      .catch((e) => setScreen({ name: "fatal", message: e.message }));
+  }, []);
+
+  useEffect(() => {
+    if (screen.name !== "loading") reportReadyOnce(api.uiReady);
+  }, [screen.name]);
+
+  switch (screen.name) {
+    case "loading":
+      return <main className="center" aria-busy="true" />;
+    case "fatal":
+      return (
+        <main className="center">
+          <div className="card">
+            <h1>BRM RPA Desk</h1>
+            <Banner>{screen.message}</Banner>
+            <p>Corrija o problema e abra o aplicativo novamente.</p>
+          </div>
+        </main>
+      );
+    case "first-run":
+      return <FirstRun onCreated={(email) => setScreen({ name: "login", email, created: true })} />;
+    case "login":
+      return (
+        <Login
+          initialEmail={screen.email}
+          notice={screen.created ? "Administrador criado. Entre com seu e-mail e senha." : null}
+          onLogin={(session) => setScreen({ name: "desk", session })}
+        />
+      );
+    case "desk":
+      return <Desk session={screen.session} onLogout={() => setScreen({ name: "login" })} />;
+    default:
+      return null;
+  }
+}

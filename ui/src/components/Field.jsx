@@ -1,0 +1,39 @@
+// A labelled input with its own error line; the error text comes from Rust as is.
+export function Field({ label, name, error, type = "text", value, onChange, ...rest }) {
+  const id = `f-${name}`;
+  return (
+    <div className={`field${error ? " field--error" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        value={value ?? ""}
+        onChange={(e) => onChange(type === "checkbox" ? e.target.checked : e.target.value)}
+        aria-invalid={error ? "true" : "false"}
+        aria-describedby={error ? `${id}-err` : undefined}
+        {...rest}
+      />
+      {error && (
+        <p className="field__error" id={`${id}-err`} data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Check({ label, name, checked, onChange, error }) {
+  return (
+    <div className={`check${error ? " field--error" : ""}`}>
+      <label>
+        <input type="checkbox" name={name} checked={!!checked} onChange={(e) => onChange(e.target.checked)} /> {label}
+      </label>
+      {error && (
+        <p className="field__error" data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,168 @@
+// Operators: the list (filtered and paginated by the database) and its form.
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../api.js";
+import { Banner } from "../components/Banner.jsx";
+import OperatorForm from "./OperatorForm.jsx";
+
+const PAGE_SIZE = 20;
+
+function robotLabel(op) {
+  if (!op.has_rpa) return "Não (envio manual)";
+  return op.rpa_outsourced ? "Terceirizado" : "Sim";
+}
+
+export default function Operators({ token, canEdit }) {
+  const [filter, setFilter] = useState({ search: "", active: null, page: 0 });
+  const [page, setPage] = useState(null);
+  const [editing, setEditing] = useState(null); // null | "new" | operator
+  const [message, setMessage] = useState(null);
+  const [notice, setNotice] = useState(null);
+
+  const load = useCallback(async () => {
+    try {
+      const p = await api.listOperators(token, {
+        search: filter.search || null,
+        active: filter.active,
+        page: filter.page,
+        page_size: PAGE_SIZE,
+      });
+      setPage(p);
+      setMessage(null);
+    } catch (err) {
+      setMessage(err.message);
+    }
+  }, [token, filter]);
+
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  async function save(input) {
+    const saved =
+      editing === "new"
+        ? await api.createOperator(token, input)
+        : await api.updateOperator(token, editing.id, editing.version, input);
+    setEditing(null);
+    setNotice(`Operadora ${saved.name} salva.`);
+    await load();
+  }
+
+  async function toggle(op) {
+    try {
+      const saved = await api.setOperatorActive(token, op.id, op.version, !op.active);
+      setNotice(`Operadora ${saved.name} ${saved.active ? "ativada" : "desativada"}.`);
+      await load();
+    } catch (err) {
+      setMessage(err.message);
+    }
+  }
+
+  const pages = page ? Math.max(1, Math.ceil(page.total / PAGE_SIZE)) : 1;
+
+  return (
+    <main className="content" data-testid="operators">
+      <div className="title-row">
+        <h1>Operadoras</h1>
+        {canEdit && !editing && (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setNotice(null);
+              setEditing("new");
+            }}
+            data-testid="new-operator"
+          >
+            Nova operadora
+          </button>
+        )}
+      </div>
+      {!canEdit && <p className="muted">Somente administradores alteram operadoras.</p>}
+      <Banner>{message}</Banner>
+      {!editing && <Banner kind="info">{notice}</Banner>}
+      {editing && (
+        <OperatorForm
+          key={editing === "new" ? "new" : editing.id}
+          operator={editing === "new" ? null : editing}
+          onSave={save}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <div className="filters">
+        <input
+          type="search"
+          placeholder="Buscar por nome ou código"
+          aria-label="Buscar"
+          value={filter.search}
+          onChange={(e) => setFilter({ ...filter, search: e.target.value, page: 0 })}
+        />
+        <select
+          aria-label="Situação"
+          value={filter.active === null ? "" : String(filter.active)}
+          onChange={(e) => setFilter({ ...filter, active: e.target.value === "" ? null : e.target.value === "true", page: 0 })}
+        >
+          <option value="">Todas</option>
+          <option value="true">Ativas</option>
+          <option value="false">Inativas</option>
+        </select>
+      </div>
+      <table data-testid="operators-table">
+        <thead>
+          <tr>
+            <th>Nome</th>
+            <th>Código</th>
+            <th>Robô</th>
+            <th>Tempo limite</th>
+            <th>Tentativas</th>
+            <th>Situação</th>
+            {canEdit && <th aria-label="Ações" />}
+          </tr>
+        </thead>
+        <tbody>
+          {page?.items.map((op) => (
+            <tr key={op.id} data-testid="operator-row" data-code={op.code} className={op.active ? "" : "inactive"}>
+              <td>{op.name}</td>
+              <td>
+                <code>{op.code}</code>
+              </td>
+              <td>{robotLabel(op)}</td>
+              <td>{op.timeout_secs} s</td>
+              <td>{op.max_attempts}</td>
+              <td>{op.active ? "Ativa" : "Inativa"}</td>
+              {canEdit && (
+                <td className="row-actions">
+                  <button type="button" onClick={() => setEditing(op)} disabled={!!editing}>
+                    Editar
+                  </button>
+                  <button type="button" onClick={() => toggle(op)} disabled={!!editing} data-testid={`toggle-${op.code}`}>
+                    {op.active ? "Desativar" : "Ativar"}
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+          {page && page.items.length === 0 && (
+            <tr>
+              <td colSpan={canEdit ? 7 : 6} className="muted">
+                Nenhuma operadora encontrada.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {page && (
+        <div className="pager">
+          <button type="button" disabled={filter.page === 0} onClick={() => setFilter({ ...filter, page: filter.page - 1 })}>
+            Anterior
+          </button>
+          <span data-testid="pager">
+            Página {filter.page + 1} de {pages} · {page.total} operadora{page.total === 1 ? "" : "s"}
+          </span>
+          <button type="button" disabled={filter.page + 1 >= pages} onClick={() => setFilter({ ...filter, page: filter.page + 1 })}>
+            Próxima
+          </button>
+        </div>
+      )}
+    </main>
+  );
+}

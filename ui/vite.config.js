@@ -1,0 +1,21 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+// The window loads ui/dist from inside the binary; the dev server is only for
+// `cargo run --no-default-features` while working on screens.
+export default defineConfig({
+  plugins: [react()],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "safari15",
+    // No inline scripts or styles: the CSP allows only 'self'.
+    assetsInlineLimit: 0,
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{js,jsx}"],
+  },
+});
