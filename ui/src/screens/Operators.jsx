@@ -130,13 +130,15 @@ export default function Operators({ token, canEdit }) {
               <td>{op.max_attempts}</td>
               <td>{op.active ? "Ativa" : "Inativa"}</td>
               {canEdit && (
-                <td className="row-actions">
-                  <button type="button" onClick={() => setEditing(op)} disabled={!!editing}>
+                <td>
+                  <div className="row-actions">
+                  <button type="button" onClick={() => setEditing(op)} disabled={!!editing} data-testid={`edit-${op.code}`}>
                     Editar
                   </button>
                   <button type="button" onClick={() => toggle(op)} disabled={!!editing} data-testid={`toggle-${op.code}`}>
                     {op.active ? "Desativar" : "Ativar"}
                   </button>
+                  </div>
                 </td>
               )}
             </tr>
