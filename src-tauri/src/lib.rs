@@ -18,15 +18,13 @@ pub fn run() {
             let handle = app.handle();
             let log_dir = paths::log_dir(handle);
             let guard = logging::init(log_dir.as_deref());
-            let url = paths::database_url(handle);
-            tracing::info!(database = %brm_store::redact_url(&url), "starting BRM RPA Desk");
-            let desk = tauri::async_runtime::block_on(brm_store::connect(&url))
-                .map(brm_service::Desk::new)
-                .map_err(|e| {
-                    tracing::error!(error = %e, "database unavailable at start-up");
-                    brm_core::Error::from(e)
-                });
-            app.manage(AppState::new(desk, guard));
+            tracing::info!(ms = state::since_start_ms(), "starting BRM RPA Desk");
+            app.manage(AppState::new(paths::database_url(handle), guard));
+            // Open and migrate the database while the window starts.
+            let handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = handle.state::<AppState>().desk().await;
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -5,6 +5,7 @@ use brm_service::Desk;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
+use tokio::sync::OnceCell;
 
 static PROCESS_START: OnceLock<Instant> = OnceLock::new();
 
@@ -13,28 +14,51 @@ pub fn mark_process_start() {
 }
 
 pub fn since_start_ms() -> u128 {
-    PROCESS_START.get().map(|t| t.elapsed().as_millis()).unwrap_or(0)
+    PROCESS_START
+        .get()
+        .map(|t| t.elapsed().as_millis())
+        .unwrap_or(0)
 }
 
 pub struct AppState {
-    /// The database may fail to open (a locked file, a full disk): the window still
-    /// opens and shows why, instead of the process dying silently.
-    desk: Result<Desk>,
+    /// Filled once the database is open and migrated. It opens in the background while
+    /// the window and WebKit start, so the first screen is not kept waiting; commands
+    /// that arrive earlier wait for it. It may hold an error (a locked file, a full
+    /// disk): the window then shows why instead of the process dying silently.
+    desk: OnceCell<Result<Desk>>,
+    database_url: String,
     ready: AtomicBool,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl AppState {
-    pub fn new(desk: Result<Desk>, log_guard: Option<tracing_appender::non_blocking::WorkerGuard>) -> Self {
+    pub fn new(
+        database_url: String,
+        log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+    ) -> Self {
         Self {
-            desk,
+            desk: OnceCell::new(),
+            database_url,
             ready: AtomicBool::new(false),
             _log_guard: log_guard,
         }
     }
 
-    pub fn desk(&self) -> Result<&Desk> {
-        self.desk.as_ref().map_err(Clone::clone)
+    /// The `Desk`, opening the database on first use (start-up calls this at once).
+    pub async fn desk(&self) -> Result<&Desk> {
+        self.desk
+            .get_or_init(|| async {
+                tracing::info!(database = %brm_store::redact_url(&self.database_url), "opening database");
+                let desk = brm_store::connect(&self.database_url).await;
+                tracing::info!(ms = since_start_ms(), "database ready");
+                desk.map(Desk::new).map_err(|e| {
+                    tracing::error!(error = %e, "database unavailable at start-up");
+                    brm_core::Error::from(e)
+                })
+            })
+            .await
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// True only the first time: the first painted screen is reported once.

@@ -1,7 +1,7 @@
 // Which screen to show: first run (no user yet), login, or the desk itself.
 import { useEffect, useState } from "react";
 import { api } from "./api.js";
-import { reportReadyOnce } from "./ready.js";
+import { mark, reportReadyOnce } from "./ready.js";
 import { Banner } from "./components/Banner.jsx";
 import FirstRun from "./screens/FirstRun.jsx";
 import Login from "./screens/Login.jsx";
@@ -13,7 +13,10 @@ export default function App() {
   useEffect(() => {
     api
       .setupStatus()
-      .then((s) => setScreen({ name: s.needs_admin ? "first-run" : "login" }))
+      .then((s) => {
+        mark("status");
+        setScreen({ name: s.needs_admin ? "first-run" : "login" });
+      })
       .catch((e) => setScreen({ name: "fatal", message: e.message }));
   }, []);
 

@@ -34,7 +34,7 @@ export async function call(command, args = {}, invoker = invoke) {
 }
 
 export const api = {
-  uiReady: () => call("ui_ready"),
+  uiReady: (marks) => call("ui_ready", { marks }),
   setupStatus: () => call("setup_status"),
   createFirstAdmin: (input) => call("create_first_admin", { input }),
   login: (email, password) => call("login", { email, password }),

@@ -1,6 +1,9 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import App from "./App.jsx";
+import { mark } from "./ready.js";
+
+mark("script");
 import "./styles.css";
 
 createRoot(document.getElementById("root")).render(

@@ -1,9 +1,22 @@
 // Tells the Rust side, once, that the first real screen has been painted: two animation
 // frames after React committed it. The start-up benchmark measures up to this moment.
+// `mark` records the page's own timings, sent along for the log.
 let reported = false;
+const marks = {};
+
+export function mark(name) {
+  marks[name] = Math.round(performance.now());
+}
 
 export function reportReadyOnce(send) {
   if (reported) return;
   reported = true;
-  requestAnimationFrame(() => requestAnimationFrame(() => send().catch(() => {})));
+  mark("commit");
+  requestAnimationFrame(() => {
+    mark("frame1");
+    requestAnimationFrame(() => {
+      mark("frame2");
+      send(marks).catch(() => {});
+    });
+  });
 }

@@ -106,6 +106,12 @@ impl Error {
         )
     }
 
+    /// Replaces the summary message, keeping code and fields.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self::new(ErrorCode::Internal, format!("Erro interno: {detail}"))
     }
@@ -165,13 +171,5 @@ mod tests {
         let err = v.into_result().unwrap_err();
         assert_eq!(err.fields.len(), 2);
         assert_eq!(err.message, "Informe o código. Informe o nome.");
-    }
-}
-
-impl Error {
-    /// Replaces the summary message, keeping code and fields.
-    pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
-        self
     }
 }

@@ -5,13 +5,21 @@ use tauri::State;
 use uuid::Uuid;
 
 #[tauri::command]
-pub async fn list_operators(state: State<'_, AppState>, token: String, filter: OperatorFilter) -> CmdResult<Page<Operator>> {
-    state.desk()?.list_operators(&token, filter).await
+pub async fn list_operators(
+    state: State<'_, AppState>,
+    token: String,
+    filter: OperatorFilter,
+) -> CmdResult<Page<Operator>> {
+    state.desk().await?.list_operators(&token, filter).await
 }
 
 #[tauri::command]
-pub async fn create_operator(state: State<'_, AppState>, token: String, input: OperatorInput) -> CmdResult<Operator> {
-    state.desk()?.create_operator(&token, input).await
+pub async fn create_operator(
+    state: State<'_, AppState>,
+    token: String,
+    input: OperatorInput,
+) -> CmdResult<Operator> {
+    state.desk().await?.create_operator(&token, input).await
 }
 
 #[tauri::command]
@@ -22,7 +30,11 @@ pub async fn update_operator(
     version: i64,
     input: OperatorInput,
 ) -> CmdResult<Operator> {
-    state.desk()?.update_operator(&token, id, version, input).await
+    state
+        .desk()
+        .await?
+        .update_operator(&token, id, version, input)
+        .await
 }
 
 #[tauri::command]
@@ -33,5 +45,9 @@ pub async fn set_operator_active(
     version: i64,
     active: bool,
 ) -> CmdResult<Operator> {
-    state.desk()?.set_operator_active(&token, id, version, active).await
+    state
+        .desk()
+        .await?
+        .set_operator_active(&token, id, version, active)
+        .await
 }

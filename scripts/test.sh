@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Command 2 of the README (and all of CI): installs what is missing and runs every test:
+# formatting and lints, the Rust tests of the workspace, the interface's tests, and the
+# end-to-end suite in the real window.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+START=$(date +%s)
+setup_tests
+build_ui
+cd "$ROOT"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+say "Testes Rust (workspace)"
+cargo test --workspace --quiet
+say "Testes da interface (vitest)"
+(cd ui && npx vitest run)
+say "Compilando o aplicativo para o teste ponta a ponta"
+cargo build -p brm-desk --quiet
+say "Testes ponta a ponta (tauri-driver + WebKitWebDriver)"
+scripts/e2e.sh target/debug/brm-desk
+say "Tudo certo em $(($(date +%s) - START)) s"
