@@ -2,6 +2,7 @@
 //! and hosts the interface built from `ui/`. All logic lives in the crates under
 //! `crates/`; nothing here decides anything a test of those crates would not see.
 
+mod boot;
 mod commands;
 mod error;
 mod logging;
@@ -20,11 +21,24 @@ pub fn run() {
             let guard = logging::init(log_dir.as_deref());
             tracing::info!(ms = state::since_start_ms(), "starting BRM RPA Desk");
             app.manage(AppState::new(paths::database_url(handle), guard));
-            // Open and migrate the database while the window starts.
-            let handle = handle.clone();
-            tauri::async_runtime::spawn(async move {
-                let _ = handle.state::<AppState>().desk().await;
+            // Opening and migrating SQLite takes a few milliseconds; doing it here lets the
+            // window start with its first screen already decided (see boot.rs).
+            let status = tauri::async_runtime::block_on(async {
+                app.state::<AppState>().desk().await?.setup_status().await
             });
+            // The window is declared in tauri.conf.json with "create": false and built
+            // here, so that it can carry the boot script.
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no window labelled main")?;
+            tauri::WebviewWindowBuilder::from_config(handle, &config)?
+                .initialization_script(boot::script(&status))
+                .build()?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -21,10 +21,9 @@ pub fn since_start_ms() -> u128 {
 }
 
 pub struct AppState {
-    /// Filled once the database is open and migrated. It opens in the background while
-    /// the window and WebKit start, so the first screen is not kept waiting; commands
-    /// that arrive earlier wait for it. It may hold an error (a locked file, a full
-    /// disk): the window then shows why instead of the process dying silently.
+    /// Filled once the database is open and migrated (at start-up, before the window is
+    /// built). It may hold an error (a locked file, a full disk): the window then shows
+    /// why instead of the process dying silently.
     desk: OnceCell<Result<Desk>>,
     database_url: String,
     ready: AtomicBool,
@@ -44,7 +43,7 @@ impl AppState {
         }
     }
 
-    /// The `Desk`, opening the database on first use (start-up calls this at once).
+    /// The `Desk`, opening the database on first use (start-up calls this).
     pub async fn desk(&self) -> Result<&Desk> {
         self.desk
             .get_or_init(|| async {

@@ -1,5 +1,5 @@
 // Which screen to show: first run (no user yet), login, or the desk itself.
-import { useEffect, useState } from "react";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "./api.js";
 import { mark, reportReadyOnce } from "./ready.js";
 import { Banner } from "./components/Banner.jsx";
@@ -7,10 +7,20 @@ import FirstRun from "./screens/FirstRun.jsx";
 import Login from "./screens/Login.jsx";
 import Desk from "./screens/Desk.jsx";
 
-export default function App() {
-  const [screen, setScreen] = useState({ name: "loading" });
+// What the first screen needs, injected by Rust before the page loads (see
+// src-tauri/src/boot.rs): no round trip before the first paint. Without it (Vite dev
+// server, tests) the window asks.
+function bootScreen(boot) {
+  if (!boot) return { name: "loading" };
+  if (boot.error) return { name: "fatal", message: boot.error.message };
+  return { name: boot.needs_admin ? "first-run" : "login" };
+}
+
+export default function App({ boot = globalThis.__BRM_BOOT__ }) {
+  const [screen, setScreen] = useState(() => bootScreen(boot));
 
   useEffect(() => {
+    if (screen.name !== "loading") return;
     api
       .setupStatus()
       .then((s) => {

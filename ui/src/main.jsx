@@ -1,13 +1,7 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
+import { render } from "preact";
 import App from "./App.jsx";
 import { mark } from "./ready.js";
-
-mark("script");
 import "./styles.css";
 
-createRoot(document.getElementById("root")).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+mark("script");
+render(<App />, document.getElementById("root"));

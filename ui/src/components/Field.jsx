@@ -1,4 +1,6 @@
 // A labelled input with its own error line; the error text comes from Rust as is.
+// Text fields listen to `input` (every keystroke); Preact's onChange is the DOM `change`
+// event, which fires only when the field loses focus.
 export function Field({ label, name, error, type = "text", value, onChange, ...rest }) {
   const id = `f-${name}`;
   return (
@@ -9,7 +11,7 @@ export function Field({ label, name, error, type = "text", value, onChange, ...r
         name={name}
         type={type}
         value={value ?? ""}
-        onChange={(e) => onChange(type === "checkbox" ? e.target.checked : e.target.value)}
+        onInput={(e) => onChange(e.currentTarget.value)}
         aria-invalid={error ? "true" : "false"}
         aria-describedby={error ? `${id}-err` : undefined}
         {...rest}

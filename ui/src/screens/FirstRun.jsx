@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Field } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
@@ -19,6 +19,8 @@ export default function FirstRun({ onCreated, createAdmin = api.createFirstAdmin
       await createAdmin(form);
       onCreated(form.email.trim().toLowerCase());
     } catch (err) {
+      // Someone (another window, a reload) created it meanwhile: go to the login.
+      if (err.code === "ALREADY_INITIALIZED") return onCreated(form.email.trim().toLowerCase());
       setErrors(err.fieldMap?.() ?? {});
       setMessage(err.message);
     } finally {

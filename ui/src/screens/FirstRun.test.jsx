@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
 import FirstRun from "./FirstRun.jsx";
 import { CommandError } from "../api.js";
 
 afterEach(cleanup);
 
 function fill(label, value) {
-  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+  fireEvent.input(screen.getByLabelText(label), { target: { value } });
 }
 
 describe("FirstRun", () => {

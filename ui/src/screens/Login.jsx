@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Field } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";

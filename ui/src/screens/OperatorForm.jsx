@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState } from "preact/hooks";
 import { Field, Check } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
 
@@ -97,7 +97,7 @@ export default function OperatorForm({ operator, onSave, onCancel }) {
           name="access_instructions"
           rows={3}
           value={form.access_instructions}
-          onChange={(e) => set("access_instructions")(e.target.value)}
+          onInput={(e) => set("access_instructions")(e.currentTarget.value)}
         />
         {errors.access_instructions && <p className="field__error">{errors.access_instructions}</p>}
       </div>

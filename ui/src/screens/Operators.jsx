@@ -1,5 +1,5 @@
 // Operators: the list (filtered and paginated by the database) and its form.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Banner } from "../components/Banner.jsx";
 import OperatorForm from "./OperatorForm.jsx";
@@ -94,7 +94,7 @@ export default function Operators({ token, canEdit }) {
           placeholder="Buscar por nome ou código"
           aria-label="Buscar"
           value={filter.search}
-          onChange={(e) => setFilter({ ...filter, search: e.target.value, page: 0 })}
+          onInput={(e) => setFilter({ ...filter, search: e.currentTarget.value, page: 0 })}
         />
         <select
           aria-label="Situação"
