@@ -139,4 +139,10 @@ test("first run, login, operators, and the data survives a restart", async (t) =
     assert.match(await (await app.waitFor("operators-table")).getText(), /Inativa/);
     await app.screenshot("10-operadoras-apos-reinicio");
   });
+
+  await t.test("logout returns to the login and the session is gone", async () => {
+    await app.click("logout");
+    await app.waitFor("login");
+    assert.ok(!(await app.has("operators")));
+  });
 });
