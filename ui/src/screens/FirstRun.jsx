@@ -1,32 +1,25 @@
-import { useState } from "preact/hooks";
 import { api } from "../api.js";
+import { useForm } from "../useForm.js";
 import { Field } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
 
 const MIN = 12;
 
 export default function FirstRun({ onCreated, createAdmin = api.createFirstAdmin }) {
-  const [form, setForm] = useState({ full_name: "", email: "", password: "", password_confirmation: "" });
-  const [errors, setErrors] = useState({});
-  const [message, setMessage] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
-
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await createAdmin(form);
-      onCreated(form.email.trim().toLowerCase());
-    } catch (err) {
-      // Someone (another window, a reload) created it meanwhile: go to the login.
-      if (err.code === "ALREADY_INITIALIZED") return onCreated(form.email.trim().toLowerCase());
-      setErrors(err.fieldMap?.() ?? {});
-      setMessage(err.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { form, set, errors, message, busy, submit } = useForm(
+    { full_name: "", email: "", password: "", password_confirmation: "" },
+    async (values) => {
+      const email = values.email.trim().toLowerCase();
+      try {
+        await createAdmin(values);
+      } catch (err) {
+        // Someone (another window, a reload) created it meanwhile: go to the login.
+        if (err.code === "ALREADY_INITIALIZED") return onCreated(email);
+        throw err;
+      }
+      onCreated(email);
+    },
+  );
 
   return (
     <main className="center">

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useForm } from "../useForm.js";
 import { Field, Check } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
 
@@ -43,23 +43,7 @@ function toInput(form) {
 }
 
 export default function OperatorForm({ operator, onSave, onCancel }) {
-  const [form, setForm] = useState(() => toForm(operator));
-  const [errors, setErrors] = useState({});
-  const [message, setMessage] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
-
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await onSave(toInput(form));
-    } catch (err) {
-      setErrors(err.fieldMap?.() ?? {});
-      setMessage(err.message);
-      setBusy(false);
-    }
-  }
+  const { form, set, errors, message, busy, submit } = useForm(toForm(operator), (values) => onSave(toInput(values)));
 
   return (
     <form className="panel" onSubmit={submit} data-testid="operator-form" noValidate>
