@@ -13,7 +13,11 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-say "Testes Rust (workspace)"
+say "PostgreSQL descartável para os testes"
+eval "$(scripts/pg-test-cluster.sh start)"
+trap 'scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"' EXIT
+export BRM_REQUIRE_POSTGRES=1
+say "Testes Rust (workspace; SQLite e PostgreSQL)"
 cargo test --workspace --quiet
 say "Testes da interface (vitest)"
 (cd ui && npx vitest run)

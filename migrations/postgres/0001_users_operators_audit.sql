@@ -9,7 +9,7 @@ CREATE TABLE users (
     role            text NOT NULL CHECK (role IN ('ADMINISTRADOR', 'APROVADOR', 'OPERADOR')),
     active          boolean NOT NULL DEFAULT true,
     password_hash   text NOT NULL,
-    failed_logins   integer NOT NULL DEFAULT 0,
+    failed_logins   bigint NOT NULL DEFAULT 0,
     locked_until    timestamptz,
     last_login_at   timestamptz,
     created_at      timestamptz NOT NULL,
@@ -26,8 +26,8 @@ CREATE TABLE operators (
     rpa_endpoint_url     text,
     portal_url           text,
     access_instructions  text,
-    timeout_secs         integer NOT NULL DEFAULT 300,
-    max_attempts         integer NOT NULL DEFAULT 3,
+    timeout_secs         bigint NOT NULL DEFAULT 300,
+    max_attempts         bigint NOT NULL DEFAULT 3,
     active               boolean NOT NULL DEFAULT true,
     version              bigint NOT NULL DEFAULT 1,
     created_at           timestamptz NOT NULL,
@@ -39,6 +39,8 @@ CREATE INDEX operators_active_name ON operators (active, name_key);
 
 CREATE TABLE audit_events (
     id              uuid PRIMARY KEY,
+    -- insertion order, to order events that share one instant (SQLite uses its rowid)
+    seq             bigint GENERATED ALWAYS AS IDENTITY,
     at              timestamptz NOT NULL,
     actor_user_id   uuid REFERENCES users (id),
     actor_name      text NOT NULL,

@@ -1,12 +1,12 @@
 //! Persistence for BRM RPA Desk. One [`Store`] trait that the services speak, and one
 //! module per database (Atuin's shape): SQLite for the embedded default, PostgreSQL for
-//! the shared production database (arrives with the next issue; its migrations are
-//! already kept in step under `migrations/postgres`).
+//! the shared production database, each with its migrations under `migrations/`.
 //!
 //! Every write that a person makes is one transaction together with its audit event:
 //! methods take the prebuilt [`AuditEvent`] so no backend can forget it.
 
 mod error;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -105,16 +105,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
 }
 
-/// Opens the database a URL names and brings its schema up to date.
-/// `sqlite:` URLs open (and create) a file; `postgres:` is refused until its backend
-/// lands, with a message that says so rather than a silent fallback to SQLite.
+/// Opens the database a URL names and brings its schema up to date: `sqlite:` opens
+/// (and creates) a file, `postgres:` connects to a server. A failure is an error, never
+/// a silent fallback to another database.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Unavailable(
-            "o PostgreSQL ainda não é suportado nesta versão; use o banco embutido (SQLite)".into(),
-        ))
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
     } else {
         Err(StoreError::Unavailable(format!(
             "endereço de banco não reconhecido (esperado sqlite: ou postgres:): {}",
@@ -148,11 +146,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_and_postgres_urls_are_refused_clearly() {
+    async fn unknown_and_unreachable_urls_are_refused_clearly() {
         let e = connect("mysql://x").await.err().unwrap();
         assert!(e.to_string().contains("não reconhecido"));
-        let e = connect("postgres://u:p@127.0.0.1/x").await.err().unwrap();
-        assert!(e.to_string().contains("PostgreSQL"));
-        assert!(!e.to_string().contains(":p@"));
+        // Port 1 on loopback: nothing listens, the refusal is immediate.
+        let e = connect("postgres://u:segredo@127.0.0.1:1/x")
+            .await
+            .err()
+            .unwrap();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("não foi possível conectar ao PostgreSQL"),
+            "{msg}"
+        );
+        assert!(!msg.contains("segredo"), "{msg}");
     }
 }
