@@ -103,7 +103,7 @@ impl Desk {
         let Some(user) = self.store.user_by_email(&email).await? else {
             // Same work and same answer as a wrong password: no hint that the e-mail is
             // unknown.
-            password::verify(password, password::decoy_hash().to_string()).await?;
+            password::verify_decoy(password).await?;
             let event =
                 AuditEvent::new(now, Actor::anonymous(&email), action::LOGIN_FALHOU, ENTITY)
                     .detail("e-mail não cadastrado");

@@ -48,12 +48,19 @@ pub async fn verify(password: String, phc: String) -> Result<bool> {
         .map_err(Error::internal)
 }
 
-/// A hash of a password nobody knows, verified against when the e-mail is unknown so that
+/// Verifies against a hash of a password nobody knows, for an unknown e-mail, so that
 /// "no such user" takes as long as "wrong password" and does not reveal who has an
-/// account.
-pub fn decoy_hash() -> &'static str {
+/// account. The decoy is hashed once, lazily, on the blocking pool like every hash.
+pub async fn verify_decoy(password: String) -> Result<()> {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_blocking("decoy: no account has this password").expect("decoy hash"))
+    tokio::task::spawn_blocking(move || {
+        let decoy = DECOY.get_or_init(|| {
+            hash_blocking("decoy: no account has this password").expect("decoy hash")
+        });
+        verify_blocking(&password, decoy);
+    })
+    .await
+    .map_err(Error::internal)
 }
 
 #[cfg(test)]

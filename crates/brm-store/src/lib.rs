@@ -7,6 +7,7 @@
 
 mod error;
 pub mod postgres;
+mod sql_text;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -1,3 +1,4 @@
+use crate::sql_text::json;
 use crate::StoreResult;
 use brm_core::audit::{Actor, AuditEvent};
 use sqlx::postgres::PgRow;
@@ -46,10 +47,6 @@ pub async fn trail(
     .fetch_all(pool)
     .await?;
     rows.iter().map(decode).collect()
-}
-
-fn json(s: Option<String>) -> Option<serde_json::Value> {
-    s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
 fn decode(r: &PgRow) -> StoreResult<AuditEvent> {

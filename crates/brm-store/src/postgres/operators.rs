@@ -1,4 +1,5 @@
 use super::audit;
+use crate::sql_text::like_pattern;
 use crate::{OperatorConflicts, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::{name_key, Operator, OperatorFilter, Page};
@@ -10,14 +11,6 @@ use uuid::Uuid;
 const FILTER: &str =
     "WHERE ($1::text IS NULL OR name_key LIKE $1 ESCAPE '\\' OR code LIKE $2 ESCAPE '\\')
                         AND ($3::boolean IS NULL OR active = $3)";
-
-fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 pub async fn list(pool: &PgPool, f: &OperatorFilter) -> StoreResult<Page<Operator>> {
     let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());

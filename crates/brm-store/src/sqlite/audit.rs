@@ -1,4 +1,5 @@
 use super::codec::{parse_ts, parse_uuid, ts};
+use crate::sql_text::json;
 use crate::StoreResult;
 use brm_core::audit::{Actor, AuditEvent};
 use sqlx::sqlite::SqliteRow;
@@ -45,10 +46,6 @@ pub async fn trail(
     .fetch_all(pool)
     .await?;
     rows.iter().map(decode).collect()
-}
-
-fn json(s: Option<String>) -> Option<serde_json::Value> {
-    s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
 fn decode(r: &SqliteRow) -> StoreResult<AuditEvent> {

@@ -1,5 +1,6 @@
 use super::audit;
 use super::codec::{parse_ts, parse_uuid, ts};
+use crate::sql_text::like_pattern;
 use crate::{OperatorConflicts, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::{name_key, Operator, OperatorFilter, Page};
@@ -11,14 +12,6 @@ use uuid::Uuid;
 const FILTER: &str =
     "WHERE (?1 IS NULL OR name_key LIKE ?1 ESCAPE '\\' OR code LIKE ?2 ESCAPE '\\')
                         AND (?3 IS NULL OR active = ?3)";
-
-fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 pub async fn list(pool: &SqlitePool, f: &OperatorFilter) -> StoreResult<Page<Operator>> {
     let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
