@@ -43,4 +43,33 @@ export const api = {
   createOperator: (token, input) => call("create_operator", { token, input }),
   updateOperator: (token, id, version, input) => call("update_operator", { token, id, version, input }),
   setOperatorActive: (token, id, version, active) => call("set_operator_active", { token, id, version, active }),
+
+  databaseStatus: (token) => call("database_status", { token }),
+
+  listClients: (token, filter) => call("list_clients", { token, filter }),
+  createClient: (token, input) => call("create_client", { token, input }),
+  updateClient: (token, id, version, input) => call("update_client", { token, id, version, input }),
+  setClientActive: (token, id, version, active) => call("set_client_active", { token, id, version, active }),
+  previewClientImport: (token, fileName, contentBase64) =>
+    call("preview_client_import", { token, file_name: fileName, content_base64: contentBase64 }),
+  commitClientImport: (token, importId) => call("commit_client_import", { token, import_id: importId }),
+
+  createMonthProcesses: (token, month, operatorId) =>
+    call("create_month_processes", { token, month, operator_id: operatorId ?? null }),
+  listProcesses: (token, filter) => call("list_processes", { token, filter }),
+  getProcess: (token, id) => call("get_process", { token, id }),
+  approveProcess: (token, id, version) => call("approve_process", { token, id, version }),
+  rejectProcess: (token, id, version, reason) => call("reject_process", { token, id, version, reason }),
+  cancelProcess: (token, id, version, reason) => call("cancel_process", { token, id, version, reason }),
+
+  listUsers: (token, filter) => call("list_users", { token, filter }),
+  createUser: (token, input) => call("create_user", { token, input }),
+  setUserRole: (token, id, role) => call("set_user_role", { token, id, role }),
+  setUserActive: (token, id, active) => call("set_user_active", { token, id, active }),
+  resetUserPassword: (token, id, password, passwordConfirmation) =>
+    call("reset_user_password", { token, id, password, password_confirmation: passwordConfirmation }),
+
+  getDatabaseSettings: (token) => call("get_database_settings", { token }),
+  testDatabaseConnection: (token, input) => call("test_database_connection", { token, input }),
+  saveDatabaseSettings: (token, input) => call("save_database_settings", { token, input }),
 };

@@ -1,0 +1,58 @@
+// The command names and argument keys the window sends: the contract with the Rust
+// side, checked through a stand-in for Tauri's invoke (no Rust runs in these tests).
+import { describe, expect, it, vi } from "vitest";
+
+const sent = [];
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: async (command, args) => {
+    sent.push([command, args]);
+    return null;
+  },
+}));
+
+const { api } = await import("./api.js");
+
+const T = "tok";
+const FILTER = { page: 0, page_size: 20 };
+const INPUT = { any: "thing" };
+
+const CASES = [
+  [() => api.databaseStatus(T), "database_status", { token: T }],
+  [() => api.listClients(T, FILTER), "list_clients", { token: T, filter: FILTER }],
+  [() => api.createClient(T, INPUT), "create_client", { token: T, input: INPUT }],
+  [() => api.updateClient(T, "c1", 3, INPUT), "update_client", { token: T, id: "c1", version: 3, input: INPUT }],
+  [() => api.setClientActive(T, "c1", 3, false), "set_client_active", { token: T, id: "c1", version: 3, active: false }],
+  [
+    () => api.previewClientImport(T, "clientes.csv", "SEFTSA=="),
+    "preview_client_import",
+    { token: T, file_name: "clientes.csv", content_base64: "SEFTSA==" },
+  ],
+  [() => api.commitClientImport(T, "imp-1"), "commit_client_import", { token: T, import_id: "imp-1" }],
+  [() => api.createMonthProcesses(T, "2026-11", null), "create_month_processes", { token: T, month: "2026-11", operator_id: null }],
+  [() => api.createMonthProcesses(T, "2026-11", "op-1"), "create_month_processes", { token: T, month: "2026-11", operator_id: "op-1" }],
+  [() => api.listProcesses(T, FILTER), "list_processes", { token: T, filter: FILTER }],
+  [() => api.getProcess(T, "p1"), "get_process", { token: T, id: "p1" }],
+  [() => api.approveProcess(T, "p1", 2), "approve_process", { token: T, id: "p1", version: 2 }],
+  [() => api.rejectProcess(T, "p1", 2, "ilegível"), "reject_process", { token: T, id: "p1", version: 2, reason: "ilegível" }],
+  [() => api.cancelProcess(T, "p1", 2, "duplicado"), "cancel_process", { token: T, id: "p1", version: 2, reason: "duplicado" }],
+  [() => api.listUsers(T, FILTER), "list_users", { token: T, filter: FILTER }],
+  [() => api.createUser(T, INPUT), "create_user", { token: T, input: INPUT }],
+  [() => api.setUserRole(T, "u1", "APROVADOR"), "set_user_role", { token: T, id: "u1", role: "APROVADOR" }],
+  [() => api.setUserActive(T, "u1", true), "set_user_active", { token: T, id: "u1", active: true }],
+  [
+    () => api.resetUserPassword(T, "u1", "senha-bem-comprida", "senha-bem-comprida"),
+    "reset_user_password",
+    { token: T, id: "u1", password: "senha-bem-comprida", password_confirmation: "senha-bem-comprida" },
+  ],
+  [() => api.getDatabaseSettings(T), "get_database_settings", { token: T }],
+  [() => api.testDatabaseConnection(T, INPUT), "test_database_connection", { token: T, input: INPUT }],
+  [() => api.saveDatabaseSettings(T, INPUT), "save_database_settings", { token: T, input: INPUT }],
+];
+
+describe("api commands", () => {
+  it.each(CASES.map(([run, command, args]) => [command, run, args]))("%s sends its arguments by name", async (command, run, args) => {
+    sent.length = 0;
+    await run();
+    expect(sent).toEqual([[command, args]]);
+  });
+});

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  auditActionLabel,
+  clientFieldLabel,
+  formatBytes,
+  formatCnpj,
+  formatCpf,
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  formatMonth,
+  monthOf,
+  plural,
+  roleLabel,
+  statusLabel,
+} from "./format.js";
+
+// The desk shows instants in the desktop's zone; the tests pin one (Brasília, UTC-3).
+beforeAll(() => {
+  process.env.TZ = "America/Sao_Paulo";
+});
+
+describe("documents", () => {
+  it("formats a 14-digit CNPJ and leaves anything else as it came", () => {
+    expect(formatCnpj("12345678000195")).toBe("12.345.678/0001-95");
+    expect(formatCnpj("12.345.678/0001-95")).toBe("12.345.678/0001-95");
+    expect(formatCnpj("123")).toBe("123");
+    expect(formatCnpj(null)).toBe("—");
+  });
+
+  it("formats an 11-digit CPF", () => {
+    expect(formatCpf("12345678909")).toBe("123.456.789-09");
+    expect(formatCpf("")).toBe("—");
+  });
+});
+
+describe("money", () => {
+  it("formats the exact decimal string in reais without a float", () => {
+    expect(formatMoney("1234.56")).toBe("R$ 1.234,56");
+    expect(formatMoney("0.05")).toBe("R$ 0,05");
+    expect(formatMoney("1234567.8")).toBe("R$ 1.234.567,80");
+    expect(formatMoney("100")).toBe("R$ 100,00");
+    expect(formatMoney("-10.00")).toBe("-R$ 10,00");
+    // 2^53 + 1 is not representable as a float: text keeps every digit.
+    expect(formatMoney("9007199254740993.01")).toBe("R$ 9.007.199.254.740.993,01");
+  });
+
+  it("shows a dash for no amount and unknown text as it came", () => {
+    expect(formatMoney(null)).toBe("—");
+    expect(formatMoney("abc")).toBe("abc");
+  });
+});
+
+describe("dates", () => {
+  it("formats a calendar date without touching time zones", () => {
+    expect(formatDate("2026-12-10")).toBe("10/12/2026");
+    expect(formatDate(null)).toBe("—");
+  });
+
+  it("formats a UTC instant in local time as dd/mm/aaaa hh:mm", () => {
+    expect(formatDateTime("2026-11-05T17:03:00Z")).toBe("05/11/2026 14:03");
+    expect(formatDateTime("2026-11-05T17:03:09.123456Z")).toBe("05/11/2026 14:03");
+    expect(formatDateTime("2026-01-01T01:30:00+00:00")).toBe("31/12/2025 22:30");
+    expect(formatDateTime("2026-11-05T17:03:09Z", { seconds: true })).toBe("05/11/2026 14:03:09");
+  });
+
+  it("takes a zone-less timestamp as UTC and accepts a space before the time", () => {
+    expect(formatDateTime("2026-11-05 17:03:00")).toBe("05/11/2026 14:03");
+    expect(formatDateTime("ontem")).toBe("ontem");
+    expect(formatDateTime(null)).toBe("—");
+  });
+
+  it("shows a reference month as MM/AAAA", () => {
+    expect(formatMonth("2026-11")).toBe("11/2026");
+    expect(formatMonth("")).toBe("—");
+    expect(monthOf(new Date(2026, 0, 15))).toBe("2026-01");
+  });
+});
+
+describe("labels", () => {
+  it("names statuses, roles and audit actions in pt-BR", () => {
+    expect(statusLabel("AGUARDANDO_DOWNLOAD")).toBe("Aguardando download");
+    expect(statusLabel("AGUARDANDO_APROVACAO")).toBe("Aguardando aprovação");
+    expect(statusLabel("AGUARDANDO_ENVIO_SAT")).toBe("Aguardando envio ao SAT");
+    expect(statusLabel("UPLOAD_REALIZADO")).toBe("Enviado ao SAT");
+    expect(statusLabel("CANCELADO")).toBe("Cancelado");
+    expect(roleLabel("APROVADOR")).toBe("Aprovador");
+    expect(auditActionLabel("REJEITAR")).toBe("Rejeição");
+  });
+
+  it("still reads an unknown wire value as words", () => {
+    expect(statusLabel("NOVO_ESTADO")).toBe("Novo estado");
+    expect(clientFieldLabel("legal_name")).toBe("Razão social");
+    expect(clientFieldLabel("whatever")).toBe("whatever");
+  });
+
+  it("sizes and plurals", () => {
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1536)).toBe("1,5 KB");
+    expect(formatBytes(3 * 1024 * 1024)).toBe("3,0 MB");
+    expect(plural(1, "cliente", "clientes")).toBe("1 cliente");
+    expect(plural(0, "cliente", "clientes")).toBe("0 clientes");
+  });
+});
