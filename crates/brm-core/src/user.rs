@@ -147,6 +147,124 @@ impl NewAdminInput {
     }
 }
 
+/// The users screen's filter; paginated in the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserFilter {
+    pub search: Option<String>,
+    pub active: Option<bool>,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl UserFilter {
+    pub fn limit_offset(&self) -> (i64, i64) {
+        let size = if self.page_size <= 0 { 20 } else { self.page_size.min(200) };
+        (size, self.page.max(0) * size)
+    }
+}
+
+/// A row of the users screen: what an administrator may know of a colleague.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListItem {
+    pub id: Uuid,
+    pub full_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    pub locked: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl UserListItem {
+    pub fn of(u: &User, now: DateTime<Utc>) -> Self {
+        Self {
+            id: u.id,
+            full_name: u.full_name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            role: u.role,
+            active: u.active,
+            locked: u.locked_until.is_some_and(|t| t > now),
+            last_login_at: u.last_login_at,
+        }
+    }
+}
+
+impl User {
+    /// The fields an administrator changes, as audited (never the hash).
+    pub fn audit_view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "full_name": self.full_name,
+            "email": self.email,
+            "phone": self.phone,
+            "role": self.role.as_str(),
+            "active": self.active,
+        })
+    }
+}
+
+/// An administrator registering a colleague.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewUserInput {
+    pub full_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Option<Role>,
+    pub password: String,
+    pub password_confirmation: String,
+}
+
+impl std::fmt::Debug for NewUserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserInput")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewUserInput {
+    /// The same rules as the first administrator, plus a role and an optional phone.
+    pub fn validate(&self) -> Result<(ValidNewUser, Role, Option<String>)> {
+        let base = NewAdminInput {
+            full_name: self.full_name.clone(),
+            email: self.email.clone(),
+            password: self.password.clone(),
+            password_confirmation: self.password_confirmation.clone(),
+        };
+        let mut v = Violations::default();
+        let valid = match base.validate() {
+            Ok(u) => Some(u),
+            Err(e) => {
+                for f in e.fields {
+                    v.add(&f.field, f.message);
+                }
+                None
+            }
+        };
+        if self.role.is_none() {
+            v.add("role", "Escolha o papel do usuário.");
+        }
+        let phone = self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if phone.as_ref().is_some_and(|p| {
+            p.chars().count() > 30
+                || !p.chars().all(|c| c.is_ascii_digit() || " ()+-".contains(c))
+        }) {
+            v.add("phone", "Telefone inválido: use apenas números, espaços, parênteses, + e -.");
+        }
+        v.into_result()?;
+        Ok((valid.expect("validated"), self.role.expect("validated"), phone))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +325,31 @@ mod tests {
             assert!(!is_plausible_email(bad), "{bad}");
         }
         assert!(is_plausible_email("joao.silva@empresa.com.br"));
+    }
+
+    #[test]
+    fn new_user_needs_a_role_and_a_sane_phone() {
+        let i = NewUserInput {
+            full_name: "Bia".into(),
+            email: "bia@empresa.com.br".into(),
+            phone: Some("abc".into()),
+            role: None,
+            password: "correct horse battery".into(),
+            password_confirmation: "correct horse battery".into(),
+        };
+        let e = i.validate().unwrap_err();
+        let fields: Vec<_> = e.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["role", "phone"]);
+        let ok = NewUserInput {
+            role: Some(Role::Operador),
+            phone: Some(" (67) 3321-0000 ".into()),
+            ..i
+        };
+        let (u, role, phone) = ok.validate().unwrap();
+        assert_eq!(u.email, "bia@empresa.com.br");
+        assert_eq!(role, Role::Operador);
+        assert_eq!(phone.as_deref(), Some("(67) 3321-0000"));
+        assert!(!format!("{ok:?}").contains("horse"));
     }
 
     #[test]

@@ -17,12 +17,17 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A rule the database enforces with the data in hand (the last administrator, an
+    /// import line that collides), already phrased for a person.
+    #[error("{0}")]
+    Refused(Error),
 }
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unique(field) => Error::conflict_field(&field, "Valor já cadastrado."),
+            StoreError::Refused(e) => e,
             StoreError::Unavailable(m) => Error::database(m),
             StoreError::Corrupt(m) => Error::new(
                 ErrorCode::Database,
@@ -38,4 +43,34 @@ impl From<StoreError> for Error {
             ),
         }
     }
+}
+
+/// An import row whose client changed after the preview was made.
+pub(crate) fn stale_import_line(line: usize) -> StoreError {
+    StoreError::Refused(Error::new(
+        ErrorCode::Conflict,
+        format!(
+            "Linha {line}: o cliente foi alterado por outra pessoa depois da prévia. Nada foi importado; gere a prévia de novo."
+        ),
+    ))
+}
+
+/// An import row that collides with a client stored after (or outside) the preview.
+pub(crate) fn unique_import_line(line: usize, field: &str) -> StoreError {
+    let what = match field {
+        "hash" => "o HASH já pertence a outro cliente",
+        _ => "já existe um cliente com o mesmo CNPJ, operadora, unidade e serviço",
+    };
+    StoreError::Refused(Error::new(
+        ErrorCode::Conflict,
+        format!("Linha {line}: {what}. Nada foi importado."),
+    ))
+}
+
+/// The change would leave the system with nobody who can manage users.
+pub(crate) fn last_admin() -> StoreError {
+    StoreError::Refused(Error::new(
+        ErrorCode::Conflict,
+        "Não é possível remover ou rebaixar o último administrador ativo.",
+    ))
 }

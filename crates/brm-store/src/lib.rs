@@ -7,18 +7,23 @@
 
 mod error;
 pub mod postgres;
+mod records;
 mod sql_text;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
+use brm_core::client::{Client, ClientFilter};
+use brm_core::execution::{Execution, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
-use brm_core::user::User;
+use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
+pub use records::{search_text, ClientWrite, ImportWrite, MonthRequest, PasswordWrite};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -104,6 +109,84 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+
+    // --- users (management) ------------------------------------------------------------
+    /// One page ordered by name; `search` matches name or e-mail.
+    async fn list_users(&self, filter: &UserFilter) -> StoreResult<Page<User>>;
+    /// A unique e-mail violation comes back as [`StoreError::Unique`]("email").
+    async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()>;
+    /// Writes name, phone, role, active flag, password hash, failure count and lock of
+    /// `user`. Refuses with [`StoreError::Refused`] (and writes nothing) when the change
+    /// would leave no active administrator; concurrent demotions are serialised.
+    async fn update_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()>;
+
+    // --- clients -----------------------------------------------------------------------
+    /// One page ordered by legal name; `search` matches name, SAT name, CNPJ, HASH and
+    /// account code, ignoring case and accents.
+    async fn list_clients(&self, filter: &ClientFilter) -> StoreResult<Page<Client>>;
+    async fn client_by_id(&self, id: Uuid) -> StoreResult<Option<Client>>;
+    /// Every client that came from a spreadsheet, for the import preview.
+    async fn clients_with_hash(&self) -> StoreResult<Vec<Client>>;
+    /// The sealed portal password (never plain text), for the robot request.
+    async fn client_sealed_password(&self, id: Uuid) -> StoreResult<Option<String>>;
+    /// A taken (CNPJ, operator, unit, service) or HASH comes back as
+    /// [`StoreError::Unique`]("account") or ("hash").
+    async fn insert_client(&self, client: &ClientWrite, audit: &AuditEvent) -> StoreResult<()>;
+    /// Like `update_operator`: `Ok(false)` when the stored version moved on.
+    async fn update_client(
+        &self,
+        client: &ClientWrite,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Applies an import preview in one transaction: all rows or none. A row that
+    /// collides or whose client changed since the preview fails the whole import with
+    /// [`StoreError::Refused`] naming its line.
+    async fn import_clients(&self, rows: &[ImportWrite], summary: &AuditEvent) -> StoreResult<()>;
+
+    // --- processes ---------------------------------------------------------------------
+    /// One process per active client of an active operator (optionally one operator)
+    /// for the month; existing ones are left alone. One statement, so two desktops
+    /// running it at once create each process once.
+    async fn create_month_processes(
+        &self,
+        request: &MonthRequest,
+        audit: &AuditEvent,
+    ) -> StoreResult<MonthCreation>;
+    async fn list_processes(&self, filter: &ProcessFilter) -> StoreResult<Page<ProcessRow>>;
+    async fn process_by_id(&self, id: Uuid) -> StoreResult<Option<Process>>;
+    async fn process_row(&self, id: Uuid) -> StoreResult<Option<ProcessRow>>;
+    /// Writes the whole mutable state of `process` (its version already incremented)
+    /// only if the stored version is still `expected_version`, with the audit event in
+    /// the same transaction. `Ok(false)` when someone else changed it first.
+    async fn update_process(
+        &self,
+        process: &Process,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Counts by status, for one month or all.
+    async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts>;
+
+    // --- executions --------------------------------------------------------------------
+    async fn insert_execution(&self, execution: &Execution) -> StoreResult<()>;
+    /// Appends log lines; a line whose (execution, seq) is already stored is skipped.
+    /// Returns how many were new.
+    async fn append_execution_logs(&self, execution_id: Uuid, lines: &[LogLine])
+        -> StoreResult<u64>;
+    /// Newest first, each with its log lines in order.
+    async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>>;
+
+    // --- settings and health -----------------------------------------------------------
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// A round trip to the database, for the connection monitor.
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// Opens the database a URL names and brings its schema up to date: `sqlite:` opens

@@ -5,11 +5,17 @@ mod audit;
 mod operators;
 mod users;
 
-use crate::{Backend, LoginFailure, OperatorConflicts, Store, StoreError, StoreResult};
+use crate::{
+    Backend, ClientWrite, ImportWrite, LoginFailure, MonthRequest, OperatorConflicts, Store,
+    StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
+use brm_core::client::{Client, ClientFilter};
+use brm_core::execution::{Execution, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
-use brm_core::user::User;
+use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
@@ -137,6 +143,123 @@ impl Store for PgStore {
     ) -> StoreResult<bool> {
         operators::update(&self.pool, op, expected_version, audit).await
     }
+
+    // PENDING(pg): replaced module by module as the PostgreSQL side lands.
+    async fn list_users(&self, filter: &UserFilter) -> StoreResult<Page<User>> {
+        Err(pending())
+    }
+
+    async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn update_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn list_clients(&self, filter: &ClientFilter) -> StoreResult<Page<Client>> {
+        Err(pending())
+    }
+
+    async fn client_by_id(&self, id: Uuid) -> StoreResult<Option<Client>> {
+        Err(pending())
+    }
+
+    async fn clients_with_hash(&self) -> StoreResult<Vec<Client>> {
+        Err(pending())
+    }
+
+    async fn client_sealed_password(&self, id: Uuid) -> StoreResult<Option<String>> {
+        Err(pending())
+    }
+
+    async fn insert_client(&self, client: &ClientWrite, audit: &AuditEvent) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn update_client(
+        &self,
+        client: &ClientWrite,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(pending())
+    }
+
+    async fn import_clients(&self, rows: &[ImportWrite], summary: &AuditEvent) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn create_month_processes(
+        &self,
+        request: &MonthRequest,
+        audit: &AuditEvent,
+    ) -> StoreResult<MonthCreation> {
+        Err(pending())
+    }
+
+    async fn list_processes(&self, filter: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
+        Err(pending())
+    }
+
+    async fn process_by_id(&self, id: Uuid) -> StoreResult<Option<Process>> {
+        Err(pending())
+    }
+
+    async fn process_row(&self, id: Uuid) -> StoreResult<Option<ProcessRow>> {
+        Err(pending())
+    }
+
+    async fn update_process(
+        &self,
+        process: &Process,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(pending())
+    }
+
+    async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {
+        Err(pending())
+    }
+
+    async fn insert_execution(&self, execution: &Execution) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn append_execution_logs(
+        &self,
+        execution_id: Uuid,
+        lines: &[LogLine],
+    ) -> StoreResult<u64> {
+        Err(pending())
+    }
+
+    async fn executions_of(
+        &self,
+        process_id: Uuid,
+    ) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
+        Err(pending())
+    }
+
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
+        Err(pending())
+    }
+
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(pending())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
 }
 
 /// Names the field behind a unique violation from the constraint PostgreSQL reports
@@ -158,4 +281,9 @@ pub(crate) fn map_unique(e: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Sql(e)
+}
+
+/// Placeholder while the PostgreSQL side of a method is being written.
+fn pending() -> StoreError {
+    StoreError::Unavailable("função ainda não disponível no PostgreSQL".into())
 }

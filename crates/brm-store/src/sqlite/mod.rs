@@ -2,15 +2,25 @@
 //! never wait for the writer), foreign keys enforced, migrations applied on open.
 
 mod audit;
+mod clients;
 mod codec;
+mod executions;
 mod operators;
+mod processes;
+mod settings;
 mod users;
 
-use crate::{Backend, LoginFailure, OperatorConflicts, Store, StoreError, StoreResult};
+use crate::{
+    Backend, ClientWrite, ImportWrite, LoginFailure, MonthRequest, OperatorConflicts, Store,
+    StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
+use brm_core::client::{Client, ClientFilter};
+use brm_core::execution::{Execution, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
-use brm_core::user::User;
+use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -154,6 +164,121 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         operators::update(&self.pool, op, expected_version, audit).await
     }
+
+    async fn list_users(&self, filter: &UserFilter) -> StoreResult<Page<User>> {
+        users::list(&self.pool, filter).await
+    }
+
+    async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
+        users::insert(&self.pool, user, audit).await
+    }
+
+    async fn update_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
+        users::update(&self.pool, user, audit).await
+    }
+
+    async fn list_clients(&self, filter: &ClientFilter) -> StoreResult<Page<Client>> {
+        clients::list(&self.pool, filter).await
+    }
+
+    async fn client_by_id(&self, id: Uuid) -> StoreResult<Option<Client>> {
+        clients::by_id(&self.pool, id).await
+    }
+
+    async fn clients_with_hash(&self) -> StoreResult<Vec<Client>> {
+        clients::with_hash(&self.pool).await
+    }
+
+    async fn client_sealed_password(&self, id: Uuid) -> StoreResult<Option<String>> {
+        clients::sealed_password(&self.pool, id).await
+    }
+
+    async fn insert_client(&self, client: &ClientWrite, audit: &AuditEvent) -> StoreResult<()> {
+        clients::insert(&self.pool, client, audit).await
+    }
+
+    async fn update_client(
+        &self,
+        client: &ClientWrite,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        clients::update(&self.pool, client, expected_version, audit).await
+    }
+
+    async fn import_clients(&self, rows: &[ImportWrite], summary: &AuditEvent) -> StoreResult<()> {
+        clients::import(&self.pool, rows, summary).await
+    }
+
+    async fn create_month_processes(
+        &self,
+        request: &MonthRequest,
+        audit: &AuditEvent,
+    ) -> StoreResult<MonthCreation> {
+        processes::create_month(&self.pool, request, audit).await
+    }
+
+    async fn list_processes(&self, filter: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
+        processes::list(&self.pool, filter).await
+    }
+
+    async fn process_by_id(&self, id: Uuid) -> StoreResult<Option<Process>> {
+        processes::by_id(&self.pool, id).await
+    }
+
+    async fn process_row(&self, id: Uuid) -> StoreResult<Option<ProcessRow>> {
+        processes::row(&self.pool, id).await
+    }
+
+    async fn update_process(
+        &self,
+        process: &Process,
+        expected_version: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        processes::update(&self.pool, process, expected_version, audit).await
+    }
+
+    async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {
+        processes::status_counts(&self.pool, month).await
+    }
+
+    async fn insert_execution(&self, execution: &Execution) -> StoreResult<()> {
+        executions::insert(&self.pool, execution).await
+    }
+
+    async fn append_execution_logs(
+        &self,
+        execution_id: Uuid,
+        lines: &[LogLine],
+    ) -> StoreResult<u64> {
+        executions::append_logs(&self.pool, execution_id, lines).await
+    }
+
+    async fn executions_of(
+        &self,
+        process_id: Uuid,
+    ) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
+        executions::of_process(&self.pool, process_id).await
+    }
+
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
+        settings::get(&self.pool, key).await
+    }
+
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        settings::put(&self.pool, key, value, audit).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
 }
 
 /// Turns SQLite's unique-constraint message ("UNIQUE constraint failed: operators.code")
@@ -162,7 +287,11 @@ pub(crate) fn map_unique(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             let msg = db.message();
-            let field = msg.rsplit('.').next().unwrap_or("").trim();
+            let field = if msg.contains("clients.cnpj") {
+                "account"
+            } else {
+                msg.rsplit('.').next().unwrap_or("").trim()
+            };
             let field = if field == "name_key" { "name" } else { field };
             return StoreError::Unique(field.to_string());
         }

@@ -2,7 +2,9 @@ use super::audit;
 use super::codec::{parse_ts, parse_ts_opt, parse_uuid, ts};
 use crate::{LoginFailure, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use brm_core::user::User;
+use crate::sql_text::like_pattern;
+use brm_core::operator::Page;
+use brm_core::user::{User, UserFilter};
 use brm_core::Role;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -151,4 +153,94 @@ fn decode(r: &SqliteRow) -> StoreResult<User> {
         created_at: parse_ts(r.try_get("created_at")?)?,
         updated_at: parse_ts(r.try_get("updated_at")?)?,
     })
+}
+
+pub async fn list(pool: &SqlitePool, f: &UserFilter) -> StoreResult<Page<User>> {
+    let search = f
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| like_pattern(&s.to_lowercase()));
+    let (limit, offset) = f.limit_offset();
+    const FILTER: &str = "WHERE (?1 IS NULL OR lower(full_name) LIKE ?1 ESCAPE '\\'
+                                 OR email LIKE ?1 ESCAPE '\\')
+                            AND (?2 IS NULL OR active = ?2)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users {FILTER}"))
+        .bind(&search)
+        .bind(f.active)
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM users {FILTER} ORDER BY lower(full_name), id LIMIT ?3 OFFSET ?4"
+    ))
+    .bind(&search)
+    .bind(f.active)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        items: rows.iter().map(decode).collect::<StoreResult<_>>()?,
+        total,
+        page: f.page.max(0) as u32,
+        page_size: limit as u32,
+    })
+}
+
+pub async fn insert(pool: &SqlitePool, u: &User, event: &AuditEvent) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO users (id, full_name, email, phone, role, active, password_hash,
+                            failed_logins, locked_until, last_login_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?)",
+    )
+    .bind(u.id.to_string())
+    .bind(&u.full_name)
+    .bind(&u.email)
+    .bind(&u.phone)
+    .bind(u.role.as_str())
+    .bind(u.active)
+    .bind(&u.password_hash)
+    .bind(ts(u.created_at))
+    .bind(ts(u.updated_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(super::map_unique)?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn update(pool: &SqlitePool, u: &User, event: &AuditEvent) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // The UPDATE takes SQLite's write lock first, so the count below cannot race
+    // another desktop's demotion.
+    sqlx::query(
+        "UPDATE users SET full_name = ?, phone = ?, role = ?, active = ?, password_hash = ?,
+                failed_logins = ?, locked_until = ?, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(&u.full_name)
+    .bind(&u.phone)
+    .bind(u.role.as_str())
+    .bind(u.active)
+    .bind(&u.password_hash)
+    .bind(u.failed_logins)
+    .bind(u.locked_until.map(ts))
+    .bind(ts(u.updated_at))
+    .bind(u.id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'ADMINISTRADOR' AND active = 1",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if admins == 0 {
+        return Err(crate::error::last_admin());
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
 }

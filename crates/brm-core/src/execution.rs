@@ -1,0 +1,109 @@
+//! Executions (execuções): one robot run, or one manual upload, for a process; and the
+//! log lines the robot reports, kept in their own table.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! wire_enum {
+    ($name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(ExecutionKind {
+    DownloadFatura = "DOWNLOAD_FATURA",
+    UploadSat = "UPLOAD_SAT",
+    UploadManual = "UPLOAD_MANUAL",
+});
+
+wire_enum!(ExecutionStatus {
+    Pendente = "PENDENTE",
+    Executando = "EXECUTANDO",
+    Concluido = "CONCLUIDO",
+    Falhou = "FALHOU",
+    Timeout = "TIMEOUT",
+    Cancelado = "CANCELADO",
+});
+
+// TRANSITORIO: timeouts, 5xx, refused connections, a lost job: retried automatically.
+// NEGOCIO: wrong portal password, closed account, unknown operator (404/422): a person
+// acts.
+wire_enum!(ErrorClass {
+    Transitorio = "TRANSITORIO",
+    Negocio = "NEGOCIO",
+});
+
+impl ExecutionStatus {
+    /// Still owned by the robot: the poller asks about these.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pendente | Self::Executando)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    pub id: Uuid,
+    pub process_id: Uuid,
+    pub kind: ExecutionKind,
+    pub status: ExecutionStatus,
+    pub job_id: Option<String>,
+    pub endpoint: Option<String>,
+    /// The request as sent, with secrets replaced by "***".
+    pub request: Option<serde_json::Value>,
+    pub result: Option<serde_json::Value>,
+    pub progress: i64,
+    pub attempt: i64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub error_class: Option<ErrorClass>,
+    /// A user's name, or "agendamento"/"sistema" for the background service.
+    pub triggered_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// The robot's own index of the line: with the execution it is unique, so a line
+    /// polled twice is stored once.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub level: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_values() {
+        for k in ExecutionKind::ALL {
+            assert_eq!(ExecutionKind::parse(k.as_str()), Some(*k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in ExecutionStatus::ALL {
+            assert_eq!(ExecutionStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(ErrorClass::parse("NEGOCIO"), Some(ErrorClass::Negocio));
+        assert!(ExecutionStatus::Executando.is_open());
+        assert!(!ExecutionStatus::Timeout.is_open());
+    }
+}

@@ -1,0 +1,286 @@
+use super::audit;
+use super::codec::{parse_ts, parse_ts_opt, parse_uuid, ts};
+use crate::records::fold;
+use crate::sql_text::like_pattern;
+use crate::{MonthRequest, StoreError, StoreResult};
+use brm_core::audit::AuditEvent;
+use brm_core::operator::Page;
+use brm_core::process::{
+    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
+    StatusCounts,
+};
+use chrono::NaiveDate;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+/// A random version-4 UUID in SQLite's own SQL, so the monthly creation is one
+/// INSERT … SELECT rather than 20,000 round trips.
+const NEW_UUID: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
+     substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+     substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+pub async fn create_month(
+    pool: &SqlitePool,
+    r: &MonthRequest,
+    event: &AuditEvent,
+) -> StoreResult<MonthCreation> {
+    let mut tx = pool.begin().await?;
+    let now = ts(r.now);
+    let op = r.operator_id.map(|u| u.to_string());
+    let created = sqlx::query(&format!(
+        "INSERT INTO processes (id, client_id, operator_id, reference_month, status, auto_created,
+                                created_by, version, created_at, updated_at)
+         SELECT {NEW_UUID}, c.id, c.operator_id, ?1, 'AGUARDANDO_DOWNLOAD', ?2, ?3, 1, ?4, ?4
+         FROM clients c JOIN operators o ON o.id = c.operator_id
+         WHERE c.active = 1 AND o.active = 1 AND (?5 IS NULL OR c.operator_id = ?5)
+         ON CONFLICT (client_id, reference_month) DO NOTHING"
+    ))
+    .bind(&r.month)
+    .bind(r.auto)
+    .bind(r.created_by.map(|u| u.to_string()))
+    .bind(&now)
+    .bind(&op)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
+    let eligible: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM clients c JOIN operators o ON o.id = c.operator_id
+         WHERE c.active = 1 AND o.active = 1 AND (?1 IS NULL OR c.operator_id = ?1)",
+    )
+    .bind(&op)
+    .fetch_one(&mut *tx)
+    .await?;
+    let result = MonthCreation {
+        created,
+        skipped: eligible - created,
+    };
+    let event = event.clone().change(
+        None,
+        Some(serde_json::json!({"month": r.month, "created": result.created, "skipped": result.skipped})),
+    );
+    audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+const ROW_SELECT: &str = "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
+        c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
+        p.amount_cents, p.due_date, p.download_attempts, p.sat_attempts, p.needs_attention,
+        p.version, p.updated_at
+   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id";
+
+/// Only the conditions a filter sets go into the SQL, so SQLite's planner sees plain
+/// equalities it can serve from the (month, status) and (month, operator) indexes.
+fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a ProcessFilter, text: &'a Option<String>, digits: &'a Option<String>) {
+    q.push(" WHERE 1 = 1");
+    if let Some(m) = &f.month {
+        q.push(" AND p.reference_month = ").push_bind(m.as_str());
+    }
+    if let Some(s) = f.status {
+        q.push(" AND p.status = ").push_bind(s.as_str());
+    }
+    if let Some(o) = f.operator_id {
+        q.push(" AND p.operator_id = ").push_bind(o.to_string());
+    }
+    if let Some(a) = f.needs_attention {
+        q.push(" AND p.needs_attention = ").push_bind(a);
+    }
+    if let Some(t) = text {
+        q.push(" AND (c.search_text LIKE ").push_bind(t.as_str()).push(" ESCAPE '\\'");
+        if let Some(d) = digits {
+            q.push(" OR c.cnpj LIKE ").push_bind(d.as_str());
+        }
+        q.push(")");
+    }
+}
+
+fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
+    let text = f.search.as_deref().map(|s| like_pattern(&fold(s)));
+    let digits = f.search.as_deref().and_then(|s| {
+        let d: String = s.chars().filter(char::is_ascii_digit).collect();
+        let cnpj_like = s.chars().all(|c| c.is_ascii_digit() || ".-/ ".contains(c));
+        (cnpj_like && d.len() >= 3).then(|| format!("%{d}%"))
+    });
+    (text, digits)
+}
+
+pub async fn list(pool: &SqlitePool, f: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
+    let (limit, offset) = f.limit_offset();
+    let (text, digits) = search_patterns(f);
+    let mut count = QueryBuilder::<Sqlite>::new(
+        "SELECT COUNT(*) FROM processes p JOIN clients c ON c.id = p.client_id",
+    );
+    push_filter(&mut count, f, &text, &digits);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut q = QueryBuilder::<Sqlite>::new(ROW_SELECT);
+    push_filter(&mut q, f, &text, &digits);
+    q.push(" ORDER BY p.reference_month DESC, c.legal_name, p.id LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows = q.build().fetch_all(pool).await?;
+    Ok(Page {
+        items: rows.iter().map(decode_row).collect::<StoreResult<_>>()?,
+        total,
+        page: f.page.max(0) as u32,
+        page_size: limit as u32,
+    })
+}
+
+pub async fn row(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<ProcessRow>> {
+    let r = sqlx::query(&format!("{ROW_SELECT} WHERE p.id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    r.as_ref().map(decode_row).transpose()
+}
+
+pub async fn by_id(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<Process>> {
+    let r = sqlx::query("SELECT * FROM processes WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    r.as_ref().map(decode).transpose()
+}
+
+pub async fn update(
+    pool: &SqlitePool,
+    p: &Process,
+    expected_version: i64,
+    event: &AuditEvent,
+) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE processes SET status = ?, invoice_key = ?, invoice_file_name = ?, invoice_size = ?,
+                invoice_sha256 = ?, due_date = ?, amount_cents = ?, approved_by = ?, approved_at = ?,
+                sent_to_sat = ?, sent_at = ?, download_attempts = ?, last_download_at = ?,
+                sat_attempts = ?, last_sat_at = ?, next_retry_at = ?, needs_attention = ?,
+                manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?
+         WHERE id = ? AND version = ?",
+    )
+    .bind(p.status.as_str())
+    .bind(&p.invoice_key)
+    .bind(&p.invoice_file_name)
+    .bind(p.invoice_size)
+    .bind(&p.invoice_sha256)
+    .bind(p.due_date.map(|d| d.to_string()))
+    .bind(p.amount_cents)
+    .bind(p.approved_by.map(|u| u.to_string()))
+    .bind(p.approved_at.map(ts))
+    .bind(p.sent_to_sat)
+    .bind(p.sent_at.map(ts))
+    .bind(p.download_attempts)
+    .bind(p.last_download_at.map(ts))
+    .bind(p.sat_attempts)
+    .bind(p.last_sat_at.map(ts))
+    .bind(p.next_retry_at.map(ts))
+    .bind(p.needs_attention)
+    .bind(p.manual_upload)
+    .bind(&p.notes)
+    .bind(&p.last_rejection_reason)
+    .bind(p.version)
+    .bind(ts(p.updated_at))
+    .bind(p.id.to_string())
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn status_counts(pool: &SqlitePool, month: Option<&str>) -> StoreResult<StatusCounts> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*), SUM(needs_attention) FROM processes
+         WHERE (?1 IS NULL OR reference_month = ?1) GROUP BY status",
+    )
+    .bind(month)
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        let status: String = r.try_get(0)?;
+        let status = ProcessStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
+        counts.add(status, r.try_get(1)?);
+        counts.needs_attention += r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+    }
+    Ok(counts)
+}
+
+fn parse_status(s: &str) -> StoreResult<ProcessStatus> {
+    ProcessStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
+}
+
+fn parse_date(s: Option<String>) -> StoreResult<Option<NaiveDate>> {
+    s.map(|d| {
+        NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map_err(|e| StoreError::Corrupt(format!("data {d:?}: {e}")))
+    })
+    .transpose()
+}
+
+fn parse_uuid_opt(s: Option<String>) -> StoreResult<Option<Uuid>> {
+    s.as_deref().map(parse_uuid).transpose()
+}
+
+fn decode_row(r: &SqliteRow) -> StoreResult<ProcessRow> {
+    Ok(ProcessRow {
+        id: parse_uuid(r.try_get("id")?)?,
+        client_id: parse_uuid(r.try_get("client_id")?)?,
+        client_name: r.try_get("client_name")?,
+        client_hash: r.try_get("client_hash")?,
+        cnpj: r.try_get("cnpj")?,
+        operator_id: parse_uuid(r.try_get("operator_id")?)?,
+        operator_name: r.try_get("operator_name")?,
+        reference_month: r.try_get("reference_month")?,
+        status: parse_status(r.try_get("status")?)?,
+        amount: r.try_get::<Option<i64>, _>("amount_cents")?.map(cents_to_string),
+        due_date: parse_date(r.try_get("due_date")?)?,
+        download_attempts: r.try_get("download_attempts")?,
+        sat_attempts: r.try_get("sat_attempts")?,
+        needs_attention: r.try_get("needs_attention")?,
+        version: r.try_get("version")?,
+        updated_at: parse_ts(r.try_get("updated_at")?)?,
+    })
+}
+
+fn decode(r: &SqliteRow) -> StoreResult<Process> {
+    Ok(Process {
+        id: parse_uuid(r.try_get("id")?)?,
+        client_id: parse_uuid(r.try_get("client_id")?)?,
+        operator_id: parse_uuid(r.try_get("operator_id")?)?,
+        reference_month: r.try_get("reference_month")?,
+        status: parse_status(r.try_get("status")?)?,
+        invoice_key: r.try_get("invoice_key")?,
+        invoice_file_name: r.try_get("invoice_file_name")?,
+        invoice_size: r.try_get("invoice_size")?,
+        invoice_sha256: r.try_get("invoice_sha256")?,
+        due_date: parse_date(r.try_get("due_date")?)?,
+        amount_cents: r.try_get("amount_cents")?,
+        approved_by: parse_uuid_opt(r.try_get("approved_by")?)?,
+        approved_at: parse_ts_opt(r.try_get("approved_at")?)?,
+        sent_to_sat: r.try_get("sent_to_sat")?,
+        sent_at: parse_ts_opt(r.try_get("sent_at")?)?,
+        download_attempts: r.try_get("download_attempts")?,
+        last_download_at: parse_ts_opt(r.try_get("last_download_at")?)?,
+        sat_attempts: r.try_get("sat_attempts")?,
+        last_sat_at: parse_ts_opt(r.try_get("last_sat_at")?)?,
+        next_retry_at: parse_ts_opt(r.try_get("next_retry_at")?)?,
+        needs_attention: r.try_get("needs_attention")?,
+        manual_upload: r.try_get("manual_upload")?,
+        auto_created: r.try_get("auto_created")?,
+        created_by: parse_uuid_opt(r.try_get("created_by")?)?,
+        notes: r.try_get("notes")?,
+        last_rejection_reason: r.try_get("last_rejection_reason")?,
+        version: r.try_get("version")?,
+        created_at: parse_ts(r.try_get("created_at")?)?,
+        updated_at: parse_ts(r.try_get("updated_at")?)?,
+    })
+}

@@ -1,0 +1,36 @@
+use super::audit;
+use super::codec::ts;
+use crate::sql_text::json;
+use crate::StoreResult;
+use brm_core::audit::AuditEvent;
+use sqlx::SqlitePool;
+
+pub async fn get(pool: &SqlitePool, key: &str) -> StoreResult<Option<serde_json::Value>> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(json(v))
+}
+
+pub async fn put(
+    pool: &SqlitePool,
+    key: &str,
+    value: &serde_json::Value,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .bind(ts(event.at))
+    .bind(event.actor.user_id.map(|u| u.to_string()))
+    .execute(&mut *tx)
+    .await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
