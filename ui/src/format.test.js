@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   auditActionLabel,
   clientFieldLabel,
@@ -15,11 +15,7 @@ import {
   statusLabel,
 } from "./format.js";
 
-// The desk shows instants in the desktop's zone; the tests pin one (Brasília, UTC-3).
-beforeAll(() => {
-  process.env.TZ = "America/Sao_Paulo";
-});
-
+// vite.config.js pins the tests' time zone to Brasília (UTC-3).
 describe("documents", () => {
   it("formats a 14-digit CNPJ and leaves anything else as it came", () => {
     expect(formatCnpj("12345678000195")).toBe("12.345.678/0001-95");

@@ -39,3 +39,52 @@ export function Check({ label, name, checked, onChange, error }) {
     </div>
   );
 }
+
+export function Select({ label, name, error, value, onChange, children, ...rest }) {
+  const id = `f-${name}`;
+  return (
+    <div className={`field${error ? " field--error" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        name={name}
+        value={value ?? ""}
+        onChange={(e) => onChange(e.currentTarget.value)}
+        aria-invalid={error ? "true" : "false"}
+        aria-describedby={error ? `${id}-err` : undefined}
+        {...rest}
+      >
+        {children}
+      </select>
+      {error && (
+        <p className="field__error" id={`${id}-err`} data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function TextArea({ label, name, error, value, onChange, rows = 3, ...rest }) {
+  const id = `f-${name}`;
+  return (
+    <div className={`field${error ? " field--error" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        value={value ?? ""}
+        onInput={(e) => onChange(e.currentTarget.value)}
+        aria-invalid={error ? "true" : "false"}
+        aria-describedby={error ? `${id}-err` : undefined}
+        {...rest}
+      />
+      {error && (
+        <p className="field__error" id={`${id}-err`} data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+// Previous/next over a list paginated by the database. `page` is 0-based; `noun` is
+// [singular, plural] for the total ("1 cliente", "3 clientes").
+export function Pager({ page, pageSize, total, noun, onPage }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return (
+    <div className="pager">
+      <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>
+        Anterior
+      </button>
+      <span data-testid="pager">
+        Página {page + 1} de {pages} · {total} {total === 1 ? noun[0] : noun[1]}
+      </span>
+      <button type="button" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+        Próxima
+      </button>
+    </div>
+  );
+}
