@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import Processes from "./Processes.jsx";
+import { api } from "../api.js";
+import { client, OPERATORS, pageOf, processRow, TOKEN } from "../testing.js";
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+let listProcesses;
+beforeEach(() => {
+  vi.spyOn(api, "listOperators").mockResolvedValue(pageOf(OPERATORS));
+  listProcesses = vi.spyOn(api, "listProcesses").mockResolvedValue(
+    pageOf([
+      processRow(),
+      processRow({ id: "p-2", client_hash: "exemplo0027", status: "UPLOAD_REALIZADO", amount: null, due_date: null, needs_attention: true }),
+    ]),
+  );
+});
+
+const lastFilter = () => listProcesses.mock.calls.at(-1)[1];
+
+describe("Processes", () => {
+  it("lists processes with pt-BR status, month, money and dates", async () => {
+    render(<Processes token={TOKEN} />);
+    const rows = await screen.findAllByTestId("process-row");
+    expect(rows.map((r) => [r.dataset.clientHash, r.dataset.status])).toEqual([
+      ["exemplo0030", "AGUARDANDO_APROVACAO"],
+      ["exemplo0027", "UPLOAD_REALIZADO"],
+    ]);
+    expect(rows[0].textContent).toContain("Aguardando aprovação");
+    expect(rows[0].textContent).toContain("11/2026");
+    expect(rows[0].textContent).toContain("R$ 1.234,56");
+    expect(rows[0].textContent).toContain("10/12/2026");
+    expect(rows[0].textContent).toContain("13.878.375/0001-09");
+    expect(rows[1].textContent).toContain("Enviado ao SAT");
+    expect(rows[1].textContent).toContain("Atenção");
+    expect(screen.getByTestId("pager").textContent).toBe("Página 1 de 1 · 2 processos");
+    expect(listProcesses).toHaveBeenCalledWith(TOKEN, {
+      month: null,
+      status: null,
+      operator_id: null,
+      search: null,
+      needs_attention: null,
+      page: 0,
+      page_size: 20,
+    });
+  });
+
+  it("sends every filter to the database", async () => {
+    render(<Processes token={TOKEN} />);
+    await screen.findAllByTestId("process-row");
+    fireEvent.input(screen.getByTestId("processes-month"), { target: { value: "2026-11" } });
+    fireEvent.change(screen.getByTestId("processes-status"), { target: { value: "AGUARDANDO_APROVACAO" } });
+    await screen.findAllByRole("option", { name: "Vivo" });
+    fireEvent.change(screen.getByTestId("processes-operator"), { target: { value: "op-vivo" } });
+    fireEvent.input(screen.getByTestId("processes-search"), { target: { value: "pão" } });
+    fireEvent.click(screen.getByTestId("processes-attention"));
+    await waitFor(() =>
+      expect(lastFilter()).toEqual({
+        month: "2026-11",
+        status: "AGUARDANDO_APROVACAO",
+        operator_id: "op-vivo",
+        search: "pão",
+        needs_attention: true,
+        page: 0,
+        page_size: 20,
+      }),
+    );
+  });
+
+  it("creates a month's processes, says how many, and shows that month", async () => {
+    const create = vi.spyOn(api, "createMonthProcesses").mockResolvedValue({ created: 30, skipped: 2 });
+    render(<Processes token={TOKEN} />);
+    await screen.findAllByTestId("process-row");
+    fireEvent.input(screen.getByTestId("month-input"), { target: { value: "2026-10" } });
+    fireEvent.click(screen.getByTestId("create-month"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("30 processos criados, 2 já existiam.");
+    expect(create).toHaveBeenCalledWith(TOKEN, "2026-10", null);
+    await waitFor(() => expect(lastFilter().month).toBe("2026-10"));
+  });
+
+  it("opens a row's detail and comes back to the same filter", async () => {
+    vi.spyOn(api, "getProcess").mockResolvedValue({
+      process: processRow(),
+      client: client(),
+      executions: [],
+      audit: [],
+      can_approve: false,
+      can_cancel: false,
+    });
+    render(<Processes token={TOKEN} />);
+    fireEvent.change(await screen.findByTestId("processes-status"), { target: { value: "AGUARDANDO_APROVACAO" } });
+    const rows = await screen.findAllByTestId("process-row");
+    fireEvent.click(rows[0]);
+    expect(await screen.findByTestId("process-detail")).toBeTruthy();
+    expect(api.getProcess).toHaveBeenCalledWith(TOKEN, "p-1");
+    fireEvent.click(screen.getByTestId("process-back"));
+    expect((await screen.findByTestId("processes-status")).value).toBe("AGUARDANDO_APROVACAO");
+
+    fireEvent.click(screen.getByTestId("open-process-p-2"));
+    await screen.findByTestId("process-detail");
+    expect(api.getProcess).toHaveBeenLastCalledWith(TOKEN, "p-2");
+  });
+});
