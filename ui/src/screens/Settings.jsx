@@ -1,0 +1,199 @@
+// Settings (administrators only): which database the desk opens. The choice takes effect
+// at the next start; the application never switches databases by itself, because a desk
+// writing to a private database while colleagues use the shared one splits the data.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api.js";
+import { Field, Select } from "../components/Field.jsx";
+import { Banner } from "../components/Banner.jsx";
+
+const SSL_MODES = [
+  ["disable", "Desativado (disable)"],
+  ["prefer", "Se disponível (prefer)"],
+  ["require", "Obrigatório (require)"],
+  ["verify-ca", "Verificar a autoridade (verify-ca)"],
+  ["verify-full", "Verificar o servidor (verify-full)"],
+];
+
+const KIND_LABEL = { sqlite: "Banco embutido (SQLite)", postgres: "PostgreSQL compartilhado" };
+
+function toForm(s) {
+  const pg = s.postgres ?? {};
+  return {
+    kind: s.kind ?? "sqlite",
+    host: pg.host ?? "",
+    port: pg.port ?? 5432,
+    database: pg.database ?? "",
+    username: pg.username ?? "",
+    password: "",
+    sslmode: pg.sslmode ?? "prefer",
+  };
+}
+
+// The password is write-only: blank (sent as null) keeps the stored one.
+function toInput(form) {
+  return {
+    kind: form.kind,
+    host: form.host,
+    port: form.port === "" || form.port === null ? null : Number(form.port),
+    database: form.database,
+    username: form.username,
+    password: form.password === "" ? null : form.password,
+    sslmode: form.sslmode,
+  };
+}
+
+export default function Settings({ token }) {
+  const [settings, setSettings] = useState(null);
+  const [form, setForm] = useState(null);
+  const [errors, setErrors] = useState({});
+  const [message, setMessage] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [result, setResult] = useState(null); // {ok, message} of the last connection test
+  const [busy, setBusy] = useState(null); // null | "test" | "save"
+  const set = (key) => (value) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setResult(null);
+  };
+
+  useEffect(() => {
+    api
+      .getDatabaseSettings(token)
+      .then((s) => {
+        setSettings(s);
+        setForm(toForm(s));
+      })
+      .catch((err) => setMessage(err.message));
+  }, [token]);
+
+  async function run(kind, action) {
+    setBusy(kind);
+    setMessage(null);
+    setNotice(null);
+    setErrors({});
+    try {
+      await action();
+    } catch (err) {
+      setErrors(err.fieldMap?.() ?? {});
+      setMessage(err.message);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const test = () =>
+    run("test", async () => {
+      setResult(null);
+      setResult(await api.testDatabaseConnection(token, toInput(form)));
+    });
+
+  const save = (e) => {
+    e.preventDefault();
+    return run("save", async () => {
+      const saved = await api.saveDatabaseSettings(token, toInput(form));
+      setSettings(saved);
+      setForm(toForm(saved));
+      setNotice(
+        saved.restart_required
+          ? "Configuração salva. Feche e abra o aplicativo para usar o banco escolhido."
+          : "Configuração salva.",
+      );
+    });
+  };
+
+  const pg = settings?.postgres;
+
+  return (
+    <main className="content" data-testid="settings">
+      <h1>Configurações</h1>
+      <Banner>{message}</Banner>
+      <Banner kind="info">{notice}</Banner>
+      {settings && form && (
+        <form className="panel" onSubmit={save} data-testid="settings-form" noValidate>
+          <h2>Banco de dados</h2>
+          <p data-testid="active-database">
+            Em uso agora: <strong>{KIND_LABEL[settings.active] ?? settings.active}</strong>
+            {settings.restart_required && (
+              <span className="attention" data-testid="restart-required">
+                Reinício pendente
+              </span>
+            )}
+          </p>
+          <fieldset className="choices">
+            <legend>Onde os dados ficam</legend>
+            <label>
+              <input type="radio" name="kind" value="sqlite" checked={form.kind === "sqlite"} onChange={() => set("kind")("sqlite")} data-testid="kind-sqlite" />{" "}
+              Banco embutido (SQLite) neste computador
+            </label>
+            <label>
+              <input type="radio" name="kind" value="postgres" checked={form.kind === "postgres"} onChange={() => set("kind")("postgres")} data-testid="kind-postgres" />{" "}
+              PostgreSQL compartilhado
+            </label>
+            {errors.kind && (
+              <p className="field__error" data-testid="error-kind">
+                {errors.kind}
+              </p>
+            )}
+          </fieldset>
+          {form.kind === "sqlite" && settings.sqlite_path && (
+            <p className="muted">
+              Arquivo: <code>{settings.sqlite_path}</code>
+            </p>
+          )}
+          {form.kind === "postgres" && (
+            <>
+              <div className="grid3">
+                <Field label="Servidor" name="host" value={form.host} onChange={set("host")} error={errors.host} placeholder="banco.empresa.local" />
+                <Field label="Porta" name="port" type="number" value={form.port} onChange={set("port")} error={errors.port} />
+                <Field label="Banco" name="database" value={form.database} onChange={set("database")} error={errors.database} />
+              </div>
+              <div className="grid3">
+                <Field label="Usuário" name="username" value={form.username} onChange={set("username")} error={errors.username} autoComplete="off" />
+                <Field
+                  label="Senha"
+                  name="password"
+                  type="password"
+                  value={form.password}
+                  onChange={set("password")}
+                  error={errors.password}
+                  placeholder={pg?.password_set ? "deixe em branco para manter" : ""}
+                  autoComplete="new-password"
+                />
+                <Select label="SSL" name="sslmode" value={form.sslmode} onChange={set("sslmode")} error={errors.sslmode}>
+                  {SSL_MODES.map(([value, label]) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </Select>
+              </div>
+              <p className="muted" data-testid="pg-password-state">
+                Senha do banco: {pg?.password_set ? "definida (guardada no cofre do sistema)" : "não definida"}
+              </p>
+            </>
+          )}
+          {result && (
+            <p
+              className={`connection-result connection-result--${result.ok ? "ok" : "fail"}`}
+              role="status"
+              data-ok={String(!!result.ok)}
+              data-testid="connection-result"
+            >
+              {result.message || (result.ok ? "Conexão bem-sucedida." : "Falha na conexão.")}
+            </p>
+          )}
+          <p className="note">
+            A troca de banco vale a partir da próxima abertura do aplicativo. O aplicativo nunca troca de banco sozinho.
+          </p>
+          <div className="actions">
+            <button type="button" disabled={!!busy} onClick={test} data-testid="test-connection">
+              {busy === "test" ? "Testando…" : "Testar conexão"}
+            </button>
+            <button type="submit" className="primary" disabled={!!busy} data-testid="save-settings">
+              {busy === "save" ? "Salvando…" : "Salvar"}
+            </button>
+          </div>
+        </form>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
+import Settings from "./Settings.jsx";
+import { api } from "../api.js";
+import { invalid, TOKEN } from "../testing.js";
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+const SQLITE = {
+  kind: "sqlite",
+  sqlite_path: "/home/ana/.local/share/br.com.brmsolutions.rpadesk/brm-desk.sqlite3",
+  postgres: null,
+  active: "sqlite",
+  restart_required: false,
+};
+
+const PG = {
+  kind: "postgres",
+  sqlite_path: SQLITE.sqlite_path,
+  postgres: { host: "banco.beg.local", port: 5432, database: "brm", username: "brm_app", sslmode: "require", password_set: true },
+  active: "sqlite",
+  restart_required: true,
+};
+
+function choosePostgres() {
+  fireEvent.click(screen.getByTestId("kind-postgres"));
+  fireEvent.input(screen.getByLabelText("Servidor"), { target: { value: "banco.beg.local" } });
+  fireEvent.input(screen.getByLabelText("Banco"), { target: { value: "brm" } });
+  fireEvent.input(screen.getByLabelText("Usuário"), { target: { value: "brm_app" } });
+  fireEvent.input(screen.getByLabelText("Senha"), { target: { value: "segredo-do-banco" } });
+}
+
+describe("Settings", () => {
+  it("shows the embedded database in use and the note about restarting", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    render(<Settings token={TOKEN} />);
+    expect((await screen.findByTestId("active-database")).textContent).toBe("Em uso agora: Banco embutido (SQLite)");
+    expect(screen.getByLabelText("Banco embutido (SQLite) neste computador").checked).toBe(true);
+    expect(screen.getByTestId("settings").textContent).toContain(SQLITE.sqlite_path);
+    expect(screen.getByTestId("settings").textContent).toContain(
+      "A troca de banco vale a partir da próxima abertura do aplicativo. O aplicativo nunca troca de banco sozinho.",
+    );
+    expect(screen.queryByLabelText("Servidor")).toBeNull();
+  });
+
+  it("tests a PostgreSQL connection and shows the result", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const test = vi
+      .spyOn(api, "testDatabaseConnection")
+      .mockResolvedValueOnce({ ok: false, message: "Senha recusada pelo servidor banco.beg.local." })
+      .mockResolvedValueOnce({ ok: true, message: "Conectado ao PostgreSQL 16.4 em banco.beg.local." });
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    choosePostgres();
+    fireEvent.click(screen.getByTestId("test-connection"));
+    const result = await screen.findByTestId("connection-result");
+    expect(result.textContent).toBe("Senha recusada pelo servidor banco.beg.local.");
+    expect(result.dataset.ok).toBe("false");
+    expect(test).toHaveBeenCalledWith(TOKEN, {
+      kind: "postgres",
+      host: "banco.beg.local",
+      port: 5432,
+      database: "brm",
+      username: "brm_app",
+      password: "segredo-do-banco",
+      sslmode: "prefer",
+    });
+
+    fireEvent.click(screen.getByTestId("test-connection"));
+    await screen.findByText("Conectado ao PostgreSQL 16.4 em banco.beg.local.");
+    expect(screen.getByTestId("connection-result").dataset.ok).toBe("true");
+  });
+
+  it("keeps the stored password when left blank and says a restart is needed", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(PG);
+    const save = vi.spyOn(api, "saveDatabaseSettings").mockResolvedValue(PG);
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    expect(screen.getByLabelText("Senha").value).toBe("");
+    expect(screen.getByTestId("pg-password-state").textContent).toContain("definida");
+    expect(screen.getByTestId("restart-required")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("save-settings"));
+    expect((await screen.findByTestId("banner-info")).textContent).toContain("Feche e abra o aplicativo");
+    expect(save.mock.calls[0][1]).toEqual({
+      kind: "postgres",
+      host: "banco.beg.local",
+      port: 5432,
+      database: "brm",
+      username: "brm_app",
+      password: null,
+      sslmode: "require",
+    });
+  });
+
+  it("shows Rust's field errors", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    vi.spyOn(api, "saveDatabaseSettings").mockRejectedValue(invalid("host", "Informe o servidor do PostgreSQL."));
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    fireEvent.click(screen.getByTestId("kind-postgres"));
+    fireEvent.click(screen.getByTestId("save-settings"));
+    expect((await screen.findByTestId("error-host")).textContent).toBe("Informe o servidor do PostgreSQL.");
+  });
+});
