@@ -5,7 +5,28 @@ import { mark, reportReadyOnce } from "./ready.js";
 import { Banner } from "./components/Banner.jsx";
 import FirstRun from "./screens/FirstRun.jsx";
 import Login from "./screens/Login.jsx";
-import Desk from "./screens/Desk.jsx";
+
+// The desk's screens are a chunk of their own: the first screen (first run or login)
+// paints without parsing them, and they load while the person types the password.
+const loadDesk = () => import("./screens/Desk.jsx");
+
+function DeskLoader(props) {
+  const [loaded, setLoaded] = useState(null); // {Desk} | {error}
+  useEffect(() => {
+    loadDesk()
+      .then((m) => setLoaded({ Desk: m.default }))
+      .catch((e) => setLoaded({ error: e.message }));
+  }, []);
+  if (loaded?.Desk) return <loaded.Desk {...props} />;
+  if (loaded?.error) {
+    return (
+      <main className="center">
+        <Banner>{`Não foi possível abrir a mesa de trabalho: ${loaded.error}`}</Banner>
+      </main>
+    );
+  }
+  return <main className="center" aria-busy="true" />;
+}
 
 // What the first screen needs, injected by Rust before the page loads (see
 // src-tauri/src/boot.rs): no round trip before the first paint. Without it (Vite dev
@@ -31,7 +52,10 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
   }, []);
 
   useEffect(() => {
-    if (screen.name !== "loading") reportReadyOnce(api.uiReady);
+    if (screen.name === "loading") return;
+    // Once the first screen is painted and reported, warm the desk's chunk; a failure
+    // to load it shows after login.
+    reportReadyOnce((marks) => api.uiReady(marks).finally(() => loadDesk().catch(() => {})));
   }, [screen.name]);
 
   switch (screen.name) {
@@ -58,7 +82,7 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
         />
       );
     case "desk":
-      return <Desk session={screen.session} onLogout={() => setScreen({ name: "login" })} />;
+      return <DeskLoader session={screen.session} onLogout={() => setScreen({ name: "login" })} />;
     default:
       return null;
   }

@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
+import Desk from "./Desk.jsx";
+import { api } from "../api.js";
+import { pageOf, TOKEN } from "../testing.js";
+
+vi.mock("../events.js", () => ({ onDbStatus: () => () => {} }));
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+beforeEach(() => {
+  vi.spyOn(api, "databaseStatus").mockResolvedValue({ state: "ok", message: null, retry_in_secs: 0 });
+  vi.spyOn(api, "listOperators").mockResolvedValue(pageOf([]));
+  vi.spyOn(api, "listProcesses").mockResolvedValue(pageOf([]));
+  vi.spyOn(api, "listClients").mockResolvedValue(pageOf([]));
+});
+
+const session = (role) => ({ token: TOKEN, user: { id: "u-1", full_name: "Ana", email: "ana@beg.com.br", role } });
+const tabs = () => screen.getAllByRole("button").filter((b) => b.dataset.testid?.startsWith("nav-")).map((b) => b.dataset.testid);
+
+describe("Desk", () => {
+  it("opens on Processos and shows an administrator every tab", async () => {
+    render(<Desk session={session("ADMINISTRADOR")} onLogout={() => {}} />);
+    expect(await screen.findByTestId("processes")).toBeTruthy();
+    expect(tabs()).toEqual(["nav-processos", "nav-clientes", "nav-importar", "nav-operadoras", "nav-usuarios", "nav-config"]);
+    expect(screen.getByTestId("nav-processos").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByTestId("who").textContent).toBe("Ana · Administrador");
+    expect(api.databaseStatus).toHaveBeenCalledWith(TOKEN);
+  });
+
+  it("hides users and settings from an operator", async () => {
+    render(<Desk session={session("OPERADOR")} onLogout={() => {}} />);
+    await screen.findByTestId("processes");
+    expect(tabs()).toEqual(["nav-processos", "nav-clientes", "nav-importar", "nav-operadoras"]);
+  });
+
+  it("switches screens from the tabs", async () => {
+    render(<Desk session={session("APROVADOR")} onLogout={() => {}} />);
+    fireEvent.click(await screen.findByTestId("nav-clientes"));
+    expect(await screen.findByTestId("clients")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("nav-importar"));
+    expect(await screen.findByTestId("import")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("nav-operadoras"));
+    expect(await screen.findByTestId("operators")).toBeTruthy();
+    expect(screen.queryByTestId("new-operator")).toBeNull();
+  });
+});
