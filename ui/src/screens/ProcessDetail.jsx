@@ -38,6 +38,12 @@ const PROCESS_FIELD_LABEL = {
   due_date: "Vencimento",
 };
 
+// Wire values of execution.error_class: business failures are not retried automatically.
+const ERROR_CLASS_PREFIX = {
+  NEGOCIO: "Erro de negócio (sem nova tentativa automática): ",
+  TRANSITORIO: "Erro temporário: ",
+};
+
 // Ids say nothing to a person; the names beside them already do.
 const HIDDEN_KEYS = new Set(["approved_by", "id", "client_id", "operator_id", "version"]);
 
@@ -116,14 +122,14 @@ function Execution({ run }) {
       </p>
       {run.error && (
         <p className="field__error" data-testid="execution-error">
-          {run.error_class === "business" ? "Erro de negócio (sem nova tentativa automática): " : ""}
+          {ERROR_CLASS_PREFIX[run.error_class] ?? ""}
           {run.error}
         </p>
       )}
       {run.logs?.length > 0 && (
         <ol className="log">
           {run.logs.map((line, i) => (
-            <li key={i} className={`log--${String(line.level).toLowerCase()}`} data-testid="log-line">
+            <li key={line.seq ?? i} className={`log--${String(line.level).toLowerCase()}`} data-testid="log-line">
               <time>{formatDateTime(line.at, { seconds: true })}</time> <span className="log__level">{line.level}</span> {line.message}
             </li>
           ))}

@@ -168,7 +168,7 @@ describe("ProcessDetail", () => {
             started_at: "2026-11-05T17:00:00Z",
             finished_at: "2026-11-05T17:01:00Z",
             error: "Senha do portal recusada",
-            error_class: "business",
+            error_class: "NEGOCIO",
             triggered_by: "Agendamento",
             logs: [
               { at: "2026-11-05T17:00:01Z", level: "INFO", message: "Abrindo o portal" },
