@@ -3,9 +3,14 @@
 //! in pt-BR here, once, so the window, the worker and the tests all show the same words.
 
 pub mod audit;
+pub mod client;
 pub mod clock;
+pub mod document;
 pub mod error;
+pub mod execution;
+pub mod import;
 pub mod operator;
+pub mod process;
 pub mod role;
 pub mod user;
 
