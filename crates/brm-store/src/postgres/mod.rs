@@ -2,7 +2,11 @@
 //! Same contract as the SQLite module; only the SQL dialect differs.
 
 mod audit;
+mod clients;
+mod executions;
 mod operators;
+mod processes;
+mod settings;
 mod users;
 
 use crate::{
@@ -144,37 +148,36 @@ impl Store for PgStore {
         operators::update(&self.pool, op, expected_version, audit).await
     }
 
-    // PENDING(pg): replaced module by module as the PostgreSQL side lands.
     async fn list_users(&self, filter: &UserFilter) -> StoreResult<Page<User>> {
-        Err(pending())
+        users::list(&self.pool, filter).await
     }
 
     async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
-        Err(pending())
+        users::insert(&self.pool, user, audit).await
     }
 
     async fn update_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {
-        Err(pending())
+        users::update(&self.pool, user, audit).await
     }
 
     async fn list_clients(&self, filter: &ClientFilter) -> StoreResult<Page<Client>> {
-        Err(pending())
+        clients::list(&self.pool, filter).await
     }
 
     async fn client_by_id(&self, id: Uuid) -> StoreResult<Option<Client>> {
-        Err(pending())
+        clients::by_id(&self.pool, id).await
     }
 
     async fn clients_with_hash(&self) -> StoreResult<Vec<Client>> {
-        Err(pending())
+        clients::with_hash(&self.pool).await
     }
 
     async fn client_sealed_password(&self, id: Uuid) -> StoreResult<Option<String>> {
-        Err(pending())
+        clients::sealed_password(&self.pool, id).await
     }
 
     async fn insert_client(&self, client: &ClientWrite, audit: &AuditEvent) -> StoreResult<()> {
-        Err(pending())
+        clients::insert(&self.pool, client, audit).await
     }
 
     async fn update_client(
@@ -183,11 +186,11 @@ impl Store for PgStore {
         expected_version: i64,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        Err(pending())
+        clients::update(&self.pool, client, expected_version, audit).await
     }
 
     async fn import_clients(&self, rows: &[ImportWrite], summary: &AuditEvent) -> StoreResult<()> {
-        Err(pending())
+        clients::import(&self.pool, rows, summary).await
     }
 
     async fn create_month_processes(
@@ -195,19 +198,19 @@ impl Store for PgStore {
         request: &MonthRequest,
         audit: &AuditEvent,
     ) -> StoreResult<MonthCreation> {
-        Err(pending())
+        processes::create_month(&self.pool, request, audit).await
     }
 
     async fn list_processes(&self, filter: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
-        Err(pending())
+        processes::list(&self.pool, filter).await
     }
 
     async fn process_by_id(&self, id: Uuid) -> StoreResult<Option<Process>> {
-        Err(pending())
+        processes::by_id(&self.pool, id).await
     }
 
     async fn process_row(&self, id: Uuid) -> StoreResult<Option<ProcessRow>> {
-        Err(pending())
+        processes::row(&self.pool, id).await
     }
 
     async fn update_process(
@@ -216,15 +219,15 @@ impl Store for PgStore {
         expected_version: i64,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        Err(pending())
+        processes::update(&self.pool, process, expected_version, audit).await
     }
 
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {
-        Err(pending())
+        processes::status_counts(&self.pool, month).await
     }
 
     async fn insert_execution(&self, execution: &Execution) -> StoreResult<()> {
-        Err(pending())
+        executions::insert(&self.pool, execution).await
     }
 
     async fn append_execution_logs(
@@ -232,18 +235,15 @@ impl Store for PgStore {
         execution_id: Uuid,
         lines: &[LogLine],
     ) -> StoreResult<u64> {
-        Err(pending())
+        executions::append_logs(&self.pool, execution_id, lines).await
     }
 
-    async fn executions_of(
-        &self,
-        process_id: Uuid,
-    ) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
-        Err(pending())
+    async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
+        executions::of_process(&self.pool, process_id).await
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
-        Err(pending())
+        settings::get(&self.pool, key).await
     }
 
     async fn put_setting(
@@ -252,30 +252,30 @@ impl Store for PgStore {
         value: &serde_json::Value,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        Err(pending())
+        settings::put(&self.pool, key, value, audit).await
     }
 
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
-
 }
 
-/// Names the field behind a unique violation from the constraint PostgreSQL reports
-/// (`users_email_key`, `operators_name_key_key`, `operators_code_key`).
+/// Names the field behind a unique violation from the constraint PostgreSQL reports, so
+/// the form can point at it; the names are the same the SQLite side reports.
 pub(crate) fn map_unique(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
-            let c = db.constraint().unwrap_or("");
-            let field = if c.contains("name_key") {
-                "name"
-            } else if c.contains("code") {
-                "code"
-            } else if c.contains("email") {
-                "email"
-            } else {
-                c
+            let field = match db.constraint().unwrap_or("") {
+                "clients_account_unique" => "account",
+                "clients_hash_key" => "hash",
+                "users_email_key" => "email",
+                "operators_name_key_key" => "name",
+                "operators_code_key" => "code",
+                "executions_job_id_key" => "job_id",
+                "processes_client_month" => "reference_month",
+                // A constraint added later without a name here: say which one it was.
+                other => other,
             };
             return StoreError::Unique(field.to_string());
         }
@@ -283,7 +283,9 @@ pub(crate) fn map_unique(e: sqlx::Error) -> StoreError {
     StoreError::Sql(e)
 }
 
-/// Placeholder while the PostgreSQL side of a method is being written.
-fn pending() -> StoreError {
-    StoreError::Unavailable("função ainda não disponível no PostgreSQL".into())
+/// A char(n) column comes back padded with spaces to its width; none of the values kept
+/// in one (CNPJ, CPF, month, SHA-256) has trailing spaces of its own.
+fn unpad(mut s: String) -> String {
+    s.truncate(s.trim_end_matches(' ').len());
+    s
 }

@@ -1,7 +1,9 @@
 use super::audit;
+use crate::sql_text::like_pattern;
 use crate::{LoginFailure, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use brm_core::user::User;
+use brm_core::operator::Page;
+use brm_core::user::{User, UserFilter};
 use brm_core::Role;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
@@ -148,4 +150,102 @@ fn decode(r: &PgRow) -> StoreResult<User> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// The WHERE clause shared by the page and its count.
+const FILTER: &str = "WHERE ($1::text IS NULL OR lower(full_name) LIKE $1 ESCAPE '\\'
+                             OR email LIKE $1 ESCAPE '\\')
+                        AND ($2::boolean IS NULL OR active = $2)";
+
+pub async fn list(pool: &PgPool, f: &UserFilter) -> StoreResult<Page<User>> {
+    let search = f
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| like_pattern(&s.to_lowercase()));
+    let (limit, offset) = f.limit_offset();
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users {FILTER}"))
+        .bind(&search)
+        .bind(f.active)
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM users {FILTER} ORDER BY lower(full_name), id LIMIT $3 OFFSET $4"
+    ))
+    .bind(&search)
+    .bind(f.active)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        items: rows.iter().map(decode).collect::<StoreResult<_>>()?,
+        total,
+        page: f.page.max(0) as u32,
+        page_size: limit as u32,
+    })
+}
+
+pub async fn insert(pool: &PgPool, u: &User, event: &AuditEvent) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO users (id, full_name, email, phone, role, active, password_hash,
+                            failed_logins, locked_until, last_login_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, NULL, $8, $9)",
+    )
+    .bind(u.id)
+    .bind(&u.full_name)
+    .bind(&u.email)
+    .bind(&u.phone)
+    .bind(u.role.as_str())
+    .bind(u.active)
+    .bind(&u.password_hash)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(super::map_unique)?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn update(pool: &PgPool, u: &User, event: &AuditEvent) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // Under READ COMMITTED two desktops demoting the last two administrators would each
+    // still see the other one and both succeed. Locking the administrators' rows first
+    // (in id order, so two of these never deadlock) makes the second wait for the first
+    // to commit; its count below then sees the first one's change.
+    sqlx::query(
+        "SELECT id FROM users WHERE role = 'ADMINISTRADOR' AND active ORDER BY id FOR UPDATE",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE users SET full_name = $1, phone = $2, role = $3, active = $4, password_hash = $5,
+                failed_logins = $6, locked_until = $7, updated_at = $8
+         WHERE id = $9",
+    )
+    .bind(&u.full_name)
+    .bind(&u.phone)
+    .bind(u.role.as_str())
+    .bind(u.active)
+    .bind(&u.password_hash)
+    .bind(u.failed_logins)
+    .bind(u.locked_until)
+    .bind(u.updated_at)
+    .bind(u.id)
+    .execute(&mut *tx)
+    .await?;
+    let admins: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'ADMINISTRADOR' AND active")
+            .fetch_one(&mut *tx)
+            .await?;
+    if admins == 0 {
+        return Err(crate::error::last_admin());
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,0 +1,296 @@
+use super::{audit, unpad};
+use crate::records::fold;
+use crate::sql_text::like_pattern;
+use crate::{MonthRequest, StoreError, StoreResult};
+use brm_core::audit::AuditEvent;
+use brm_core::operator::Page;
+use brm_core::process::{
+    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, StatusCounts,
+};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+/// One statement creates the month and counts what was eligible, both from the same
+/// snapshot. Two desktops running it at once create each process once: the second
+/// insert of a (client, month) waits for the first and then does nothing.
+pub async fn create_month(
+    pool: &PgPool,
+    r: &MonthRequest,
+    event: &AuditEvent,
+) -> StoreResult<MonthCreation> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "WITH eligible AS (
+             SELECT c.id, c.operator_id
+             FROM clients c JOIN operators o ON o.id = c.operator_id
+             WHERE c.active AND o.active AND ($5::uuid IS NULL OR c.operator_id = $5)
+         ), created AS (
+             INSERT INTO processes (id, client_id, operator_id, reference_month, status,
+                                    auto_created, created_by, version, created_at, updated_at)
+             SELECT gen_random_uuid(), e.id, e.operator_id, $1, 'AGUARDANDO_DOWNLOAD', $2, $3, 1,
+                    $4, $4
+             FROM eligible e
+             ON CONFLICT (client_id, reference_month) DO NOTHING
+             RETURNING 1
+         )
+         SELECT (SELECT COUNT(*) FROM created), (SELECT COUNT(*) FROM eligible)",
+    )
+    .bind(&r.month)
+    .bind(r.auto)
+    .bind(r.created_by)
+    .bind(r.now)
+    .bind(r.operator_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let created: i64 = row.try_get(0)?;
+    let eligible: i64 = row.try_get(1)?;
+    let result = MonthCreation {
+        created,
+        skipped: eligible - created,
+    };
+    let event = event.clone().change(
+        None,
+        Some(serde_json::json!({
+            "month": r.month,
+            "created": result.created,
+            "skipped": result.skipped,
+        })),
+    );
+    audit::insert(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Money leaves PostgreSQL as whole cents: numeric times 100 is exact, no float on the way.
+const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_month, p.status,
+        p.invoice_key, p.invoice_file_name, p.invoice_size, p.invoice_sha256, p.due_date,
+        (p.amount * 100)::bigint AS amount_cents, p.approved_by, p.approved_at, p.sent_to_sat,
+        p.sent_at, p.download_attempts, p.last_download_at, p.sat_attempts, p.last_sat_at,
+        p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
+        p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at";
+
+const ROW_SELECT: &str =
+    "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
+        c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
+        (p.amount * 100)::bigint AS amount_cents, p.due_date, p.download_attempts, p.sat_attempts,
+        p.needs_attention, p.version, p.updated_at
+   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id";
+
+/// Only the conditions a filter sets go into the SQL, so the planner sees plain
+/// equalities it can serve from the (month, status) and (month, operator) indexes. The
+/// month is compared as char(7), the column's own type, or the index would not serve it.
+fn push_filter(
+    q: &mut QueryBuilder<'_, Postgres>,
+    f: &ProcessFilter,
+    text: &Option<String>,
+    digits: &Option<String>,
+) {
+    q.push(" WHERE true");
+    if let Some(m) = &f.month {
+        q.push(" AND p.reference_month = ")
+            .push_bind(m.clone())
+            .push("::bpchar");
+    }
+    if let Some(s) = f.status {
+        q.push(" AND p.status = ").push_bind(s.as_str());
+    }
+    if let Some(o) = f.operator_id {
+        q.push(" AND p.operator_id = ").push_bind(o);
+    }
+    if let Some(a) = f.needs_attention {
+        q.push(" AND p.needs_attention = ").push_bind(a);
+    }
+    if let Some(t) = text {
+        q.push(" AND (c.search_text LIKE ")
+            .push_bind(t.clone())
+            .push(" ESCAPE '\\'");
+        if let Some(d) = digits {
+            q.push(" OR c.cnpj LIKE ").push_bind(d.clone());
+        }
+        q.push(")");
+    }
+}
+
+fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
+    let text = f.search.as_deref().map(|s| like_pattern(&fold(s)));
+    let digits = f.search.as_deref().and_then(|s| {
+        let d: String = s.chars().filter(char::is_ascii_digit).collect();
+        let cnpj_like = s.chars().all(|c| c.is_ascii_digit() || ".-/ ".contains(c));
+        (cnpj_like && d.len() >= 3).then(|| format!("%{d}%"))
+    });
+    (text, digits)
+}
+
+pub async fn list(pool: &PgPool, f: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
+    let (limit, offset) = f.limit_offset();
+    let (text, digits) = search_patterns(f);
+    let mut count = QueryBuilder::<Postgres>::new(
+        "SELECT COUNT(*) FROM processes p JOIN clients c ON c.id = p.client_id",
+    );
+    push_filter(&mut count, f, &text, &digits);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut q = QueryBuilder::<Postgres>::new(ROW_SELECT);
+    push_filter(&mut q, f, &text, &digits);
+    q.push(" ORDER BY p.reference_month DESC, c.legal_name, p.id LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows = q.build().fetch_all(pool).await?;
+    Ok(Page {
+        items: rows.iter().map(decode_row).collect::<StoreResult<_>>()?,
+        total,
+        page: f.page.max(0) as u32,
+        page_size: limit as u32,
+    })
+}
+
+pub async fn row(pool: &PgPool, id: Uuid) -> StoreResult<Option<ProcessRow>> {
+    let r = sqlx::query(&format!("{ROW_SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    r.as_ref().map(decode_row).transpose()
+}
+
+pub async fn by_id(pool: &PgPool, id: Uuid) -> StoreResult<Option<Process>> {
+    let r = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM processes p WHERE p.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    r.as_ref().map(decode).transpose()
+}
+
+/// A concurrent writer with the same expected version waits for the row lock, then finds
+/// the version moved on and changes nothing: exactly one of them wins.
+pub async fn update(
+    pool: &PgPool,
+    p: &Process,
+    expected_version: i64,
+    event: &AuditEvent,
+) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE processes SET status = $1, invoice_key = $2, invoice_file_name = $3,
+                invoice_size = $4, invoice_sha256 = $5, due_date = $6,
+                amount = $7::bigint::numeric / 100, approved_by = $8, approved_at = $9,
+                sent_to_sat = $10, sent_at = $11, download_attempts = $12, last_download_at = $13,
+                sat_attempts = $14, last_sat_at = $15, next_retry_at = $16, needs_attention = $17,
+                manual_upload = $18, notes = $19, last_rejection_reason = $20, version = $21,
+                updated_at = $22
+         WHERE id = $23 AND version = $24",
+    )
+    .bind(p.status.as_str())
+    .bind(&p.invoice_key)
+    .bind(&p.invoice_file_name)
+    .bind(p.invoice_size)
+    .bind(&p.invoice_sha256)
+    .bind(p.due_date)
+    .bind(p.amount_cents)
+    .bind(p.approved_by)
+    .bind(p.approved_at)
+    .bind(p.sent_to_sat)
+    .bind(p.sent_at)
+    .bind(p.download_attempts)
+    .bind(p.last_download_at)
+    .bind(p.sat_attempts)
+    .bind(p.last_sat_at)
+    .bind(p.next_retry_at)
+    .bind(p.needs_attention)
+    .bind(p.manual_upload)
+    .bind(&p.notes)
+    .bind(&p.last_rejection_reason)
+    .bind(p.version)
+    .bind(p.updated_at)
+    .bind(p.id)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn status_counts(pool: &PgPool, month: Option<&str>) -> StoreResult<StatusCounts> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*), COUNT(*) FILTER (WHERE needs_attention) FROM processes
+         WHERE ($1::bpchar IS NULL OR reference_month = $1::bpchar) GROUP BY status",
+    )
+    .bind(month)
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        counts.add(parse_status(r.try_get(0)?)?, r.try_get(1)?);
+        counts.needs_attention += r.try_get::<i64, _>(2)?;
+    }
+    Ok(counts)
+}
+
+fn parse_status(s: String) -> StoreResult<ProcessStatus> {
+    ProcessStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
+}
+
+fn decode_row(r: &PgRow) -> StoreResult<ProcessRow> {
+    Ok(ProcessRow {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        client_name: r.try_get("client_name")?,
+        client_hash: r.try_get("client_hash")?,
+        cnpj: unpad(r.try_get("cnpj")?),
+        operator_id: r.try_get("operator_id")?,
+        operator_name: r.try_get("operator_name")?,
+        reference_month: unpad(r.try_get("reference_month")?),
+        status: parse_status(r.try_get("status")?)?,
+        amount: r
+            .try_get::<Option<i64>, _>("amount_cents")?
+            .map(cents_to_string),
+        due_date: r.try_get("due_date")?,
+        download_attempts: r.try_get("download_attempts")?,
+        sat_attempts: r.try_get("sat_attempts")?,
+        needs_attention: r.try_get("needs_attention")?,
+        version: r.try_get("version")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn decode(r: &PgRow) -> StoreResult<Process> {
+    Ok(Process {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        operator_id: r.try_get("operator_id")?,
+        reference_month: unpad(r.try_get("reference_month")?),
+        status: parse_status(r.try_get("status")?)?,
+        invoice_key: r.try_get("invoice_key")?,
+        invoice_file_name: r.try_get("invoice_file_name")?,
+        invoice_size: r.try_get("invoice_size")?,
+        invoice_sha256: r.try_get::<Option<String>, _>("invoice_sha256")?.map(unpad),
+        due_date: r.try_get("due_date")?,
+        amount_cents: r.try_get("amount_cents")?,
+        approved_by: r.try_get("approved_by")?,
+        approved_at: r.try_get("approved_at")?,
+        sent_to_sat: r.try_get("sent_to_sat")?,
+        sent_at: r.try_get("sent_at")?,
+        download_attempts: r.try_get("download_attempts")?,
+        last_download_at: r.try_get("last_download_at")?,
+        sat_attempts: r.try_get("sat_attempts")?,
+        last_sat_at: r.try_get("last_sat_at")?,
+        next_retry_at: r.try_get("next_retry_at")?,
+        needs_attention: r.try_get("needs_attention")?,
+        manual_upload: r.try_get("manual_upload")?,
+        auto_created: r.try_get("auto_created")?,
+        created_by: r.try_get("created_by")?,
+        notes: r.try_get("notes")?,
+        last_rejection_reason: r.try_get("last_rejection_reason")?,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}

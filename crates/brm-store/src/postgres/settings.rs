@@ -1,0 +1,39 @@
+use super::audit;
+use crate::sql_text::json;
+use crate::StoreResult;
+use brm_core::audit::AuditEvent;
+use sqlx::PgPool;
+
+pub async fn get(pool: &PgPool, key: &str) -> StoreResult<Option<serde_json::Value>> {
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value_json::text FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+    Ok(json(v))
+}
+
+pub async fn put(
+    pool: &PgPool,
+    key: &str,
+    value: &serde_json::Value,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value_json, updated_at, updated_by)
+         VALUES ($1, $2::jsonb, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json,
+                                         updated_at = EXCLUDED.updated_at,
+                                         updated_by = EXCLUDED.updated_by",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .bind(event.at)
+    .bind(event.actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
