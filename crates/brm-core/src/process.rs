@@ -163,9 +163,15 @@ impl Month {
 
     pub fn previous(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 }
@@ -196,7 +202,10 @@ pub fn parse_cents(s: &str) -> Option<i64> {
         Some(p) if s.len() - p - 1 <= 2 => (&s[..p], &s[p + 1..]),
         _ => (s.as_str(), ""),
     };
-    let int_digits: String = int_part.chars().filter(|c| *c != '.' && *c != ',').collect();
+    let int_digits: String = int_part
+        .chars()
+        .filter(|c| *c != '.' && *c != ',')
+        .collect();
     let (neg, int_digits) = match int_digits.strip_prefix('-') {
         Some(rest) => (true, rest.to_string()),
         None => (false, int_digits),
@@ -209,7 +218,11 @@ pub fn parse_cents(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let int: i64 = if int_digits.is_empty() { 0 } else { int_digits.parse().ok()? };
+    let int: i64 = if int_digits.is_empty() {
+        0
+    } else {
+        int_digits.parse().ok()?
+    };
     let frac: i64 = match frac_part.len() {
         0 => 0,
         1 => frac_part.parse::<i64>().ok()? * 10,
@@ -406,11 +419,26 @@ mod tests {
 
     #[test]
     fn every_legal_transition_of_the_domain() {
-        assert_eq!(AguardandoDownload.apply(DownloadSucceeded).unwrap(), AguardandoAprovacao);
-        assert_eq!(AguardandoDownload.apply(ManualUpload).unwrap(), AguardandoAprovacao);
-        assert_eq!(AguardandoAprovacao.apply(Approve).unwrap(), AguardandoEnvioSat);
-        assert_eq!(AguardandoAprovacao.apply(Reject).unwrap(), AguardandoDownload);
-        assert_eq!(AguardandoEnvioSat.apply(SatUploadSucceeded).unwrap(), UploadRealizado);
+        assert_eq!(
+            AguardandoDownload.apply(DownloadSucceeded).unwrap(),
+            AguardandoAprovacao
+        );
+        assert_eq!(
+            AguardandoDownload.apply(ManualUpload).unwrap(),
+            AguardandoAprovacao
+        );
+        assert_eq!(
+            AguardandoAprovacao.apply(Approve).unwrap(),
+            AguardandoEnvioSat
+        );
+        assert_eq!(
+            AguardandoAprovacao.apply(Reject).unwrap(),
+            AguardandoDownload
+        );
+        assert_eq!(
+            AguardandoEnvioSat.apply(SatUploadSucceeded).unwrap(),
+            UploadRealizado
+        );
         for s in [AguardandoDownload, AguardandoAprovacao, AguardandoEnvioSat] {
             assert_eq!(s.apply(Cancel).unwrap(), Cancelado);
         }
@@ -451,7 +479,10 @@ mod tests {
     #[test]
     fn months_parse_strictly() {
         assert_eq!(Month::parse("2026-11").unwrap().display(), "11/2026");
-        assert_eq!(Month::parse("2026-01").unwrap().previous().to_string(), "2025-12");
+        assert_eq!(
+            Month::parse("2026-01").unwrap().previous().to_string(),
+            "2025-12"
+        );
         for bad in ["2026-13", "2026-1", "26-11", "novembro", "", "2026-00"] {
             let e = Month::parse(bad).unwrap_err();
             assert_eq!(e.fields[0].field, "month");
@@ -472,6 +503,9 @@ mod tests {
         assert_eq!(cents_to_string(5), "0.05");
         assert_eq!(cents_to_string(-500), "-5.00");
         // 0.1 + 0.2 in cents is 30, not 30.000000000000004.
-        assert_eq!(cents_to_string(parse_cents("0.1").unwrap() + parse_cents("0.2").unwrap()), "0.30");
+        assert_eq!(
+            cents_to_string(parse_cents("0.1").unwrap() + parse_cents("0.2").unwrap()),
+            "0.30"
+        );
     }
 }

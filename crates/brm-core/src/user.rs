@@ -159,7 +159,11 @@ pub struct UserFilter {
 
 impl UserFilter {
     pub fn limit_offset(&self) -> (i64, i64) {
-        let size = if self.page_size <= 0 { 20 } else { self.page_size.min(200) };
+        let size = if self.page_size <= 0 {
+            20
+        } else {
+            self.page_size.min(200)
+        };
         (size, self.page.max(0) * size)
     }
 }
@@ -255,13 +259,19 @@ impl NewUserInput {
             .filter(|p| !p.is_empty())
             .map(str::to_string);
         if phone.as_ref().is_some_and(|p| {
-            p.chars().count() > 30
-                || !p.chars().all(|c| c.is_ascii_digit() || " ()+-".contains(c))
+            p.chars().count() > 30 || !p.chars().all(|c| c.is_ascii_digit() || " ()+-".contains(c))
         }) {
-            v.add("phone", "Telefone inválido: use apenas números, espaços, parênteses, + e -.");
+            v.add(
+                "phone",
+                "Telefone inválido: use apenas números, espaços, parênteses, + e -.",
+            );
         }
         v.into_result()?;
-        Ok((valid.expect("validated"), self.role.expect("validated"), phone))
+        Ok((
+            valid.expect("validated"),
+            self.role.expect("validated"),
+            phone,
+        ))
     }
 }
 

@@ -172,8 +172,11 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_execution(&self, execution: &Execution) -> StoreResult<()>;
     /// Appends log lines; a line whose (execution, seq) is already stored is skipped.
     /// Returns how many were new.
-    async fn append_execution_logs(&self, execution_id: Uuid, lines: &[LogLine])
-        -> StoreResult<u64>;
+    async fn append_execution_logs(
+        &self,
+        execution_id: Uuid,
+        lines: &[LogLine],
+    ) -> StoreResult<u64>;
     /// Newest first, each with its log lines in order.
     async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>>;
 

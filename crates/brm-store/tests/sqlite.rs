@@ -22,6 +22,38 @@ async fn operators_unique_paged_and_versioned(pool: SqlitePool) {
     suite::operators_unique_paged_and_versioned(&SqliteStore::from_pool(pool)).await;
 }
 
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn clients_unique_searchable_and_password_write_only(pool: SqlitePool) {
+    suite::domain::clients_unique_searchable_and_password_write_only(&SqliteStore::from_pool(pool))
+        .await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn import_is_all_or_nothing(pool: SqlitePool) {
+    suite::domain::import_is_all_or_nothing(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn month_creation_is_idempotent_and_lists_filter(pool: SqlitePool) {
+    suite::domain::month_creation_is_idempotent_and_lists_filter(&SqliteStore::from_pool(pool))
+        .await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn execution_logs_are_never_duplicated(pool: SqlitePool) {
+    suite::domain::execution_logs_are_never_duplicated(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn last_active_admin_cannot_be_removed(pool: SqlitePool) {
+    suite::domain::last_active_admin_cannot_be_removed(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn settings_round_trip_with_audit(pool: SqlitePool) {
+    suite::domain::settings_round_trip_with_audit(&SqliteStore::from_pool(pool)).await;
+}
+
 #[tokio::test]
 async fn file_database_is_wal_with_foreign_keys_and_persists() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,15 +24,13 @@ pub async fn list(pool: &SqlitePool, f: &ClientFilter) -> StoreResult<Page<Clien
     let digits = f.search_digits().map(|d| format!("%{d}%"));
     let op = f.operator_id.map(|u| u.to_string());
     let (limit, offset) = f.limit_offset();
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM clients c {FILTER}"
-    ))
-    .bind(&text)
-    .bind(&digits)
-    .bind(&op)
-    .bind(f.active)
-    .fetch_one(pool)
-    .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM clients c {FILTER}"))
+        .bind(&text)
+        .bind(&digits)
+        .bind(&op)
+        .bind(f.active)
+        .fetch_one(pool)
+        .await?;
     let rows = sqlx::query(&format!(
         "{SELECT} {FILTER} ORDER BY c.legal_name, c.id LIMIT ?5 OFFSET ?6"
     ))
@@ -100,7 +98,11 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn import(pool: &SqlitePool, rows: &[ImportWrite], summary: &AuditEvent) -> StoreResult<()> {
+pub async fn import(
+    pool: &SqlitePool,
+    rows: &[ImportWrite],
+    summary: &AuditEvent,
+) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     for row in rows {
         let result = match row.expected_version {
@@ -242,4 +244,3 @@ fn decode(r: &SqliteRow) -> StoreResult<Client> {
         updated_at: parse_ts(r.try_get("updated_at")?)?,
     })
 }
-

@@ -61,12 +61,11 @@ pub async fn of_process(
     pool: &SqlitePool,
     process_id: Uuid,
 ) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
-    let rows = sqlx::query(
-        "SELECT * FROM executions WHERE process_id = ? ORDER BY created_at DESC, id",
-    )
-    .bind(process_id.to_string())
-    .fetch_all(pool)
-    .await?;
+    let rows =
+        sqlx::query("SELECT * FROM executions WHERE process_id = ? ORDER BY created_at DESC, id")
+            .bind(process_id.to_string())
+            .fetch_all(pool)
+            .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let e = decode(r)?;

@@ -255,10 +255,7 @@ impl Store for SqliteStore {
         executions::append_logs(&self.pool, execution_id, lines).await
     }
 
-    async fn executions_of(
-        &self,
-        process_id: Uuid,
-    ) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
+    async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
         executions::of_process(&self.pool, process_id).await
     }
 

@@ -6,8 +6,7 @@ use crate::{MonthRequest, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::Page;
 use brm_core::process::{
-    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
-    StatusCounts,
+    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, StatusCounts,
 };
 use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
@@ -64,7 +63,8 @@ pub async fn create_month(
     Ok(result)
 }
 
-const ROW_SELECT: &str = "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
+const ROW_SELECT: &str =
+    "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
         c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
         p.amount_cents, p.due_date, p.download_attempts, p.sat_attempts, p.needs_attention,
         p.version, p.updated_at
@@ -72,7 +72,12 @@ const ROW_SELECT: &str = "SELECT p.id, p.client_id, c.legal_name AS client_name,
 
 /// Only the conditions a filter sets go into the SQL, so SQLite's planner sees plain
 /// equalities it can serve from the (month, status) and (month, operator) indexes.
-fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a ProcessFilter, text: &'a Option<String>, digits: &'a Option<String>) {
+fn push_filter<'a>(
+    q: &mut QueryBuilder<'a, Sqlite>,
+    f: &'a ProcessFilter,
+    text: &'a Option<String>,
+    digits: &'a Option<String>,
+) {
     q.push(" WHERE 1 = 1");
     if let Some(m) = &f.month {
         q.push(" AND p.reference_month = ").push_bind(m.as_str());
@@ -87,7 +92,9 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a ProcessFilter, text:
         q.push(" AND p.needs_attention = ").push_bind(a);
     }
     if let Some(t) = text {
-        q.push(" AND (c.search_text LIKE ").push_bind(t.as_str()).push(" ESCAPE '\\'");
+        q.push(" AND (c.search_text LIKE ")
+            .push_bind(t.as_str())
+            .push(" ESCAPE '\\'");
         if let Some(d) = digits {
             q.push(" OR c.cnpj LIKE ").push_bind(d.as_str());
         }
@@ -241,7 +248,9 @@ fn decode_row(r: &SqliteRow) -> StoreResult<ProcessRow> {
         operator_name: r.try_get("operator_name")?,
         reference_month: r.try_get("reference_month")?,
         status: parse_status(r.try_get("status")?)?,
-        amount: r.try_get::<Option<i64>, _>("amount_cents")?.map(cents_to_string),
+        amount: r
+            .try_get::<Option<i64>, _>("amount_cents")?
+            .map(cents_to_string),
         due_date: parse_date(r.try_get("due_date")?)?,
         download_attempts: r.try_get("download_attempts")?,
         sat_attempts: r.try_get("sat_attempts")?,

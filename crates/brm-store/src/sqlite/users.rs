@@ -1,8 +1,8 @@
 use super::audit;
 use super::codec::{parse_ts, parse_ts_opt, parse_uuid, ts};
+use crate::sql_text::like_pattern;
 use crate::{LoginFailure, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use crate::sql_text::like_pattern;
 use brm_core::operator::Page;
 use brm_core::user::{User, UserFilter};
 use brm_core::Role;

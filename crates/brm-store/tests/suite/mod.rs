@@ -1,6 +1,8 @@
 //! The store contract, written once against `&dyn Store`: every backend runs these same
 //! functions (SQLite now; PostgreSQL calls them unchanged when it lands).
 
+pub mod domain;
+
 use brm_core::audit::{action, Actor, AuditEvent};
 use brm_core::operator::{Operator, OperatorFilter};
 use brm_core::user::User;
