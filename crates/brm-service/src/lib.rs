@@ -8,6 +8,7 @@ pub mod password;
 pub mod sessions;
 
 use brm_core::clock::{Clock, SystemClock};
+use brm_secrets::{OsKeyring, SecretBox};
 use brm_store::Store;
 use sessions::Sessions;
 use std::sync::Arc;
@@ -19,6 +20,9 @@ pub struct Desk {
     store: Arc<dyn Store>,
     sessions: Sessions,
     clock: Arc<dyn Clock>,
+    /// Seals portal passwords under the data key in the OS keyring (an in-memory store
+    /// in unit tests).
+    secrets: SecretBox,
 }
 
 impl Desk {
@@ -31,7 +35,18 @@ impl Desk {
             store,
             sessions: Sessions::default(),
             clock,
+            secrets: SecretBox::new(Arc::new(OsKeyring::app())),
         }
+    }
+
+    /// The same desk sealing secrets through another key store (tests use memory).
+    pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
