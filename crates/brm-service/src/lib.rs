@@ -22,7 +22,7 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     /// Seals portal passwords under the data key in the OS keyring (an in-memory store
     /// in unit tests).
-    secrets: SecretBox,
+    secrets: Arc<SecretBox>,
 }
 
 impl Desk {
@@ -35,13 +35,13 @@ impl Desk {
             store,
             sessions: Sessions::default(),
             clock,
-            secrets: SecretBox::new(Arc::new(OsKeyring::app())),
+            secrets: Arc::new(SecretBox::new(Arc::new(OsKeyring::app()))),
         }
     }
 
     /// The same desk sealing secrets through another key store (tests use memory).
     pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
-        self.secrets = secrets;
+        self.secrets = Arc::new(secrets);
         self
     }
 
