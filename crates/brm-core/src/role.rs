@@ -38,6 +38,21 @@ impl Role {
     pub fn can_view_operators(self) -> bool {
         true
     }
+
+    /// Clients, imports and the monthly creation are registry work: every role does it.
+    pub fn can_edit_clients(self) -> bool {
+        true
+    }
+
+    /// Approving and rejecting an invoice: approvers and administrators, never OPERADOR.
+    pub fn can_approve(self) -> bool {
+        matches!(self, Role::Administrador | Role::Aprovador)
+    }
+
+    /// Cancelling a process is final: administrators only.
+    pub fn can_cancel_processes(self) -> bool {
+        self == Role::Administrador
+    }
 }
 
 #[cfg(test)]
