@@ -53,6 +53,12 @@ impl Role {
     pub fn can_cancel_processes(self) -> bool {
         self == Role::Administrador
     }
+
+    /// Creating users, changing their role or password and deactivating them:
+    /// administrators only.
+    pub fn can_manage_users(self) -> bool {
+        self == Role::Administrador
+    }
 }
 
 #[cfg(test)]
@@ -73,5 +79,12 @@ mod tests {
         assert!(Role::Administrador.can_edit_operators());
         assert!(!Role::Aprovador.can_edit_operators());
         assert!(!Role::Operador.can_edit_operators());
+    }
+
+    #[test]
+    fn only_administrators_manage_users() {
+        assert!(Role::Administrador.can_manage_users());
+        assert!(!Role::Aprovador.can_manage_users());
+        assert!(!Role::Operador.can_manage_users());
     }
 }
