@@ -3,9 +3,13 @@
 //! or a test calls the same methods, so a check here cannot be skipped by any caller.
 
 mod auth;
+mod client_import;
+mod clients;
 mod operators;
+mod processes;
 pub mod password;
 pub mod sessions;
+mod users;
 
 use brm_core::clock::{Clock, SystemClock};
 use brm_secrets::{OsKeyring, SecretBox};
@@ -14,6 +18,9 @@ use sessions::Sessions;
 use std::sync::Arc;
 
 pub use auth::{LoginOutput, SetupStatus};
+pub use users::REDEFINIR_SENHA;
+pub use client_import::{ImportPreviewOut, ImportResult};
+pub use processes::{brasilia, ProcessDetail};
 
 #[derive(Clone)]
 pub struct Desk {
@@ -23,6 +30,8 @@ pub struct Desk {
     /// Seals portal passwords under the data key in the OS keyring (an in-memory store
     /// in unit tests).
     secrets: Arc<SecretBox>,
+    /// Import previews waiting for their commit.
+    imports: client_import::PendingImports,
 }
 
 impl Desk {
@@ -36,6 +45,7 @@ impl Desk {
             sessions: Sessions::default(),
             clock,
             secrets: Arc::new(SecretBox::new(Arc::new(OsKeyring::app()))),
+            imports: Default::default(),
         }
     }
 

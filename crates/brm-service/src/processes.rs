@@ -1,0 +1,308 @@
+//! Processes: the monthly creation, the list, the detail and the decisions people make
+//! on them. Every status change goes through the core's state machine and is written
+//! with its audit event only if nobody changed the process first (version check).
+
+use crate::clients::actor;
+use crate::sessions::Session;
+use crate::Desk;
+use brm_core::audit::{diff, AuditEvent};
+use brm_core::client::Client;
+use brm_core::execution::{Execution, LogLine};
+use brm_core::operator::Page;
+use brm_core::process::{
+    Month, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, Transition,
+};
+use brm_core::{Error, ErrorCode, FieldError, Result, Role};
+use brm_store::MonthRequest;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+pub(crate) const ENTITY: &str = "processo";
+pub const REASON_MIN_CHARS: usize = 5;
+pub const REASON_MAX_CHARS: usize = 1000;
+
+/// The office works on Brasília time (UTC−3, no daylight saving since 2019); messages
+/// that say "às 14:03" use it whatever the desktop's own zone is.
+pub fn brasilia(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&FixedOffset::west_opt(3 * 3600).expect("valid offset"))
+}
+
+fn not_found() -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        "Processo não encontrado. Ele pode ter sido removido; recarregue a lista.",
+    )
+}
+
+/// A process as the detail screen shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessView {
+    #[serde(flatten)]
+    pub row: ProcessRow,
+    pub invoice_file_name: Option<String>,
+    pub invoice_size: Option<i64>,
+    pub invoice_sha256: Option<String>,
+    pub approved_by_name: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub sent_to_sat_at: Option<DateTime<Utc>>,
+    pub last_rejection_reason: Option<String>,
+    pub notes: Option<String>,
+    pub manual_upload: bool,
+    pub auto_created: bool,
+    pub next_retry_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExecutionView {
+    #[serde(flatten)]
+    pub execution: Execution,
+    pub logs: Vec<LogLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    pub at: DateTime<Utc>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub detail: Option<String>,
+}
+
+impl From<AuditEvent> for AuditView {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            at: e.at,
+            actor_name: e.actor.name,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            before: e.before,
+            after: e.after,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessDetail {
+    pub process: ProcessView,
+    pub client: Client,
+    pub executions: Vec<ExecutionView>,
+    pub audit: Vec<AuditView>,
+    /// Whether this person may approve or reject it now (role and status).
+    pub can_approve: bool,
+    pub can_cancel: bool,
+}
+
+fn reason_of(reason: &str) -> Result<String> {
+    let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = reason.chars().count();
+    if n < REASON_MIN_CHARS {
+        return Err(Error::validation(vec![FieldError {
+            field: "reason".into(),
+            message: format!("Informe o motivo (pelo menos {REASON_MIN_CHARS} caracteres)."),
+        }]));
+    }
+    if n > REASON_MAX_CHARS {
+        return Err(Error::validation(vec![FieldError {
+            field: "reason".into(),
+            message: format!("O motivo pode ter no máximo {REASON_MAX_CHARS} caracteres."),
+        }]));
+    }
+    Ok(reason)
+}
+
+impl Desk {
+    pub async fn create_month_processes(
+        &self,
+        token: &str,
+        month: &str,
+        operator_id: Option<Uuid>,
+    ) -> Result<MonthCreation> {
+        let session = self.require(token, Role::can_edit_clients, "criar os processos do mês")?;
+        let month = Month::parse(month)?;
+        if let Some(op) = operator_id {
+            self.store.operator_by_id(op).await?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    "Operadora não encontrada; recarregue a lista.",
+                )
+            })?;
+        }
+        let now = self.clock.now();
+        let request = MonthRequest {
+            month: month.to_string(),
+            operator_id,
+            created_by: Some(session.user_id()),
+            auto: false,
+            now,
+        };
+        let event = AuditEvent::new(now, actor(&session), "CRIAR_PROCESSOS_MES", ENTITY)
+            .detail(format!("mês {}", month.display()));
+        Ok(self.store.create_month_processes(&request, &event).await?)
+    }
+
+    pub async fn list_processes(
+        &self,
+        token: &str,
+        filter: ProcessFilter,
+    ) -> Result<Page<ProcessRow>> {
+        self.require(token, Role::can_edit_clients, "ver processos")?;
+        let filter = filter.normalized()?;
+        Ok(self.store.list_processes(&filter).await?)
+    }
+
+    pub async fn get_process(&self, token: &str, id: Uuid) -> Result<ProcessDetail> {
+        let session = self.require(token, Role::can_edit_clients, "ver processos")?;
+        let p = self.store.process_by_id(id).await?.ok_or_else(not_found)?;
+        let row = self.store.process_row(id).await?.ok_or_else(not_found)?;
+        let client = self
+            .store
+            .client_by_id(p.client_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let approved_by_name = match p.approved_by {
+            Some(u) => self.store.user_by_id(u).await?.map(|u| u.full_name),
+            None => None,
+        };
+        let executions = self
+            .store
+            .executions_of(id)
+            .await?
+            .into_iter()
+            .map(|(execution, logs)| ExecutionView { execution, logs })
+            .collect();
+        let audit = self
+            .store
+            .audit_trail(ENTITY, Some(id), 200)
+            .await?
+            .into_iter()
+            .map(AuditView::from)
+            .collect();
+        let role = session.role();
+        Ok(ProcessDetail {
+            can_approve: role.can_approve() && p.status == ProcessStatus::AguardandoAprovacao,
+            can_cancel: role.can_cancel_processes() && !p.status.is_final(),
+            process: ProcessView {
+                row,
+                invoice_file_name: p.invoice_file_name,
+                invoice_size: p.invoice_size,
+                invoice_sha256: p.invoice_sha256,
+                approved_by_name,
+                approved_at: p.approved_at,
+                sent_to_sat_at: p.sent_at,
+                last_rejection_reason: p.last_rejection_reason,
+                notes: p.notes,
+                manual_upload: p.manual_upload,
+                auto_created: p.auto_created,
+                next_retry_at: p.next_retry_at,
+            },
+            client,
+            executions,
+            audit,
+        })
+    }
+
+    pub async fn approve_process(&self, token: &str, id: Uuid, version: i64) -> Result<ProcessRow> {
+        let session = self.require(token, Role::can_approve, "aprovar faturas")?;
+        self.decide(&session, id, version, Transition::Approve, |p, now, s| {
+            p.approved_by = Some(s.user_id());
+            p.approved_at = Some(now);
+        })
+        .await
+    }
+
+    pub async fn reject_process(
+        &self,
+        token: &str,
+        id: Uuid,
+        version: i64,
+        reason: &str,
+    ) -> Result<ProcessRow> {
+        let session = self.require(token, Role::can_approve, "rejeitar faturas")?;
+        let reason = reason_of(reason)?;
+        self.decide(&session, id, version, Transition::Reject, move |p, _, _| {
+            // The invoice was wrong: download again from the first attempt.
+            p.last_rejection_reason = Some(reason.clone());
+            p.approved_by = None;
+            p.approved_at = None;
+            p.download_attempts = 0;
+            p.next_retry_at = None;
+            p.needs_attention = false;
+        })
+        .await
+    }
+
+    pub async fn cancel_process(
+        &self,
+        token: &str,
+        id: Uuid,
+        version: i64,
+        reason: &str,
+    ) -> Result<ProcessRow> {
+        let session = self.require(token, Role::can_cancel_processes, "cancelar processos")?;
+        let reason = reason_of(reason)?;
+        self.decide(&session, id, version, Transition::Cancel, move |p, _, _| {
+            p.notes = Some(format!("Cancelado: {reason}"));
+            p.next_retry_at = None;
+            p.needs_attention = false;
+        })
+        .await
+    }
+
+    /// The one path of a person's decision: version check, state machine, then one
+    /// conditional write with its audit event. Losing a race is reported with who won.
+    async fn decide(
+        &self,
+        session: &Session,
+        id: Uuid,
+        version: i64,
+        t: Transition,
+        change: impl Fn(&mut Process, DateTime<Utc>, &Session),
+    ) -> Result<ProcessRow> {
+        let current = self.store.process_by_id(id).await?.ok_or_else(not_found)?;
+        if current.version != version {
+            return Err(self.already_decided(id).await);
+        }
+        let now = self.clock.now();
+        let mut next = current.clone();
+        next.status = current.status.apply(t)?;
+        change(&mut next, now, session);
+        next.version = current.version + 1;
+        next.updated_at = now;
+        let (before, after) = diff(&current.audit_view(), &next.audit_view());
+        let mut event = AuditEvent::new(now, actor(session), t.action(), ENTITY)
+            .on(id)
+            .change(Some(before), Some(after));
+        event.invoice_sha256 = current.invoice_sha256.clone();
+        if !self.store.update_process(&next, version, &event).await? {
+            return Err(self.already_decided(id).await);
+        }
+        self.store.process_row(id).await?.ok_or_else(not_found)
+    }
+
+    /// "Já decidido por Ana às 14:03": who last changed the process, from its trail.
+    async fn already_decided(&self, id: Uuid) -> Error {
+        let last = self
+            .store
+            .audit_trail(ENTITY, Some(id), 1)
+            .await
+            .ok()
+            .and_then(|mut v| v.pop());
+        let message = match last {
+            Some(e) => format!(
+                "Este processo já foi decidido por {} às {} ({}). Recarregue para ver a situação atual.",
+                e.actor.name,
+                brasilia(e.at).format("%H:%M"),
+                brasilia(e.at).format("%d/%m/%Y")
+            ),
+            None => "Este processo foi alterado por outra pessoa. Recarregue para ver a situação atual."
+                .to_string(),
+        };
+        Error::new(ErrorCode::Conflict, message)
+    }
+}
