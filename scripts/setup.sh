@@ -10,7 +10,7 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 APP_PACKAGES=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
-  librsvg2-dev libxdo-dev libssl-dev)
+  librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev)
 TEST_PACKAGES=(xvfb webkit2gtk-driver dbus-x11 at-spi2-core python3 python3-dbusmock gnome-keyring
   postgresql)
 
