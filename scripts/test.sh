@@ -19,6 +19,8 @@ trap 'scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"' EXIT
 export BRM_REQUIRE_POSTGRES=1
 say "Testes Rust (workspace; SQLite e PostgreSQL)"
 cargo test --workspace --quiet
+say "Testes do chaveiro do sistema (Secret Service real, gnome-keyring numa sessão D-Bus)"
+scripts/with-keyring.sh env BRM_REQUIRE_KEYRING=1 cargo test -p brm-secrets --quiet --test os_keyring
 say "Testes da interface (vitest)"
 (cd ui && npx vitest run)
 say "Compilando o aplicativo para o teste ponta a ponta"
