@@ -3,6 +3,8 @@
 # port and socket, trust authentication on loopback only.
 #   eval "$(scripts/pg-test-cluster.sh start)"   exports BRM_TEST_POSTGRES_URL and BRM_PG_DIR
 #   scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"
+#   scripts/pg-test-cluster.sh pause DIR / resume DIR   stop the server and start it again
+#     on the same folder and port (the outage tests: the database goes away and comes back)
 set -euo pipefail
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$BIN/initdb" ] || { echo "PostgreSQL não está instalado (initdb não encontrado)." >&2; exit 1; }
@@ -29,8 +31,19 @@ case "${1:-}" in
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$DIR"
     ;;
+  pause)
+    DIR="${2:?pasta do cluster}"
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop >/dev/null
+    ;;
+  resume)
+    DIR="${2:?pasta do cluster}"
+    # "restart" on a stopped server starts it with the options it last ran with
+    # (postmaster.opts): same port, socket and settings as `start` gave it.
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 restart >/dev/null 2>&1 \
+      || { cat "$DIR/server.log" >&2; exit 1; }
+    ;;
   *)
-    echo "uso: $0 start | stop DIR" >&2
+    echo "uso: $0 start | stop DIR | pause DIR | resume DIR" >&2
     exit 2
     ;;
 esac

@@ -59,6 +59,11 @@ impl Role {
     pub fn can_manage_users(self) -> bool {
         self == Role::Administrador
     }
+
+    /// Which database the desk opens (and its password): administrators only.
+    pub fn can_change_settings(self) -> bool {
+        self == Role::Administrador
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +77,13 @@ mod tests {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn only_administrators_change_settings() {
+        assert!(Role::Administrador.can_change_settings());
+        assert!(!Role::Aprovador.can_change_settings());
+        assert!(!Role::Operador.can_change_settings());
     }
 
     #[test]

@@ -5,10 +5,14 @@
 mod auth;
 mod client_import;
 mod clients;
+pub mod db_settings;
+pub mod health;
+pub mod monitor;
 mod operators;
 mod processes;
 pub mod password;
 pub mod sessions;
+mod settings;
 mod users;
 
 use brm_core::clock::{Clock, SystemClock};
@@ -18,6 +22,8 @@ use sessions::Sessions;
 use std::sync::Arc;
 
 pub use auth::{LoginOutput, SetupStatus};
+pub use health::{DbState, DbStatus, Health, HealthEvents};
+pub use settings::{DbSettingsContext, DbSettingsView, PostgresView, ALTERAR_CONFIGURACAO};
 pub use users::REDEFINIR_SENHA;
 pub use client_import::{ImportPreviewOut, ImportResult};
 pub use processes::{brasilia, ProcessDetail};
@@ -32,6 +38,8 @@ pub struct Desk {
     secrets: Arc<SecretBox>,
     /// Import previews waiting for their commit.
     imports: client_import::PendingImports,
+    /// Whether the database answers; while it does not, changes are refused at once.
+    health: health::Health,
 }
 
 impl Desk {
@@ -46,6 +54,7 @@ impl Desk {
             clock,
             secrets: Arc::new(SecretBox::new(Arc::new(OsKeyring::app()))),
             imports: Default::default(),
+            health: health::Health::new(),
         }
     }
 

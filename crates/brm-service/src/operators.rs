@@ -63,11 +63,12 @@ impl Desk {
         filter: OperatorFilter,
     ) -> Result<Page<Operator>> {
         self.require(token, Role::can_view_operators, "ver operadoras")?;
-        Ok(self.store.list_operators(&filter).await?)
+        Ok(self.observe(self.store.list_operators(&filter).await)?)
     }
 
     pub async fn create_operator(&self, token: &str, input: OperatorInput) -> Result<Operator> {
         let session = self.require(token, Role::can_edit_operators, "cadastrar operadoras")?;
+        self.ensure_writable()?;
         let valid = input.validate()?;
         self.check_unique(&valid, None).await?;
         let now = self.clock.now();
@@ -96,9 +97,7 @@ impl Desk {
         )
         .on(op.id)
         .change(None, Some(op.audit_view()));
-        self.store
-            .insert_operator(&op, &event)
-            .await
+        self.observe(self.store.insert_operator(&op, &event).await)
             .map_err(|e| unique_to_conflict(e, &op))?;
         Ok(op)
     }
@@ -111,8 +110,11 @@ impl Desk {
         input: OperatorInput,
     ) -> Result<Operator> {
         let session = self.require(token, Role::can_edit_operators, "alterar operadoras")?;
+        self.ensure_writable()?;
         let valid = input.validate()?;
-        let current = self.store.operator_by_id(id).await?.ok_or_else(not_found)?;
+        let current = self
+            .observe(self.store.operator_by_id(id).await)?
+            .ok_or_else(not_found)?;
         if current.version != version {
             return Err(stale());
         }
@@ -135,7 +137,10 @@ impl Desk {
             "desativar operadoras"
         };
         let session = self.require(token, Role::can_edit_operators, what)?;
-        let current = self.store.operator_by_id(id).await?.ok_or_else(not_found)?;
+        self.ensure_writable()?;
+        let current = self
+            .observe(self.store.operator_by_id(id).await)?
+            .ok_or_else(not_found)?;
         if current.version != version {
             return Err(stale());
         }
@@ -171,9 +176,11 @@ impl Desk {
         .on(op.id)
         .change(Some(before), Some(after));
         let written = self
-            .store
-            .update_operator(&op, current.version, &event)
-            .await
+            .observe(
+                self.store
+                    .update_operator(&op, current.version, &event)
+                    .await,
+            )
             .map_err(|e| unique_to_conflict(e, &op))?;
         if !written {
             return Err(stale());
@@ -182,10 +189,11 @@ impl Desk {
     }
 
     async fn check_unique(&self, v: &ValidOperator, except: Option<Uuid>) -> Result<()> {
-        let c = self
-            .store
-            .operator_conflicts(&name_key(&v.name), &v.code, except)
-            .await?;
+        let c = self.observe(
+            self.store
+                .operator_conflicts(&name_key(&v.name), &v.code, except)
+                .await,
+        )?;
         let mut fields = Vec::new();
         if c.name {
             fields.push(name_taken(&v.name));
