@@ -14,6 +14,10 @@ const COMMANDS: &[&str] = &[
     "create_operator",
     "update_operator",
     "set_operator_active",
+    "get_database_settings",
+    "test_database_connection",
+    "save_database_settings",
+    "database_status",
 ];
 
 fn main() {

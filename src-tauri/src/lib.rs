@@ -4,6 +4,8 @@
 
 mod boot;
 mod commands;
+mod db_config;
+mod db_monitor;
 mod error;
 mod logging;
 mod paths;
@@ -26,6 +28,9 @@ pub fn run() {
             let status = tauri::async_runtime::block_on(async {
                 app.state::<AppState>().desk().await?.setup_status().await
             });
+            // Watch the database for as long as the app runs (the banner, writes refused
+            // while it is away); never switches to another database.
+            db_monitor::start(handle);
             // The window is declared in tauri.conf.json with "create": false and built
             // here, so that it can carry the boot script.
             let config = app
@@ -52,6 +57,10 @@ pub fn run() {
             commands::operators::create_operator,
             commands::operators::update_operator,
             commands::operators::set_operator_active,
+            commands::settings::get_database_settings,
+            commands::settings::test_database_connection,
+            commands::settings::save_database_settings,
+            commands::settings::database_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running BRM RPA Desk");

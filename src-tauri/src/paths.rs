@@ -1,27 +1,27 @@
-//! Where data and logs live. Defaults follow each OS's convention through Tauri's path
-//! resolver (Linux: ~/.local/share/br.com.brmsolutions.rpadesk); `BRM_DATABASE_URL`
-//! overrides the database.
+//! Where data, logs and the database choice live. Defaults follow each OS's convention
+//! through Tauri's path resolver (Linux: ~/.local/share/br.com.brmsolutions.rpadesk).
+//! Which database opens is decided by `brm_service::db_settings::startup`:
+//! `BRM_DATABASE_URL`, else `database.json` (see db_config.rs), else the SQLite file.
 
-use std::path::{Path, PathBuf};
+use crate::db_config::DatabaseChoice;
+use std::path::PathBuf;
 use tauri::{AppHandle, Manager};
 
 pub const DATABASE_FILE: &str = "brm-desk.sqlite3";
 
-pub fn database_url(app: &AppHandle) -> String {
-    choose_database_url(
-        std::env::var("BRM_DATABASE_URL").ok(),
-        app.path().app_data_dir().ok().as_deref(),
-    )
+/// The start-up decision: the URL to open (or the pt-BR reason there is none, shown by
+/// the start-up screen) and what the settings screen reports as running.
+pub fn database_url(app: &AppHandle) -> DatabaseChoice {
+    crate::db_config::startup_choice(app, default_sqlite_file(app.path().app_data_dir().ok()))
 }
 
-/// The override when it is set and not blank; else the SQLite file in the app-data
-/// folder. With no app-data folder at all (no home), a relative file: the store then
-/// reports where it tried, instead of the app guessing another place.
-fn choose_database_url(env: Option<String>, data_dir: Option<&Path>) -> String {
-    match (env.filter(|u| !u.trim().is_empty()), data_dir) {
-        (Some(url), _) => url.trim().to_string(),
-        (None, Some(dir)) => format!("sqlite://{}", dir.join(DATABASE_FILE).display()),
-        (None, None) => format!("sqlite://{DATABASE_FILE}"),
+/// The SQLite file in the app-data folder. With no app-data folder at all (no home), a
+/// relative file: the store then reports where it tried, instead of the app guessing
+/// another place.
+fn default_sqlite_file(data_dir: Option<PathBuf>) -> PathBuf {
+    match data_dir {
+        Some(dir) => dir.join(DATABASE_FILE),
+        None => PathBuf::from(DATABASE_FILE),
     }
 }
 
@@ -34,16 +34,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn override_wins_unless_blank() {
-        let dir = Path::new("/home/ana/.local/share/br.com.brmsolutions.rpadesk");
+    fn the_sqlite_file_sits_in_the_data_folder() {
+        let dir = PathBuf::from("/home/ana/.local/share/br.com.brmsolutions.rpadesk");
         assert_eq!(
-            choose_database_url(Some(" sqlite:///tmp/outro.sqlite3 ".into()), Some(dir)),
-            "sqlite:///tmp/outro.sqlite3"
+            default_sqlite_file(Some(dir.clone())),
+            dir.join("brm-desk.sqlite3")
         );
-        assert_eq!(
-            choose_database_url(Some("  ".into()), Some(dir)),
-            "sqlite:///home/ana/.local/share/br.com.brmsolutions.rpadesk/brm-desk.sqlite3"
-        );
-        assert_eq!(choose_database_url(None, None), "sqlite://brm-desk.sqlite3");
+        assert_eq!(default_sqlite_file(None), PathBuf::from("brm-desk.sqlite3"));
     }
 }

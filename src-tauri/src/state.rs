@@ -1,7 +1,9 @@
-//! What the commands share: the `Desk` (or why it could not start) and start-up timing.
+//! What the commands share: the `Desk` (or why it could not start), the database
+//! choice made at start-up, and start-up timing.
 
+use crate::db_config::DatabaseChoice;
 use brm_core::Result;
-use brm_service::Desk;
+use brm_service::{DbSettingsContext, Desk};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -25,19 +27,25 @@ pub struct AppState {
     /// built). It may hold an error (a locked file, a full disk): the window then shows
     /// why instead of the process dying silently.
     desk: OnceCell<Result<Desk>>,
-    database_url: String,
+    /// The URL start-up chose, or why the configured database cannot be prepared (no
+    /// password in the keyring, a broken config file): then the window shows that
+    /// reason; the app never falls back to another database.
+    database_url: Result<String>,
+    /// The config file and what runs now, for the settings commands.
+    db_settings: DbSettingsContext,
     ready: AtomicBool,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl AppState {
     pub fn new(
-        database_url: String,
+        choice: DatabaseChoice,
         log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
     ) -> Self {
         Self {
             desk: OnceCell::new(),
-            database_url,
+            database_url: choice.url,
+            db_settings: choice.settings,
             ready: AtomicBool::new(false),
             _log_guard: log_guard,
         }
@@ -47,8 +55,15 @@ impl AppState {
     pub async fn desk(&self) -> Result<&Desk> {
         self.desk
             .get_or_init(|| async {
-                tracing::info!(database = %brm_store::redact_url(&self.database_url), "opening database");
-                let desk = brm_store::connect(&self.database_url).await;
+                let url = match &self.database_url {
+                    Ok(url) => url,
+                    Err(e) => {
+                        tracing::error!(error = %e, "database not configured for start-up");
+                        return Err(e.clone());
+                    }
+                };
+                tracing::info!(database = %brm_store::redact_url(url), "opening database");
+                let desk = brm_store::connect(url).await;
                 tracing::info!(ms = since_start_ms(), "database ready");
                 desk.map(Desk::new).map_err(|e| {
                     tracing::error!(error = %e, "database unavailable at start-up");
@@ -58,6 +73,31 @@ impl AppState {
             .await
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// A state around a `Desk` built elsewhere: the command tests give one on a
+    /// temporary database with an in-memory key store.
+    #[cfg(test)]
+    pub fn with_desk(desk: Desk) -> Self {
+        use brm_service::db_settings::startup::{RunningDb, Source};
+        use brm_service::db_settings::DbKind;
+        let running = RunningDb {
+            kind: DbKind::Sqlite,
+            source: Source::Default,
+            postgres: None,
+            sqlite_path: None,
+        };
+        let choice = DatabaseChoice {
+            url: Ok(String::new()),
+            settings: DbSettingsContext::new(None, running),
+        };
+        let state = Self::new(choice, None);
+        let _ = state.desk.set(Ok(desk));
+        state
+    }
+
+    pub fn db_settings(&self) -> &DbSettingsContext {
+        &self.db_settings
     }
 
     /// True only the first time: the first painted screen is reported once.

@@ -1,0 +1,52 @@
+//! Database settings (administrators only, checked in `Desk`) and the database status
+//! every logged-in role's banner asks for.
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+use brm_service::db_settings::probe::ConnectionTest;
+use brm_service::db_settings::DbSettingsInput;
+use brm_service::{DbSettingsView, DbStatus};
+use tauri::State;
+
+#[tauri::command]
+pub async fn get_database_settings(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<DbSettingsView> {
+    state
+        .desk()
+        .await?
+        .get_database_settings(&token, state.db_settings())
+        .await
+}
+
+#[tauri::command]
+pub async fn test_database_connection(
+    state: State<'_, AppState>,
+    token: String,
+    input: DbSettingsInput,
+) -> CmdResult<ConnectionTest> {
+    state
+        .desk()
+        .await?
+        .test_database_connection(&token, input)
+        .await
+}
+
+#[tauri::command]
+pub async fn save_database_settings(
+    state: State<'_, AppState>,
+    token: String,
+    input: DbSettingsInput,
+) -> CmdResult<DbSettingsView> {
+    state
+        .desk()
+        .await?
+        .save_database_settings(&token, state.db_settings(), input)
+        .await
+}
+
+#[tauri::command]
+pub async fn database_status(state: State<'_, AppState>, token: String) -> CmdResult<DbStatus> {
+    state.desk().await?.database_status(&token)
+}
