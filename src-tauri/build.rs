@@ -18,6 +18,11 @@ const COMMANDS: &[&str] = &[
     "test_database_connection",
     "save_database_settings",
     "database_status",
+    "list_users",
+    "create_user",
+    "set_user_role",
+    "set_user_active",
+    "reset_user_password",
 ];
 
 fn main() {

@@ -61,6 +61,11 @@ pub fn run() {
             commands::settings::test_database_connection,
             commands::settings::save_database_settings,
             commands::settings::database_status,
+            commands::users::list_users,
+            commands::users::create_user,
+            commands::users::set_user_role,
+            commands::users::set_user_active,
+            commands::users::reset_user_password,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running BRM RPA Desk");

@@ -5,3 +5,4 @@ pub mod app;
 pub mod auth;
 pub mod operators;
 pub mod settings;
+pub mod users;
