@@ -114,6 +114,7 @@ impl Desk {
 
     pub async fn commit_client_import(&self, token: &str, import_id: Uuid) -> Result<ImportResult> {
         let session = self.require(token, Role::can_edit_clients, "importar clientes")?;
+        self.ensure_writable()?;
         let now = self.clock.now();
         let pending = {
             let mut map = self.imports.0.lock().expect("imports lock");
@@ -175,7 +176,7 @@ impl Desk {
                 Some(serde_json::to_value(result).map_err(Error::internal)?),
             )
             .detail(format!("arquivo {}", pending.file_name));
-        self.store.import_clients(&writes, &summary).await?;
+        self.observe(self.store.import_clients(&writes, &summary).await)?;
         Ok(result)
     }
 

@@ -116,6 +116,7 @@ impl Desk {
 
     pub async fn create_client(&self, token: &str, input: ClientInput) -> Result<Client> {
         let session = self.require(token, Role::can_edit_clients, "cadastrar clientes")?;
+        self.ensure_writable()?;
         let valid = input.validate()?;
         let op = self
             .store
@@ -149,6 +150,7 @@ impl Desk {
         input: ClientInput,
     ) -> Result<Client> {
         let session = self.require(token, Role::can_edit_clients, "alterar clientes")?;
+        self.ensure_writable()?;
         let valid = input.validate()?;
         let current = self.store.client_by_id(id).await?.ok_or_else(not_found)?;
         if current.version != version {
@@ -185,6 +187,7 @@ impl Desk {
             "desativar clientes"
         };
         let session = self.require(token, Role::can_edit_clients, what)?;
+        self.ensure_writable()?;
         let current = self.store.client_by_id(id).await?.ok_or_else(not_found)?;
         if current.version != version {
             return Err(stale());
@@ -228,9 +231,11 @@ impl Desk {
             password,
         };
         let written = self
-            .store
-            .update_client(&write, current.version, &event)
-            .await
+            .observe(
+                self.store
+                    .update_client(&write, current.version, &event)
+                    .await,
+            )
             .map_err(unique_to_conflict)?;
         if !written {
             return Err(stale());

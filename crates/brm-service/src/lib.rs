@@ -9,8 +9,8 @@ pub mod db_settings;
 pub mod health;
 pub mod monitor;
 mod operators;
-mod processes;
 pub mod password;
+mod processes;
 pub mod sessions;
 mod settings;
 mod users;
@@ -22,11 +22,11 @@ use sessions::Sessions;
 use std::sync::Arc;
 
 pub use auth::{LoginOutput, SetupStatus};
+pub use client_import::{ImportPreviewOut, ImportResult};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
+pub use processes::{brasilia, ProcessDetail};
 pub use settings::{DbSettingsContext, DbSettingsView, PostgresView, ALTERAR_CONFIGURACAO};
 pub use users::REDEFINIR_SENHA;
-pub use client_import::{ImportPreviewOut, ImportResult};
-pub use processes::{brasilia, ProcessDetail};
 
 #[derive(Clone)]
 pub struct Desk {

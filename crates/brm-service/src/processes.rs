@@ -124,6 +124,7 @@ impl Desk {
         operator_id: Option<Uuid>,
     ) -> Result<MonthCreation> {
         let session = self.require(token, Role::can_edit_clients, "criar os processos do mês")?;
+        self.ensure_writable()?;
         let month = Month::parse(month)?;
         if let Some(op) = operator_id {
             self.store.operator_by_id(op).await?.ok_or_else(|| {
@@ -143,7 +144,7 @@ impl Desk {
         };
         let event = AuditEvent::new(now, actor(&session), "CRIAR_PROCESSOS_MES", ENTITY)
             .detail(format!("mês {}", month.display()));
-        Ok(self.store.create_month_processes(&request, &event).await?)
+        Ok(self.observe(self.store.create_month_processes(&request, &event).await)?)
     }
 
     pub async fn list_processes(
@@ -209,6 +210,7 @@ impl Desk {
 
     pub async fn approve_process(&self, token: &str, id: Uuid, version: i64) -> Result<ProcessRow> {
         let session = self.require(token, Role::can_approve, "aprovar faturas")?;
+        self.ensure_writable()?;
         self.decide(&session, id, version, Transition::Approve, |p, now, s| {
             p.approved_by = Some(s.user_id());
             p.approved_at = Some(now);
@@ -224,6 +226,7 @@ impl Desk {
         reason: &str,
     ) -> Result<ProcessRow> {
         let session = self.require(token, Role::can_approve, "rejeitar faturas")?;
+        self.ensure_writable()?;
         let reason = reason_of(reason)?;
         self.decide(&session, id, version, Transition::Reject, move |p, _, _| {
             // The invoice was wrong: download again from the first attempt.
@@ -245,6 +248,7 @@ impl Desk {
         reason: &str,
     ) -> Result<ProcessRow> {
         let session = self.require(token, Role::can_cancel_processes, "cancelar processos")?;
+        self.ensure_writable()?;
         let reason = reason_of(reason)?;
         self.decide(&session, id, version, Transition::Cancel, move |p, _, _| {
             p.notes = Some(format!("Cancelado: {reason}"));
@@ -279,7 +283,7 @@ impl Desk {
             .on(id)
             .change(Some(before), Some(after));
         event.invoice_sha256 = current.invoice_sha256.clone();
-        if !self.store.update_process(&next, version, &event).await? {
+        if !self.observe(self.store.update_process(&next, version, &event).await)? {
             return Err(self.already_decided(id).await);
         }
         self.store.process_row(id).await?.ok_or_else(not_found)

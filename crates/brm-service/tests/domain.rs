@@ -503,6 +503,34 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
         ProcessStatus::AguardandoAprovacao
     );
 
+    // While the database is unreachable, a decision is refused at once with the
+    // banner's message, and nothing is written.
+    o.desk
+        .health()
+        .mark_down("O servidor do banco de dados recusou a conexão.");
+    let e = o
+        .desk
+        .approve_process(&o.approver, p.id, version)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Database);
+    assert!(
+        e.message.starts_with("Sem conexão com o banco de dados"),
+        "{}",
+        e.message
+    );
+    let e = o
+        .desk
+        .create_client(&o.admin, Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Database);
+    o.desk.health().mark_up();
+    assert_eq!(
+        store.process_by_id(p.id).await.unwrap().unwrap().version,
+        version
+    );
+
     // A rejection needs a reason.
     let e = o
         .desk
