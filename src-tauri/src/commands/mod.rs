@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod auth;
+pub mod clients;
 pub mod operators;
+pub mod processes;
 pub mod settings;
 pub mod users;
