@@ -8,3 +8,6 @@ pub mod operators;
 pub mod processes;
 pub mod settings;
 pub mod users;
+
+#[cfg(test)]
+mod roles_test;

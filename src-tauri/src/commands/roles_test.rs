@@ -1,0 +1,402 @@
+//! Roles at the command boundary: the real commands, invoked through Tauri's IPC on the
+//! mock runtime with this app's own capabilities (`tauri.conf.json` and
+//! `capabilities/`), as a logged-in OPERADOR or APROVADOR. Each must come back as the
+//! serialised `{"code":"FORBIDDEN",...}` the window shows, and the data must not move.
+//! A command added to [`cases`] (and to the handler in [`app`]) is covered for every
+//! role it names.
+//!
+//! The mock runtime stands in for the WebKit window only (no display is needed); the
+//! database is a real SQLite file, and secrets go to an in-memory key store, never the
+//! OS keyring.
+
+use crate::state::AppState;
+use brm_core::user::{NewAdminInput, NewUserInput, User, UserFilter};
+use brm_core::Role;
+use brm_secrets::{MemoryKeyStore, SecretBox};
+use brm_service::Desk;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use uuid::Uuid;
+
+const PW: &str = "senha-forte-da-equipe";
+
+/// The ids a command's arguments point at: real rows where the command needs one.
+struct Ids {
+    token: String,
+    admin: Uuid,
+    me: Uuid,
+}
+
+/// One command, the arguments the window would send, and the roles it must refuse.
+struct Case {
+    cmd: &'static str,
+    args: fn(&Ids) -> Value,
+    refused: &'static [Role],
+}
+
+const NOT_ADMIN: &[Role] = &[Role::Operador, Role::Aprovador];
+const OPERADOR: &[Role] = &[Role::Operador];
+
+fn cases() -> Vec<Case> {
+    vec![
+        // --- users: administrators only --------------------------------------------
+        Case {
+            cmd: "list_users",
+            args: |i| json!({"token": i.token, "filter": {}}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            cmd: "create_user",
+            args: |i| {
+                json!({"token": i.token, "input": {
+                    "full_name": "Intrusa", "email": "intrusa@beg.com.br", "role": "ADMINISTRADOR",
+                    "password": PW, "password_confirmation": PW}})
+            },
+            refused: NOT_ADMIN,
+        },
+        Case {
+            cmd: "set_user_role",
+            args: |i| json!({"token": i.token, "id": i.admin, "role": "OPERADOR"}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            // No self-promotion either.
+            cmd: "set_user_role",
+            args: |i| json!({"token": i.token, "id": i.me, "role": "ADMINISTRADOR"}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            cmd: "set_user_active",
+            args: |i| json!({"token": i.token, "id": i.admin, "active": false}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            cmd: "reset_user_password",
+            args: |i| {
+                json!({"token": i.token, "id": i.admin, "password": "tomada-de-conta-123",
+                       "password_confirmation": "tomada-de-conta-123"})
+            },
+            refused: NOT_ADMIN,
+        },
+        // --- processes: deciding is for approvers, cancelling for administrators ----
+        // The role is checked before the process is looked up, so an id of nothing is
+        // enough: a NOT_FOUND here would mean the check came too late.
+        Case {
+            cmd: "approve_process",
+            args: |i| json!({"token": i.token, "id": Uuid::new_v4(), "version": 1}),
+            refused: OPERADOR,
+        },
+        Case {
+            cmd: "reject_process",
+            args: |i| {
+                json!({"token": i.token, "id": Uuid::new_v4(), "version": 1,
+                       "reason": "Valor divergente do contrato."})
+            },
+            refused: OPERADOR,
+        },
+        Case {
+            cmd: "cancel_process",
+            args: |i| {
+                json!({"token": i.token, "id": Uuid::new_v4(), "version": 1,
+                       "reason": "Conta encerrada pelo cliente."})
+            },
+            refused: NOT_ADMIN,
+        },
+        // --- database settings: administrators only ---------------------------------
+        Case {
+            cmd: "get_database_settings",
+            args: |i| json!({"token": i.token}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            cmd: "test_database_connection",
+            args: |i| json!({"token": i.token, "input": pg_settings()}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            // Refused before the password reaches the keyring or the config file.
+            cmd: "save_database_settings",
+            args: |i| json!({"token": i.token, "input": pg_settings()}),
+            refused: NOT_ADMIN,
+        },
+    ]
+}
+
+fn pg_settings() -> Value {
+    json!({"kind": "postgres", "host": "127.0.0.1", "port": 5432, "database": "brm",
+           "username": "brm", "password": "senha-do-banco", "sslmode": "disable"})
+}
+
+/// The app as `run()` builds it, on the mock runtime, with a window labelled `main` so
+/// the capability in `capabilities/main.json` applies to it.
+fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            super::users::list_users,
+            super::users::create_user,
+            super::users::set_user_role,
+            super::users::set_user_active,
+            super::users::reset_user_password,
+            super::processes::approve_process,
+            super::processes::reject_process,
+            super::processes::cancel_process,
+            super::settings::get_database_settings,
+            super::settings::test_database_connection,
+            super::settings::save_database_settings,
+        ])
+        .build(tauri::generate_context!(
+            "../tauri.conf.json",
+            test = true,
+            assets = noop_assets()
+        ))
+        .expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("json answer"))
+}
+
+/// A temporary SQLite file removed when the test ends, pass or fail.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("brm-roles-{}", Uuid::new_v4())))
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.join("brm.sqlite3").display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tauri::async_runtime::block_on(f)
+}
+
+async fn users(desk: &Desk) -> Vec<User> {
+    let filter = UserFilter {
+        page_size: 200,
+        ..Default::default()
+    };
+    desk.store().list_users(&filter).await.unwrap().items
+}
+
+#[test]
+fn commands_refuse_roles_that_may_not_use_them() {
+    let db = TempDb::new();
+    let desk = block_on(async {
+        let store = brm_store::connect(&db.url()).await.unwrap();
+        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        let admin_pw = "senha-forte-do-admin";
+        desk.create_first_admin(NewAdminInput {
+            full_name: "Ana Administradora".into(),
+            email: "ana@beg.com.br".into(),
+            password: admin_pw.into(),
+            password_confirmation: admin_pw.into(),
+        })
+        .await
+        .unwrap();
+        let admin = desk
+            .login("ana@beg.com.br", admin_pw.into())
+            .await
+            .unwrap()
+            .token;
+        for (email, role) in [
+            ("oper@beg.com.br", Role::Operador),
+            ("aprov@beg.com.br", Role::Aprovador),
+        ] {
+            desk.create_user(
+                &admin,
+                NewUserInput {
+                    full_name: format!("Pessoa {}", role.as_str()),
+                    email: email.into(),
+                    phone: None,
+                    role: Some(role),
+                    password: PW.into(),
+                    password_confirmation: PW.into(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        desk
+    });
+    let admin_id = block_on(desk.store().user_by_email("ana@beg.com.br"))
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_app, window) = app(AppState::with_desk(desk.clone()));
+
+    let mut sessions = Vec::new();
+    for (email, role) in [
+        ("oper@beg.com.br", Role::Operador),
+        ("aprov@beg.com.br", Role::Aprovador),
+    ] {
+        let login = block_on(desk.login(email, PW.into())).unwrap();
+        let ids = Ids {
+            token: login.token,
+            admin: admin_id,
+            me: login.user.id,
+        };
+        sessions.push((role, ids));
+    }
+    let before = block_on(users(&desk));
+    let audit_before = block_on(desk.store().audit_trail("usuario", None, 1000))
+        .unwrap()
+        .len();
+
+    let mut checked = 0;
+    for case in cases() {
+        for (role, ids) in sessions.iter().filter(|(r, _)| case.refused.contains(r)) {
+            let answer = invoke(&window, case.cmd, (case.args)(ids));
+            let who = format!("{} as {}", case.cmd, role.as_str());
+            let err = answer.expect_err(&who);
+            assert_eq!(err["code"], "FORBIDDEN", "{who}: {err}");
+            let message = err["message"].as_str().unwrap_or_default();
+            assert!(
+                message.starts_with("Seu perfil não permite "),
+                "{who}: {err}"
+            );
+            assert_eq!(
+                err.as_object().unwrap().keys().collect::<Vec<_>>(),
+                ["code", "message"],
+                "{who}: {err}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 22);
+
+    assert_eq!(
+        block_on(users(&desk)),
+        before,
+        "refused commands changed nothing"
+    );
+    assert_eq!(
+        block_on(desk.store().audit_trail("usuario", None, 1000))
+            .unwrap()
+            .len(),
+        audit_before
+    );
+}
+
+/// The same path answers an administrator: the refusals above are the role check, not
+/// a command that cannot be reached or arguments that do not parse.
+#[test]
+fn an_administrator_gets_through_the_same_commands() {
+    let db = TempDb::new();
+    let admin_pw = "senha-forte-do-admin";
+    let desk = block_on(async {
+        let store = brm_store::connect(&db.url()).await.unwrap();
+        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        desk.create_first_admin(NewAdminInput {
+            full_name: "Ana Administradora".into(),
+            email: "ana@beg.com.br".into(),
+            password: admin_pw.into(),
+            password_confirmation: admin_pw.into(),
+        })
+        .await
+        .unwrap();
+        desk
+    });
+    let token = block_on(desk.login("ana@beg.com.br", admin_pw.into()))
+        .unwrap()
+        .token;
+    let (mock, window) = app(AppState::with_desk(desk.clone()));
+
+    let created = invoke(
+        &window,
+        "create_user",
+        json!({"token": token, "input": {
+            "full_name": "Caio Operador", "email": "caio@beg.com.br", "role": "OPERADOR",
+            "password": PW, "password_confirmation": PW}}),
+    )
+    .unwrap();
+    assert_eq!(created["role"], "OPERADOR");
+    assert!(created.get("password_hash").is_none());
+    let id = created["id"].clone();
+
+    let changed = invoke(
+        &window,
+        "set_user_role",
+        json!({"token": token, "id": id, "role": "APROVADOR"}),
+    )
+    .unwrap();
+    assert_eq!(changed["role"], "APROVADOR");
+
+    // The window sends `password_confirmation` in snake_case, as its forms name it.
+    let new_pw = "outra-senha-bem-longa";
+    invoke(
+        &window,
+        "reset_user_password",
+        json!({"token": token, "id": id, "password": new_pw, "password_confirmation": new_pw}),
+    )
+    .unwrap();
+    block_on(desk.login("caio@beg.com.br", new_pw.into())).unwrap();
+
+    let off = invoke(
+        &window,
+        "set_user_active",
+        json!({"token": token, "id": id, "active": false}),
+    )
+    .unwrap();
+    assert_eq!(off["active"], false);
+
+    let page = invoke(&window, "list_users", json!({"token": token, "filter": {}})).unwrap();
+    assert_eq!(page["total"], 2);
+
+    // And the last administrator is kept, with the store's message as the window sees it.
+    let me = block_on(desk.store().user_by_email("ana@beg.com.br"))
+        .unwrap()
+        .unwrap()
+        .id;
+    let refused = invoke(
+        &window,
+        "set_user_active",
+        json!({"token": token, "id": me, "active": false}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        json!({"code": "CONFLICT", "message": "Não é possível remover ou rebaixar o último administrador ativo."})
+    );
+
+    // The capabilities are this app's own: a window they do not name reaches no
+    // command at all, whatever the session.
+    let other = WebviewWindowBuilder::new(&mock, "outra", Default::default())
+        .build()
+        .unwrap();
+    let denied = invoke(&other, "list_users", json!({"token": token, "filter": {}})).unwrap_err();
+    assert!(
+        denied.as_str().is_some_and(|m| m.contains("not allowed")),
+        "refused by the ACL, not by the desk: {denied}"
+    );
+}
