@@ -1,6 +1,7 @@
 // Starts and drives the real application through tauri-driver (WebDriver on :4444).
-// The environment (HOME, XDG_*) was set by scripts/e2e.sh when it started tauri-driver,
-// so every session of one run shares the same app-data folder: a restart finds the data.
+// The environment (HOME, XDG_*, the D-Bus session with its keyring) was set by
+// scripts/e2e.sh for this test file when it started tauri-driver, so every session of
+// one file shares the same app-data folder: a restart finds the data.
 import { Builder, By, until } from "selenium-webdriver";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -8,6 +9,9 @@ import path from "node:path";
 export const DRIVER_URL = process.env.BRM_WEBDRIVER_URL ?? "http://127.0.0.1:4444/";
 export const APP = process.env.BRM_APP_BINARY;
 export const OUT = process.env.BRM_TEST_OUTPUT ?? path.resolve("../test-output/e2e");
+// The embedded database: src-tauri/src/paths.rs puts it in Tauri's app-data folder,
+// which on Linux is $XDG_DATA_HOME/<identifier>.
+export const DB_FILE = path.join(process.env.XDG_DATA_HOME ?? "", "br.com.brmsolutions.rpadesk", "brm-desk.sqlite3");
 const WAIT_MS = 30_000;
 
 export async function startApp() {
@@ -44,6 +48,52 @@ export class Page {
     return (await this.driver.findElements(this.byTestId(testId))).length > 0;
   }
 
+  async all(testId) {
+    return this.driver.findElements(this.byTestId(testId));
+  }
+
+  // Polls until `check` returns something truthy (and returns it); `what` names the wait.
+  async waitUntil(check, what) {
+    return this.driver.wait(async () => {
+      try {
+        return await check();
+      } catch {
+        return false; // an element replaced by a re-render: ask again
+      }
+    }, WAIT_MS, `esperava ${what}`);
+  }
+
+  // Waits until exactly `n` elements carry the test id, and returns them.
+  async waitForCount(testId, n) {
+    let last = -1;
+    try {
+      return await this.waitUntil(async () => {
+        const els = await this.all(testId);
+        last = els.length;
+        return els.length === n ? els : false;
+      }, `${n} × ${testId}`);
+    } catch (err) {
+      err.message += ` (havia ${last})`;
+      throw err;
+    }
+  }
+
+  // Logs in from the login screen and waits for the desk, which opens on Processos.
+  async login(email, password) {
+    await this.waitFor("login");
+    await this.type("email", email);
+    await this.type("password", password);
+    await this.click("login-submit");
+    await this.waitFor("who");
+    await this.waitFor("processes");
+  }
+
+  // Opens a tab of the desk (nav-processos, nav-operadoras, ...) and waits for its screen.
+  async nav(tab, screenTestId) {
+    await this.click(`nav-${tab}`);
+    return this.waitFor(screenTestId);
+  }
+
   // Clears a field with keystrokes (React ignores a DOM-level clear) and types the value.
   async type(name, value) {
     const el = await this.driver.findElement(By.css(`[name="${name}"]`));
@@ -51,6 +101,16 @@ export class Page {
     await el.click();
     if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
     if (value) await el.sendKeys(value);
+  }
+
+  // Types into the element with this test id (search boxes have no name).
+  async typeInto(testId, value) {
+    const el = await this.waitFor(testId);
+    const current = await el.getAttribute("value");
+    await el.click();
+    if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
+    if (value) await el.sendKeys(value);
+    return el;
   }
 
   async click(testId) {

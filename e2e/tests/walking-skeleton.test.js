@@ -2,11 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
-import { startApp } from "../lib/app.js";
+import { DB_FILE, startApp } from "../lib/app.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
-const DB_FILE = path.join(process.env.XDG_DATA_HOME ?? "", "br.com.brmsolutions.rpadesk", "brm-desk.sqlite3");
 
 test("first run, login, operators, and the data survives a restart", async (t) => {
   let app = await startApp();
@@ -43,10 +41,12 @@ test("first run, login, operators, and the data survives a restart", async (t) =
     await app.screenshot("04-login-senha-errada");
   });
 
-  await t.test("the right password opens the operators screen", async () => {
+  await t.test("the right password opens the desk; the Operadoras tab lists none yet", async () => {
     await app.type("password", ADMIN.password);
     await app.click("login-submit");
     await app.waitForText("who", ADMIN.name);
+    await app.waitFor("processes"); // the desk opens on Processos
+    await app.nav("operadoras", "operators");
     await app.waitForText("pager", "0 operadoras");
     await app.screenshot("05-operadoras-vazia");
   });
@@ -131,9 +131,8 @@ test("first run, login, operators, and the data survives a restart", async (t) =
     assert.ok(!(await app.has("first-run")), "the first-run screen does not come back");
     assert.match(await login.getText(), /Entrar/);
     await app.screenshot("09-login-apos-reinicio");
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.click("login-submit");
+    await app.login(ADMIN.email, ADMIN.password);
+    await app.nav("operadoras", "operators");
     await app.waitForText("pager", "3 operadoras");
     assert.deepEqual(await app.operatorCodes(), ["EMBRATEL", "OI", "VIVO"]);
     assert.match(await (await app.waitFor("operators-table")).getText(), /Inativa/);
