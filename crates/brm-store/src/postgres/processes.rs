@@ -70,22 +70,28 @@ const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_month, p.st
         p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
         p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at";
 
-const ROW_SELECT: &str =
-    "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
+/// The columns of a list row, after `SELECT`; the list and `row` share them.
+macro_rules! row_columns {
+    () => {
+        "p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
         c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
         (p.amount * 100)::bigint AS amount_cents, p.due_date, p.download_attempts, p.sat_attempts,
-        p.needs_attention, p.version, p.updated_at
-   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id";
+        p.needs_attention, p.version, p.updated_at"
+    };
+}
+
+const ROW_SELECT: &str = concat!(
+    "SELECT ",
+    row_columns!(),
+    "
+   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id"
+);
 
 /// Only the conditions a filter sets go into the SQL, so the planner sees plain
-/// equalities it can serve from the (month, status) and (month, operator) indexes. The
-/// month is compared as char(7), the column's own type, or the index would not serve it.
-fn push_filter(
-    q: &mut QueryBuilder<'_, Postgres>,
-    f: &ProcessFilter,
-    text: &Option<String>,
-    digits: &Option<String>,
-) {
+/// equalities it can serve from the month indexes. The month is compared as char(7), the
+/// column's own type, or the index would not serve it. The client text is not here: a
+/// search first finds its clients (`list_found`).
+fn push_filter(q: &mut QueryBuilder<'_, Postgres>, f: &ProcessFilter) {
     q.push(" WHERE true");
     if let Some(m) = &f.month {
         q.push(" AND p.reference_month = ")
@@ -101,15 +107,6 @@ fn push_filter(
     if let Some(a) = f.needs_attention {
         q.push(" AND p.needs_attention = ").push_bind(a);
     }
-    if let Some(t) = text {
-        q.push(" AND (c.search_text LIKE ")
-            .push_bind(t.clone())
-            .push(" ESCAPE '\\'");
-        if let Some(d) = digits {
-            q.push(" OR c.cnpj LIKE ").push_bind(d.clone());
-        }
-        q.push(")");
-    }
 }
 
 fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
@@ -122,28 +119,125 @@ fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
     (text, digits)
 }
 
+/// Where a page's rows come from once its (client, month) keys are chosen.
+const PAGE_ROWS: &str =
+    " JOIN processes p ON p.client_id = k.client_id AND p.reference_month = k.reference_month
+   JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id ORDER BY ";
+
+/// One page of the list, shaped for a year of data (20,000 clients × 24 months; see
+/// examples/bench_store.rs), as on SQLite:
+/// - the page first picks its (client, month) keys from indexes only, then reads just
+///   those rows; with a month, walking clients_name_id in order stops after the page;
+/// - the order is month (newest first), client name, then client id: (client, month) is
+///   unique, so this is a total order, and the one the indexes hold.
 pub async fn list(pool: &PgPool, f: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
     let (limit, offset) = f.limit_offset();
     let (text, digits) = search_patterns(f);
-    let mut count = QueryBuilder::<Postgres>::new(
-        "SELECT COUNT(*) FROM processes p JOIN clients c ON c.id = p.client_id",
-    );
-    push_filter(&mut count, f, &text, &digits);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
-    let mut q = QueryBuilder::<Postgres>::new(ROW_SELECT);
-    push_filter(&mut q, f, &text, &digits);
-    q.push(" ORDER BY p.reference_month DESC, c.legal_name, p.id LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
-    let rows = q.build().fetch_all(pool).await?;
+    let (total, rows) = match text {
+        Some(text) => list_found(pool, f, text, digits, limit, offset).await?,
+        None => list_all(pool, f, limit, offset).await?,
+    };
     Ok(Page {
         items: rows.iter().map(decode_row).collect::<StoreResult<_>>()?,
         total,
         page: f.page.max(0) as u32,
         page_size: limit as u32,
     })
+}
+
+/// Without a search: the count reads processes alone (an index-only scan).
+async fn list_all(
+    pool: &PgPool,
+    f: &ProcessFilter,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<PgRow>)> {
+    let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM processes p");
+    push_filter(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let order = if f.month.is_some() {
+        "c.legal_name, c.id"
+    } else {
+        "p.reference_month DESC, c.legal_name, c.id"
+    };
+    let mut q = QueryBuilder::<Postgres>::new(concat!(
+        "SELECT ",
+        row_columns!(),
+        " FROM (SELECT p.client_id, p.reference_month FROM processes p JOIN clients c ON c.id = p.client_id"
+    ));
+    push_filter(&mut q, f);
+    q.push(" ORDER BY ")
+        .push(order)
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(") k")
+        .push(PAGE_ROWS)
+        .push(order);
+    Ok((total, q.build().fetch_all(pool).await?))
+}
+
+/// A search names a few clients out of thousands. One statement finds them once
+/// (`found`, through the trigram index when pg_trgm is there; materialized, so the planner
+/// cannot instead walk the month's processes testing each client's text), then their
+/// processes (`hits`), and answers both the count and the page from those: the count
+/// rides on every row, and a page past the end still brings one row, all NULL but the
+/// count.
+async fn list_found(
+    pool: &PgPool,
+    f: &ProcessFilter,
+    text: String,
+    digits: Option<String>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<PgRow>)> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "WITH found AS MATERIALIZED (SELECT c.id, c.legal_name FROM clients c
+                                   WHERE (c.search_text LIKE ",
+    );
+    q.push_bind(text).push(" ESCAPE '\\'");
+    if let Some(d) = digits {
+        q.push(" OR c.cnpj LIKE ").push_bind(d);
+    }
+    q.push(
+        ")),
+     hits AS MATERIALIZED (SELECT p.client_id, p.reference_month, c.legal_name, c.id AS cid
+                           FROM processes p JOIN found c ON c.id = p.client_id",
+    );
+    push_filter(&mut q, f);
+    let (hits_order, order) = if f.month.is_some() {
+        ("legal_name, cid", "c.legal_name, c.id")
+    } else {
+        (
+            "reference_month DESC, legal_name, cid",
+            "p.reference_month DESC, c.legal_name, c.id",
+        )
+    };
+    q.push(concat!(
+        ")
+SELECT t.total, ",
+        row_columns!(),
+        "
+  FROM (SELECT COUNT(*) AS total FROM hits) t
+  LEFT JOIN (SELECT client_id, reference_month FROM hits ORDER BY "
+    ))
+    .push(hits_order)
+    .push(" LIMIT ")
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset)
+    .push(") k ON true")
+    .push(PAGE_ROWS.replace(" JOIN ", " LEFT JOIN "))
+    .push(order);
+    let mut rows = q.build().fetch_all(pool).await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        None => 0,
+    };
+    rows.retain(|r| matches!(r.try_get::<Option<Uuid>, _>("id"), Ok(Some(_))));
+    Ok((total, rows))
 }
 
 pub async fn row(pool: &PgPool, id: Uuid) -> StoreResult<Option<ProcessRow>> {
@@ -218,12 +312,20 @@ pub async fn update(
     Ok(true)
 }
 
+/// One statement per case rather than `$1 IS NULL OR ...`, whose generic plan could not
+/// use the (month, status, needs_attention) index.
 pub async fn status_counts(pool: &PgPool, month: Option<&str>) -> StoreResult<StatusCounts> {
-    let rows = sqlx::query(
-        "SELECT status, COUNT(*), COUNT(*) FILTER (WHERE needs_attention) FROM processes
-         WHERE ($1::bpchar IS NULL OR reference_month = $1::bpchar) GROUP BY status",
-    )
-    .bind(month)
+    let rows = match month {
+        Some(m) => sqlx::query(
+            "SELECT status, COUNT(*), COUNT(*) FILTER (WHERE needs_attention) FROM processes
+             WHERE reference_month = $1::bpchar GROUP BY status",
+        )
+        .bind(m),
+        None => sqlx::query(
+            "SELECT status, COUNT(*), COUNT(*) FILTER (WHERE needs_attention) FROM processes
+             GROUP BY status",
+        ),
+    }
     .fetch_all(pool)
     .await?;
     let mut counts = StatusCounts::default();

@@ -63,21 +63,27 @@ pub async fn create_month(
     Ok(result)
 }
 
-const ROW_SELECT: &str =
-    "SELECT p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
+/// The columns of a list row, after `SELECT`; the list and `row` share them.
+macro_rules! row_columns {
+    () => {
+        "p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
         c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
         p.amount_cents, p.due_date, p.download_attempts, p.sat_attempts, p.needs_attention,
-        p.version, p.updated_at
-   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id";
+        p.version, p.updated_at"
+    };
+}
+
+const ROW_SELECT: &str = concat!(
+    "SELECT ",
+    row_columns!(),
+    "
+   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id"
+);
 
 /// Only the conditions a filter sets go into the SQL, so SQLite's planner sees plain
-/// equalities it can serve from the (month, status) and (month, operator) indexes.
-fn push_filter<'a>(
-    q: &mut QueryBuilder<'a, Sqlite>,
-    f: &'a ProcessFilter,
-    text: &'a Option<String>,
-    digits: &'a Option<String>,
-) {
+/// equalities it can serve from the month indexes. The client text is not here: a search
+/// first finds its clients (`list_found`).
+fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a ProcessFilter) {
     q.push(" WHERE 1 = 1");
     if let Some(m) = &f.month {
         q.push(" AND p.reference_month = ").push_bind(m.as_str());
@@ -91,15 +97,6 @@ fn push_filter<'a>(
     if let Some(a) = f.needs_attention {
         q.push(" AND p.needs_attention = ").push_bind(a);
     }
-    if let Some(t) = text {
-        q.push(" AND (c.search_text LIKE ")
-            .push_bind(t.as_str())
-            .push(" ESCAPE '\\'");
-        if let Some(d) = digits {
-            q.push(" OR c.cnpj LIKE ").push_bind(d.as_str());
-        }
-        q.push(")");
-    }
 }
 
 fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
@@ -112,28 +109,147 @@ fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
     (text, digits)
 }
 
+/// Where a page's rows come from once its (client, month) keys are chosen.
+const PAGE_ROWS: &str =
+    " JOIN processes p ON p.client_id = k.client_id AND p.reference_month = k.reference_month
+   JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id ORDER BY ";
+
+/// One page of the list, shaped for a year of data (20,000 clients × 24 months; see
+/// examples/bench_store.rs):
+/// - the page first picks its 50 (client, month) keys from indexes only, then reads just
+///   those rows;
+/// - with a month the keys come from walking clients in name order (clients_name_id) and
+///   probing that month's processes (processes_month_client, whose entries for one month
+///   sit together): page 0 stops after 50 probes instead of sorting the month. CROSS JOIN
+///   and INDEXED BY keep that plan on a database never analysed, where SQLite would guess
+///   that a month holds ten processes;
+/// - the order is month (newest first), client name, then client id: (client, month) is
+///   unique, so this is a total order, and the one the indexes hold.
 pub async fn list(pool: &SqlitePool, f: &ProcessFilter) -> StoreResult<Page<ProcessRow>> {
     let (limit, offset) = f.limit_offset();
     let (text, digits) = search_patterns(f);
-    let mut count = QueryBuilder::<Sqlite>::new(
-        "SELECT COUNT(*) FROM processes p JOIN clients c ON c.id = p.client_id",
-    );
-    push_filter(&mut count, f, &text, &digits);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
-    let mut q = QueryBuilder::<Sqlite>::new(ROW_SELECT);
-    push_filter(&mut q, f, &text, &digits);
-    q.push(" ORDER BY p.reference_month DESC, c.legal_name, p.id LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
-    let rows = q.build().fetch_all(pool).await?;
+    let (total, rows) = match &text {
+        Some(text) => list_found(pool, f, text, &digits, limit, offset).await?,
+        None => list_all(pool, f, limit, offset).await?,
+    };
     Ok(Page {
         items: rows.iter().map(decode_row).collect::<StoreResult<_>>()?,
         total,
         page: f.page.max(0) as u32,
         page_size: limit as u32,
     })
+}
+
+/// Without a search: the count reads processes alone (a month index covers it), the page
+/// walks clients in name order when there is a month.
+async fn list_all(
+    pool: &SqlitePool,
+    f: &ProcessFilter,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<SqliteRow>)> {
+    let only_month = f.status.is_none() && f.operator_id.is_none() && f.needs_attention.is_none();
+    let mut count = QueryBuilder::<Sqlite>::new(if f.month.is_some() && only_month {
+        // Counted from the index the page is about to probe, so SQLite's small page
+        // cache holds one month region, not two.
+        "SELECT COUNT(*) FROM processes p INDEXED BY processes_month_client"
+    } else {
+        "SELECT COUNT(*) FROM processes p"
+    });
+    push_filter(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let (source, order) = if f.month.is_some() {
+        (
+            "clients c CROSS JOIN processes p INDEXED BY processes_month_client ON p.client_id = c.id",
+            "c.legal_name, c.id",
+        )
+    } else {
+        (
+            "processes p JOIN clients c ON c.id = p.client_id",
+            "p.reference_month DESC, c.legal_name, c.id",
+        )
+    };
+    let mut q = QueryBuilder::<Sqlite>::new(concat!(
+        "SELECT ",
+        row_columns!(),
+        " FROM (SELECT p.client_id, p.reference_month FROM "
+    ));
+    q.push(source);
+    push_filter(&mut q, f);
+    q.push(" ORDER BY ")
+        .push(order)
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(") k")
+        .push(PAGE_ROWS)
+        .push(order);
+    Ok((total, q.build().fetch_all(pool).await?))
+}
+
+/// A search names a few clients out of thousands. One statement finds them once (`found`,
+/// read from the clients_search index, never the table), then their processes (`hits`),
+/// and answers both the count and the page from those: the count rides on every row, and
+/// a page past the end still brings one row, all NULL but the count.
+async fn list_found(
+    pool: &SqlitePool,
+    f: &ProcessFilter,
+    text: &str,
+    digits: &Option<String>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<SqliteRow>)> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "WITH found AS MATERIALIZED (SELECT c.id, c.legal_name FROM clients c
+                                   WHERE (c.search_text LIKE ",
+    );
+    q.push_bind(text).push(" ESCAPE '\\'");
+    if let Some(d) = digits {
+        q.push(" OR c.cnpj LIKE ").push_bind(d.as_str());
+    }
+    q.push(
+        ")),
+     hits AS MATERIALIZED (SELECT p.client_id, p.reference_month, c.legal_name, c.id AS cid
+                           FROM found c CROSS JOIN processes p",
+    );
+    if f.month.is_some() {
+        q.push(" INDEXED BY processes_month_client");
+    }
+    q.push(" ON p.client_id = c.id");
+    push_filter(&mut q, f);
+    let (hits_order, order) = if f.month.is_some() {
+        ("legal_name, cid", "c.legal_name, c.id")
+    } else {
+        (
+            "reference_month DESC, legal_name, cid",
+            "p.reference_month DESC, c.legal_name, c.id",
+        )
+    };
+    q.push(concat!(
+        ")
+SELECT t.total, ",
+        row_columns!(),
+        "
+  FROM (SELECT COUNT(*) AS total FROM hits) t
+  LEFT JOIN (SELECT client_id, reference_month FROM hits ORDER BY "
+    ))
+    .push(hits_order)
+    .push(" LIMIT ")
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset)
+    .push(") k ON true")
+    .push(PAGE_ROWS.replace(" JOIN ", " LEFT JOIN "))
+    .push(order);
+    let mut rows = q.build().fetch_all(pool).await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get("total")?,
+        None => 0,
+    };
+    rows.retain(|r| matches!(r.try_get::<Option<String>, _>("id"), Ok(Some(_))));
+    Ok((total, rows))
 }
 
 pub async fn row(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<ProcessRow>> {
@@ -202,12 +318,24 @@ pub async fn update(
     Ok(true)
 }
 
+/// With a month, the (month, status, needs_attention) index answers alone. For all
+/// months, counting per month first walks that same index in its own order; grouping by
+/// status directly would make SQLite read every row through the (status, updated_at)
+/// index.
 pub async fn status_counts(pool: &SqlitePool, month: Option<&str>) -> StoreResult<StatusCounts> {
-    let rows = sqlx::query(
-        "SELECT status, COUNT(*), SUM(needs_attention) FROM processes
-         WHERE (?1 IS NULL OR reference_month = ?1) GROUP BY status",
-    )
-    .bind(month)
+    let rows = match month {
+        Some(m) => sqlx::query(
+            "SELECT status, COUNT(*), SUM(needs_attention) FROM processes
+             WHERE reference_month = ? GROUP BY status",
+        )
+        .bind(m),
+        None => sqlx::query(
+            "SELECT status, SUM(n), SUM(a) FROM (
+                 SELECT status, COUNT(*) AS n, SUM(needs_attention) AS a FROM processes
+                 GROUP BY reference_month, status)
+             GROUP BY status",
+        ),
+    }
     .fetch_all(pool)
     .await?;
     let mut counts = StatusCounts::default();
