@@ -1,0 +1,1 @@
+//! Client of the robot service (Bot Phone RPA API).

@@ -1,0 +1,1 @@
+//! A stand-in of the robot service: same endpoints, shapes and errors.

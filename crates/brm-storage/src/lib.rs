@@ -1,0 +1,1 @@
+//! Invoice storage: files addressed by key and checked by SHA-256.
