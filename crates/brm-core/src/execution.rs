@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// An enum whose variants travel as fixed upper-case wire values (database and window).
 macro_rules! wire_enum {
     ($name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,6 +26,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum!(ExecutionKind {
     DownloadFatura = "DOWNLOAD_FATURA",
@@ -87,6 +90,45 @@ pub struct LogLine {
     pub at: DateTime<Utc>,
     pub level: String,
     pub message: String,
+}
+
+/// A row of the executions screen: the execution with what the list shows of its
+/// process, client and operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionRow {
+    #[serde(flatten)]
+    pub execution: Execution,
+    pub client_name: String,
+    pub operator_id: Uuid,
+    pub operator_name: String,
+    pub reference_month: String,
+    pub process_status: crate::process::ProcessStatus,
+}
+
+/// Filters of the executions screen; every one optional. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecutionFilter {
+    pub status: Option<ExecutionStatus>,
+    pub kind: Option<ExecutionKind>,
+    pub operator_id: Option<Uuid>,
+    /// Reference month of the process, "YYYY-MM".
+    pub month: Option<String>,
+    pub process_id: Option<Uuid>,
+    /// Client name, CNPJ or robot job id, ignoring case and accents.
+    pub search: Option<String>,
+    /// Only PENDENTE and EXECUTANDO.
+    pub open_only: bool,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl ExecutionFilter {
+    pub fn limit_offset(&self) -> (i64, i64) {
+        let size = self.page_size.clamp(1, 200);
+        let page = self.page.max(1);
+        (size, (page - 1) * size)
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod import;
 pub mod operator;
 pub mod process;
 pub mod role;
+pub mod schedule;
 pub mod user;
 
 pub use error::{Error, ErrorCode, FieldError, Result};

@@ -14,16 +14,20 @@ pub mod sqlite;
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
 use brm_core::client::{Client, ClientFilter};
-use brm_core::execution::{Execution, LogLine};
+use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
-pub use records::{search_text, ClientWrite, ImportWrite, MonthRequest, PasswordWrite};
+pub use records::{
+    search_text, ClaimedWork, ClientWrite, ExecutionOutcome, ImportWrite, MonthRequest,
+    PasswordWrite, PollClaim, ProcessWrite, WorkClaim,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -179,6 +183,53 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// Newest first, each with its log lines in order.
     async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>>;
+    async fn list_executions(&self, filter: &ExecutionFilter) -> StoreResult<Page<ExecutionRow>>;
+    /// One execution with its log lines in order.
+    async fn execution_detail(&self, id: Uuid)
+        -> StoreResult<Option<(ExecutionRow, Vec<LogLine>)>>;
+
+    // --- robot work (background worker) -------------------------------------------------
+    /// See [`WorkClaim`]. Returns what was claimed (possibly nothing).
+    async fn claim_robot_work(&self, claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>>;
+    /// See [`PollClaim`].
+    async fn claim_open_executions(&self, claim: &PollClaim) -> StoreResult<Vec<Execution>>;
+    /// Writes the mutable fields of an existing execution (status, job id, endpoint,
+    /// request, result, progress, started/finished, error and class, updated_at) and keeps
+    /// its lease. For progress while a job runs.
+    async fn save_execution(&self, execution: &Execution) -> StoreResult<()>;
+    /// See [`ExecutionOutcome`]. `Ok(false)` (and nothing written) when the process
+    /// changed since it was read.
+    async fn finish_execution(&self, outcome: &ExecutionOutcome) -> StoreResult<bool>;
+    /// Deletes the log lines of executions that finished before `before`; how many.
+    async fn purge_execution_logs(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    // --- schedules -----------------------------------------------------------------------
+    /// By name.
+    async fn list_schedules(&self) -> StoreResult<Vec<Schedule>>;
+    /// Inserts (`expected_version = None`) or updates a schedule (its version already
+    /// incremented) with the audit event. `Ok(false)` on a version mismatch; a duplicate
+    /// name is [`StoreError::Conflict`]-like (`map_unique`).
+    async fn save_schedule(
+        &self,
+        schedule: &Schedule,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    async fn delete_schedule(&self, id: Uuid, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Moves a due schedule on: sets last_run_at and next_run_at only if next_run_at is
+    /// still `expected_next`, so of two workers exactly one runs it. `Ok(true)` for that one.
+    async fn advance_schedule(
+        &self,
+        id: Uuid,
+        expected_next: Option<DateTime<Utc>>,
+        last_run: DateTime<Utc>,
+        next_run: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+
+    // --- maintenance ---------------------------------------------------------------------
+    /// A consistent online copy of the database into `path` (SQLite `VACUUM INTO`).
+    /// PostgreSQL refuses with a pt-BR message: its backups belong to the server.
+    async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()>;
 
     // --- settings and health -----------------------------------------------------------
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;

@@ -114,3 +114,73 @@ mod tests {
         );
     }
 }
+
+/// What a background worker asks for when it looks for robot work: processes due for a
+/// download (AGUARDANDO_DOWNLOAD) or a SAT upload (AGUARDANDO_ENVIO_SAT).
+///
+/// A process is due when it does not need attention, has no open execution (PENDENTE or
+/// EXECUTANDO, of any kind), its operator is active (and has a robot, for downloads), and
+/// its `next_retry_at` has passed, or is NULL and `include_unscheduled` is set.
+/// For every process claimed the store inserts, in the same transaction, a PENDENTE
+/// execution of `kind` with no job id yet, leased to `owner` until `lease_until`: that
+/// open execution is what keeps every other worker off the process. Claims are
+/// serialised (PostgreSQL: an advisory transaction lock plus `FOR UPDATE SKIP LOCKED`;
+/// SQLite: `BEGIN IMMEDIATE`), so the caps hold across desktops.
+#[derive(Debug, Clone)]
+pub struct WorkClaim {
+    /// `DownloadFatura` or `UploadSat`.
+    pub kind: brm_core::execution::ExecutionKind,
+    pub now: DateTime<Utc>,
+    pub owner: String,
+    pub lease_until: DateTime<Utc>,
+    /// At most this many processes in this claim.
+    pub limit: i64,
+    /// At most this many open robot executions (downloads and SAT) in the whole database.
+    pub global_cap: i64,
+    /// At most this many open robot executions per operator (portal lockout).
+    pub per_operator_cap: i64,
+    pub operator_id: Option<Uuid>,
+    pub process_id: Option<Uuid>,
+    pub include_unscheduled: bool,
+    /// Goes to the new executions' `triggered_by`.
+    pub triggered_by: String,
+}
+
+/// One claimed process with the execution inserted for it (attempt = the process's
+/// attempts of that kind + 1).
+#[derive(Debug, Clone)]
+pub struct ClaimedWork {
+    pub process: brm_core::process::Process,
+    pub execution: brm_core::execution::Execution,
+}
+
+/// What a worker's poller asks for: open robot executions (PENDENTE or EXECUTANDO, not
+/// UPLOAD_MANUAL) whose lease is free, expired, or already the worker's own; least
+/// recently updated first. The store leases them to `owner` until `lease_until`.
+/// Executions with no job id (a worker stopped between claiming and the robot's answer)
+/// are included once their lease expired, so the caller can settle them.
+#[derive(Debug, Clone)]
+pub struct PollClaim {
+    pub now: DateTime<Utc>,
+    pub owner: String,
+    pub lease_until: DateTime<Utc>,
+    pub limit: i64,
+}
+
+/// The end (or a step) of an execution, written in one transaction: the execution row
+/// (inserted if new, as a manual upload is), its lease released when `finished`, and,
+/// when `process` is given, the process written only if its stored version is still
+/// `expected_version`, with the audit event.
+#[derive(Debug, Clone)]
+pub struct ExecutionOutcome {
+    pub execution: brm_core::execution::Execution,
+    pub process: Option<ProcessWrite>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProcessWrite {
+    /// Its version already incremented.
+    pub process: brm_core::process::Process,
+    pub expected_version: i64,
+    pub audit: Option<AuditEvent>,
+}

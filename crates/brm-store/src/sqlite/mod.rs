@@ -11,15 +11,16 @@ mod settings;
 mod users;
 
 use crate::{
-    Backend, ClientWrite, ImportWrite, LoginFailure, MonthRequest, OperatorConflicts, Store,
-    StoreError, StoreResult,
+    Backend, ClaimedWork, ClientWrite, ExecutionOutcome, ImportWrite, LoginFailure, MonthRequest,
+    OperatorConflicts, PollClaim, Store, StoreError, StoreResult, WorkClaim,
 };
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
 use brm_core::client::{Client, ClientFilter};
-use brm_core::execution::{Execution, LogLine};
+use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
@@ -260,6 +261,68 @@ impl Store for SqliteStore {
 
     async fn executions_of(&self, process_id: Uuid) -> StoreResult<Vec<(Execution, Vec<LogLine>)>> {
         executions::of_process(&self.pool, process_id).await
+    }
+
+    async fn list_executions(&self, _filter: &ExecutionFilter) -> StoreResult<Page<ExecutionRow>> {
+        todo!("robot work: list_executions")
+    }
+
+    async fn execution_detail(
+        &self,
+        _id: Uuid,
+    ) -> StoreResult<Option<(ExecutionRow, Vec<LogLine>)>> {
+        todo!("robot work: execution_detail")
+    }
+
+    async fn claim_robot_work(&self, _claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>> {
+        todo!("robot work: claim_robot_work")
+    }
+
+    async fn claim_open_executions(&self, _claim: &PollClaim) -> StoreResult<Vec<Execution>> {
+        todo!("robot work: claim_open_executions")
+    }
+
+    async fn save_execution(&self, _execution: &Execution) -> StoreResult<()> {
+        todo!("robot work: save_execution")
+    }
+
+    async fn finish_execution(&self, _outcome: &ExecutionOutcome) -> StoreResult<bool> {
+        todo!("robot work: finish_execution")
+    }
+
+    async fn purge_execution_logs(&self, _before: DateTime<Utc>) -> StoreResult<u64> {
+        todo!("robot work: purge_execution_logs")
+    }
+
+    async fn list_schedules(&self) -> StoreResult<Vec<Schedule>> {
+        todo!("schedules: list")
+    }
+
+    async fn save_schedule(
+        &self,
+        _schedule: &Schedule,
+        _expected_version: Option<i64>,
+        _audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        todo!("schedules: save")
+    }
+
+    async fn delete_schedule(&self, _id: Uuid, _audit: &AuditEvent) -> StoreResult<bool> {
+        todo!("schedules: delete")
+    }
+
+    async fn advance_schedule(
+        &self,
+        _id: Uuid,
+        _expected_next: Option<DateTime<Utc>>,
+        _last_run: DateTime<Utc>,
+        _next_run: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        todo!("schedules: advance")
+    }
+
+    async fn backup_into(&self, _path: &std::path::Path) -> StoreResult<()> {
+        todo!("maintenance: backup_into")
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
