@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A throw-away S3-compatible server for the brm-storage tests: moto in server mode, on
+# loopback only, with its pid and log in its own folder. Nothing is kept between runs
+# (moto holds buckets in memory).
+#   eval "$(scripts/s3-test-server.sh start)"   exports BRM_S3_TEST_ENDPOINT
+#   scripts/s3-test-server.sh stop
+# Settings: BRM_S3_TEST_PORT (default 9390), BRM_S3_TEST_DIR (default /tmp/brm-s3-test).
+# `start` is idempotent: when the server is already up it only prints the export line.
+set -euo pipefail
+
+PORT="${BRM_S3_TEST_PORT:-9390}"
+DIR="${BRM_S3_TEST_DIR:-/tmp/brm-s3-test}"
+PIDFILE="$DIR/moto.pid"
+LOG="$DIR/moto.log"
+ENDPOINT="http://127.0.0.1:$PORT"
+PYTHON="${PYTHON:-python3}"
+
+# True when the pid file names a live process.
+running() {
+  [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+}
+
+# True when something answers HTTP on the port (any status code counts).
+answers() {
+  "$PYTHON" - "$ENDPOINT" <<'EOF' >/dev/null 2>&1
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1] + "/", timeout=2)
+except urllib.error.HTTPError:
+    pass
+EOF
+}
+
+case "${1:-}" in
+  start)
+    mkdir -p "$DIR"
+    if running && answers; then
+      echo "export BRM_S3_TEST_ENDPOINT=$ENDPOINT"
+      exit 0
+    fi
+    if answers; then
+      echo "A porta $PORT já está em uso por outro processo; defina BRM_S3_TEST_PORT com outra porta." >&2
+      exit 1
+    fi
+    if ! "$PYTHON" -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
+      echo "Instalando o moto (servidor S3 de teste)..." >&2
+      "$PYTHON" -m pip install --quiet 'moto[server]' >&2
+    fi
+    # Own session (setsid) so the server outlives this shell and `stop` can end its group.
+    setsid "$PYTHON" -m moto.server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    for _ in $(seq 1 150); do
+      if answers; then
+        echo "export BRM_S3_TEST_ENDPOINT=$ENDPOINT"
+        exit 0
+      fi
+      if ! running; then
+        echo "O servidor S3 de teste (moto) terminou ao iniciar. Log em $LOG:" >&2
+        tail -n 20 "$LOG" >&2 || true
+        rm -f "$PIDFILE"
+        exit 1
+      fi
+      sleep 0.2
+    done
+    echo "O servidor S3 de teste (moto) não respondeu em 30 s. Log em $LOG." >&2
+    exit 1
+    ;;
+  stop)
+    if running; then
+      PID="$(cat "$PIDFILE")"
+      kill "$PID" 2>/dev/null || true
+      for _ in $(seq 1 50); do
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$PID" 2>/dev/null || true
+    fi
+    rm -f "$PIDFILE"
+    ;;
+  *)
+    echo "uso: $0 start | stop" >&2
+    exit 2
+    ;;
+esac
