@@ -61,6 +61,16 @@ export const api = {
   approveProcess: (token, id, version) => call("approve_process", { token, id, version }),
   rejectProcess: (token, id, version, reason) => call("reject_process", { token, id, version, reason }),
   cancelProcess: (token, id, version, reason) => call("cancel_process", { token, id, version, reason }),
+  // Robot actions on one process; each answers the updated detail (as get_process).
+  downloadNow: (token, id, version) => call("download_now", { token, id, version }),
+  retryProcess: (token, id, version) => call("retry_process", { token, id, version }),
+  sendToSat: (token, id, version) => call("send_to_sat", { token, id, version }),
+  uploadInvoice: (token, id, version, fileName, contentBase64) =>
+    call("upload_invoice", { token, id, version, file_name: fileName, content_base64: contentBase64 }),
+
+  listExecutions: (token, filter) => call("list_executions", { token, filter }),
+  getExecution: (token, id) => call("get_execution", { token, id }),
+  robotStatus: (token) => call("robot_status", { token }),
 
   listUsers: (token, filter) => call("list_users", { token, filter }),
   createUser: (token, input) => call("create_user", { token, input }),

@@ -1,15 +1,15 @@
 // Events Rust pushes to the window. Wrapped here so screens (and their tests) depend on
-// one small function instead of the Tauri event API.
+// small functions instead of the Tauri event API.
 import { listen } from "@tauri-apps/api/event";
 
-// Calls `handler(payload)` on every `db-status` event ({state, message, retry_in_secs});
-// returns a function that stops listening. Outside the app (tests, a plain browser)
-// there is no event bus: nothing is delivered and stopping is a no-op.
-export function onDbStatus(handler) {
+// Calls `handler(payload)` on every event called `name`; returns a function that stops
+// listening. Outside the app (tests, a plain browser) there is no event bus: nothing is
+// delivered and stopping is a no-op.
+function subscribe(name, handler) {
   let stop = null;
   let stopped = false;
   Promise.resolve()
-    .then(() => listen("db-status", (event) => handler(event.payload)))
+    .then(() => listen(name, (event) => handler(event.payload)))
     .then((unlisten) => {
       if (stopped) unlisten();
       else stop = unlisten;
@@ -19,4 +19,21 @@ export function onDbStatus(handler) {
     stopped = true;
     stop?.();
   };
+}
+
+// `db-status`: {state, message, retry_in_secs}.
+export const onDbStatus = (handler) => subscribe("db-status", handler);
+
+// `robot-status`: {state: "ok"|"indisponivel"|"token_invalido"|"desconhecido", message,
+// checked_at, jobs_pending, jobs_active}, the same shape `robot_status` answers.
+export const onRobotStatus = (handler) => subscribe("robot-status", handler);
+
+// `model-changed`: {processes: [ids], executions: [ids]} that changed in the database
+// (batched by Rust, a few per second at most). Screens showing one of them read it again.
+export const onModelChanged = (handler) => subscribe("model-changed", handler);
+
+// Whether a model-changed payload names `id` in its `kind` list ("processes"/"executions").
+export function names(payload, kind, id) {
+  const ids = payload?.[kind];
+  return Array.isArray(ids) && ids.includes(id);
 }

@@ -10,7 +10,7 @@ vi.mock("@tauri-apps/api/event", () => ({
   },
 }));
 
-const { onDbStatus } = await import("./events.js");
+const { names, onDbStatus, onModelChanged, onRobotStatus } = await import("./events.js");
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe("onDbStatus", () => {
@@ -30,5 +30,30 @@ describe("onDbStatus", () => {
     stop();
     await settle();
     expect(unlisten).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("onRobotStatus and onModelChanged", () => {
+  it("listen to robot-status and model-changed by those names", async () => {
+    unlisten.mockClear();
+    const robot = [];
+    const model = [];
+    const stopRobot = onRobotStatus((p) => robot.push(p));
+    const stopModel = onModelChanged((p) => model.push(p));
+    await settle();
+    listeners["robot-status"]({ payload: { state: "indisponivel", message: "HTTP 503", jobs_pending: 0, jobs_active: 0 } });
+    listeners["model-changed"]({ payload: { processes: ["p-1"], executions: [] } });
+    expect(robot).toEqual([{ state: "indisponivel", message: "HTTP 503", jobs_pending: 0, jobs_active: 0 }]);
+    expect(model).toEqual([{ processes: ["p-1"], executions: [] }]);
+    stopRobot();
+    stopModel();
+    expect(unlisten).toHaveBeenCalledTimes(2);
+  });
+
+  it("tells whether a model-changed payload names an id", () => {
+    expect(names({ processes: ["p-1", "p-2"], executions: [] }, "processes", "p-2")).toBe(true);
+    expect(names({ processes: ["p-1"], executions: [] }, "executions", "p-1")).toBe(false);
+    expect(names({ processes: [] }, "executions", "e-1")).toBe(false);
+    expect(names(null, "processes", "p-1")).toBe(false);
   });
 });
