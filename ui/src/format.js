@@ -84,6 +84,23 @@ export function formatBytes(size) {
   return `${v.toFixed(1).replace(".", ",")} ${units[i]}`;
 }
 
+// Megabytes with one decimal, rounded up so a file just over a limit never reads as
+// the limit itself: 20 MiB + 1 byte -> "20,1".
+export function formatMegabytes(size) {
+  if (size === null || size === undefined) return EMPTY;
+  const tenths = Math.ceil((size / (1024 * 1024)) * 10) / 10;
+  return tenths.toFixed(1).replace(".", ",");
+}
+
+// A robot's progress (0-100) as "40%"; out-of-range or missing values are clamped or
+// shown as a dash.
+export function formatProgress(value) {
+  if (value === null || value === undefined || value === "") return EMPTY;
+  const n = Number(value);
+  if (!Number.isFinite(n)) return String(value);
+  return `${Math.round(Math.min(100, Math.max(0, n)))}%`;
+}
+
 export const STATUS_LABEL = {
   AGUARDANDO_DOWNLOAD: "Aguardando download",
   AGUARDANDO_APROVACAO: "Aguardando aprovação",
@@ -97,7 +114,7 @@ export const ROLE_LABEL = { ADMINISTRADOR: "Administrador", APROVADOR: "Aprovado
 export const EXECUTION_KIND_LABEL = {
   DOWNLOAD_FATURA: "Download da fatura",
   UPLOAD_SAT: "Envio ao SAT",
-  UPLOAD_MANUAL: "Envio manual da fatura",
+  UPLOAD_MANUAL: "Envio manual",
 };
 
 export const EXECUTION_STATUS_LABEL = {
@@ -107,6 +124,13 @@ export const EXECUTION_STATUS_LABEL = {
   FALHOU: "Falhou",
   TIMEOUT: "Tempo esgotado",
   CANCELADO: "Cancelada",
+};
+
+// execution.error_class: transient failures are retried automatically, business ones
+// wait for a person.
+export const ERROR_CLASS_LABEL = {
+  TRANSITORIO: "transitório",
+  NEGOCIO: "de negócio",
 };
 
 export const AUDIT_ACTION_LABEL = {
@@ -160,6 +184,7 @@ export const roleLabel = labelFrom(ROLE_LABEL);
 export const executionKindLabel = labelFrom(EXECUTION_KIND_LABEL);
 export const executionStatusLabel = labelFrom(EXECUTION_STATUS_LABEL);
 export const auditActionLabel = labelFrom(AUDIT_ACTION_LABEL);
+export const errorClassLabel = (value) => (value ? ERROR_CLASS_LABEL[value] ?? humanize(value).toLowerCase() : "");
 export const clientFieldLabel = (field) => CLIENT_FIELD_LABEL[field] ?? field;
 
 // "1 cliente" / "3 clientes".

@@ -2,13 +2,18 @@ import { describe, expect, it } from "vitest";
 import {
   auditActionLabel,
   clientFieldLabel,
+  errorClassLabel,
+  executionKindLabel,
+  executionStatusLabel,
   formatBytes,
   formatCnpj,
   formatCpf,
   formatDate,
   formatDateTime,
   formatMoney,
+  formatMegabytes,
   formatMonth,
+  formatProgress,
   monthOf,
   plural,
   roleLabel,
@@ -96,5 +101,39 @@ describe("labels", () => {
     expect(formatBytes(3 * 1024 * 1024)).toBe("3,0 MB");
     expect(plural(1, "cliente", "clientes")).toBe("1 cliente");
     expect(plural(0, "cliente", "clientes")).toBe("0 clientes");
+  });
+});
+
+describe("executions", () => {
+  it("names kinds, statuses and error classes in pt-BR", () => {
+    expect(executionKindLabel("DOWNLOAD_FATURA")).toBe("Download da fatura");
+    expect(executionKindLabel("UPLOAD_SAT")).toBe("Envio ao SAT");
+    expect(executionKindLabel("UPLOAD_MANUAL")).toBe("Envio manual");
+    expect(executionStatusLabel("PENDENTE")).toBe("Pendente");
+    expect(executionStatusLabel("EXECUTANDO")).toBe("Executando");
+    expect(executionStatusLabel("CONCLUIDO")).toBe("Concluída");
+    expect(executionStatusLabel("FALHOU")).toBe("Falhou");
+    expect(executionStatusLabel("TIMEOUT")).toBe("Tempo esgotado");
+    expect(executionStatusLabel("CANCELADO")).toBe("Cancelada");
+    expect(errorClassLabel("TRANSITORIO")).toBe("transitório");
+    expect(errorClassLabel("NEGOCIO")).toBe("de negócio");
+    expect(errorClassLabel(null)).toBe("");
+    expect(errorClassLabel("OUTRA_CLASSE")).toBe("outra classe");
+  });
+
+  it("shows progress as a clamped percentage", () => {
+    expect(formatProgress(40)).toBe("40%");
+    expect(formatProgress(0)).toBe("0%");
+    expect(formatProgress(140)).toBe("100%");
+    expect(formatProgress(-3)).toBe("0%");
+    expect(formatProgress(null)).toBe("—");
+  });
+
+  it("shows megabytes with one decimal, rounded up", () => {
+    const MB = 1024 * 1024;
+    expect(formatMegabytes(25 * MB)).toBe("25,0");
+    expect(formatMegabytes(20 * MB + 1)).toBe("20,1");
+    expect(formatMegabytes(1.5 * MB)).toBe("1,5");
+    expect(formatMegabytes(null)).toBe("—");
   });
 });
