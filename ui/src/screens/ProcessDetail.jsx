@@ -1,9 +1,16 @@
-// One process: its data, the decision (approve, reject, cancel), the robot runs with
-// their logs, and the audit trail. Rust says whether this person may decide
-// (can_approve, can_cancel); after every attempt the detail is read again, so a process
-// someone else just decided shows its new state next to the message that said so.
-import { useCallback, useEffect, useState } from "preact/hooks";
+// One process: its data, the decision (approve, reject, cancel), the robot actions
+// (download now, retry, send to the SAT) and the manual upload of the invoice, the robot
+// runs with their logs, and the audit trail. Rust says what this person may do
+// (can_approve, can_cancel, can_download_now, can_retry, can_send_to_sat, can_upload) and
+// checks it again. A robot action answers the updated detail, which replaces the shown
+// one; after a decision or a refused action the detail is read again, so a process
+// someone else just moved shows its new state next to the message that said so. While on
+// screen it is also read again whenever a `model-changed` event names it.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
+import { bytesToBase64, readFileBytes } from "../base64.js";
+import { names } from "../events.js";
+import { useModelChanged } from "../useModelChanged.js";
 import {
   auditActionLabel,
   clientFieldLabel,
@@ -13,6 +20,7 @@ import {
   formatCnpj,
   formatDate,
   formatDateTime,
+  formatMegabytes,
   formatMoney,
   formatMonth,
   parseInstant,
@@ -21,12 +29,32 @@ import {
 import { Banner } from "../components/Banner.jsx";
 import { StatusBadge } from "../components/StatusBadge.jsx";
 import { ReasonForm } from "../components/ReasonForm.jsx";
+import { Info } from "../components/Info.jsx";
 
 const DONE = {
   approve: "Processo aprovado. A fatura segue para o envio ao SAT.",
   reject: "Processo rejeitado. Ele volta a aguardar o download da fatura.",
   cancel: "Processo cancelado.",
+  download: "Download solicitado: o robô vai buscar a fatura no portal da operadora.",
+  retry: "Nova tentativa solicitada.",
+  sat: "Envio ao SAT solicitado.",
+  upload: "Fatura enviada. O processo aguarda aprovação.",
 };
+
+// The invoice a person uploads: a PDF of at most 20 MB. Checked here before the bytes
+// travel; Rust checks both again.
+export const MAX_INVOICE_BYTES = 20 * 1024 * 1024;
+const PDF_MAGIC = "%PDF-";
+
+// null when `file` may be sent, otherwise the message to show. Reads only the first bytes.
+export async function checkInvoiceFile(file) {
+  if (!file) return "Escolha o arquivo da fatura.";
+  if (file.size > MAX_INVOICE_BYTES) return `O arquivo tem ${formatMegabytes(file.size)} MB; o limite é 20 MB.`;
+  const head = await readFileBytes(file.slice(0, PDF_MAGIC.length));
+  const text = String.fromCharCode(...head);
+  if (text !== PDF_MAGIC) return "O arquivo precisa ser um PDF.";
+  return null;
+}
 
 const PROCESS_FIELD_LABEL = {
   status: "Situação",
@@ -70,15 +98,6 @@ export function describeChanges(before, after) {
     .join("; ");
 }
 
-function Info({ label, children }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 function ProcessData({ process: p }) {
   return (
     <dl className="facts">
@@ -96,10 +115,6 @@ function ProcessData({ process: p }) {
       </Info>
       <Info label="Aprovação">{p.approved_by_name ? `${p.approved_by_name} em ${formatDateTime(p.approved_at)}` : "—"}</Info>
       <Info label="Enviado ao SAT em">{formatDateTime(p.sent_to_sat_at)}</Info>
-      <Info label="Tentativas">
-        {p.download_attempts} de download · {p.sat_attempts} de envio ao SAT
-      </Info>
-      <Info label="Próxima tentativa automática">{formatDateTime(p.next_retry_at)}</Info>
       <Info label="Criado">{p.auto_created ? "Automaticamente" : "Manualmente"}</Info>
       {p.last_rejection_reason && <Info label="Último motivo de rejeição">{p.last_rejection_reason}</Info>}
       {p.notes && <Info label="Observações">{p.notes}</Info>}
@@ -178,18 +193,101 @@ function AuditTrail({ events }) {
   );
 }
 
-export default function ProcessDetail({ token, id, onBack }) {
+// The manual upload of the invoice: a labelled file input and its own error line for
+// what the browser can tell (not a PDF, too big); Rust's answer goes to the banner.
+function UploadForm({ busy, onUpload }) {
+  const [file, setFile] = useState(null);
+  const [error, setError] = useState(null);
+  const [inputKey, setInputKey] = useState(0); // remounting the input clears the chosen file
+  const chosen = useRef(0);
+
+  async function choose(e) {
+    const f = e.currentTarget.files?.[0] ?? null;
+    const n = ++chosen.current;
+    setFile(f);
+    setError(null);
+    if (!f) return;
+    const problem = await checkInvoiceFile(f);
+    if (n === chosen.current) setError(problem);
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    const problem = await checkInvoiceFile(file);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    if (await onUpload(file)) {
+      chosen.current += 1;
+      setFile(null);
+      setError(null);
+      setInputKey((k) => k + 1);
+    }
+  }
+
+  return (
+    <form className="panel upload" onSubmit={submit} noValidate data-testid="upload-fatura-form" id="upload-fatura-form">
+      <h2>Enviar fatura (PDF)</h2>
+      <p className="muted">Quando a operadora não tem robô ou o download automático não deu certo. Um PDF de até 20 MB.</p>
+      <div className={`field${error ? " field--error" : ""}`}>
+        <label htmlFor="upload-fatura-input">Arquivo da fatura (.pdf)</label>
+        <input
+          key={inputKey}
+          id="upload-fatura-input"
+          name="invoice_file"
+          type="file"
+          accept=".pdf,application/pdf"
+          onChange={choose}
+          disabled={!!busy}
+          aria-invalid={error ? "true" : "false"}
+          aria-describedby={error ? "upload-fatura-error" : undefined}
+          data-testid="upload-fatura-input"
+        />
+        {error && (
+          <p className="field__error" id="upload-fatura-error" data-testid="upload-fatura-error">
+            {error}
+          </p>
+        )}
+      </div>
+      <button
+        type="submit"
+        className="primary"
+        disabled={!!busy || !file || !!error}
+        id="btn-upload-fatura"
+        data-testid="btn-upload-fatura"
+      >
+        {busy === "upload" ? "Enviando…" : "Enviar fatura (PDF)"}
+      </button>
+    </form>
+  );
+}
+
+function ActionButton({ kind, busy, blocked, onClick, label, id, className }) {
+  return (
+    <button type="button" className={className} disabled={!!busy || blocked} onClick={onClick} id={id} data-testid={id}>
+      {busy === kind ? "Enviando…" : label}
+    </button>
+  );
+}
+
+export default function ProcessDetail({ token, id, onBack, backLabel = "← Voltar aos processos" }) {
   const [detail, setDetail] = useState(null);
   const [message, setMessage] = useState(null);
   const [notice, setNotice] = useState(null);
   const [asking, setAsking] = useState(null); // null | "reject" | "cancel"
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState(null); // null | the action being sent
+  const latest = useRef(0);
 
+  // Only the newest read is shown: a read that was on its way while an action answered
+  // (or a newer read started) is dropped.
   const load = useCallback(async () => {
+    const n = ++latest.current;
     try {
-      setDetail(await api.getProcess(token, id));
+      const d = await api.getProcess(token, id);
+      if (n === latest.current) setDetail(d);
     } catch (err) {
-      setMessage(err.message);
+      if (n === latest.current) setMessage(err.message);
     }
   }, [token, id]);
 
@@ -197,11 +295,18 @@ export default function ProcessDetail({ token, id, onBack }) {
     load();
   }, [load]);
 
+  // Someone else (or the robot) changed this process or one of its executions. The
+  // detail is replaced in place, so the page keeps its scroll position and open forms.
+  useModelChanged((payload) => {
+    const runs = detail?.executions ?? [];
+    if (names(payload, "processes", id) || runs.some((run) => names(payload, "executions", run.id))) load();
+  });
+
   // A problem with the reason itself stays on the reason form; anything else (someone
   // decided first, the process moved on) closes it and is told in the banner.
   async function decide(kind, reason) {
     const { id: pid, version } = detail.process;
-    setBusy(true);
+    setBusy(kind);
     setMessage(null);
     setNotice(null);
     try {
@@ -215,20 +320,53 @@ export default function ProcessDetail({ token, id, onBack }) {
       setAsking(null);
       setMessage(err.message);
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
     await load();
   }
 
+  // A robot action or the upload: `send(id, version)` answers the updated detail. True
+  // when it was accepted.
+  async function act(kind, send) {
+    const { id: pid, version } = detail.process;
+    setBusy(kind);
+    setMessage(null);
+    setNotice(null);
+    try {
+      const updated = await send(pid, version);
+      if (updated?.process) {
+        latest.current += 1;
+        setDetail(updated);
+      } else {
+        await load();
+      }
+      setNotice(DONE[kind]);
+      return true;
+    } catch (err) {
+      setMessage(err.message);
+      await load();
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const upload = (file) =>
+    act("upload", async (pid, version) => {
+      const content = bytesToBase64(await readFileBytes(file));
+      return api.uploadInvoice(token, pid, version, file.name, content);
+    });
+
   const p = detail?.process;
   const client = detail?.client;
   const awaitingApproval = p?.status === "AGUARDANDO_APROVACAO";
+  const blocked = !!asking;
 
   return (
     <main className="content" data-testid="process-detail">
       <p>
         <button type="button" onClick={onBack} data-testid="process-back">
-          ← Voltar aos processos
+          {backLabel}
         </button>
       </p>
       <Banner>{message}</Banner>
@@ -246,17 +384,27 @@ export default function ProcessDetail({ token, id, onBack }) {
             <StatusBadge status={p.status} data-testid="process-status" />
           </div>
           {p.needs_attention && (
-            <p className="warning" data-testid="needs-attention">
-              As tentativas automáticas se esgotaram: este processo precisa de uma pessoa.
-            </p>
+            <div className="needs-attention" data-testid="needs-attention" id="needs-attention">
+              <strong>Precisa de atenção</strong>
+              <p>As tentativas automáticas se esgotaram: este processo precisa de uma pessoa.</p>
+            </div>
           )}
+          <p className="attempts" data-testid="process-attempts">
+            Tentativas: {p.download_attempts ?? 0} de download · {p.sat_attempts ?? 0} de envio ao SAT
+            {p.next_retry_at && (
+              <>
+                {" · "}
+                <span data-testid="next-retry">Próxima tentativa: {formatDateTime(p.next_retry_at)}</span>
+              </>
+            )}
+          </p>
           <div className="actions decision">
             {awaitingApproval && detail.can_approve && (
               <>
-                <button type="button" className="primary" disabled={busy || !!asking} onClick={() => decide("approve")} data-testid="approve-process">
+                <button type="button" className="primary" disabled={!!busy || blocked} onClick={() => decide("approve")} data-testid="approve-process">
                   Aprovar
                 </button>
-                <button type="button" className="danger" disabled={busy || !!asking} onClick={() => setAsking("reject")} data-testid="reject-process">
+                <button type="button" className="danger" disabled={!!busy || blocked} onClick={() => setAsking("reject")} data-testid="reject-process">
                   Rejeitar
                 </button>
               </>
@@ -266,8 +414,39 @@ export default function ProcessDetail({ token, id, onBack }) {
                 Somente aprovadores podem aprovar ou rejeitar.
               </p>
             )}
+            {detail.can_download_now && (
+              <ActionButton
+                kind="download"
+                busy={busy}
+                blocked={blocked}
+                id="btn-baixar-agora"
+                label="Baixar agora"
+                onClick={() => act("download", (pid, version) => api.downloadNow(token, pid, version))}
+              />
+            )}
+            {detail.can_retry && (
+              <ActionButton
+                kind="retry"
+                busy={busy}
+                blocked={blocked}
+                id="btn-retentar"
+                label="Retentar"
+                className={p.needs_attention ? "primary" : undefined}
+                onClick={() => act("retry", (pid, version) => api.retryProcess(token, pid, version))}
+              />
+            )}
+            {detail.can_send_to_sat && (
+              <ActionButton
+                kind="sat"
+                busy={busy}
+                blocked={blocked}
+                id="btn-enviar-sat"
+                label="Enviar ao SAT"
+                onClick={() => act("sat", (pid, version) => api.sendToSat(token, pid, version))}
+              />
+            )}
             {detail.can_cancel && (
-              <button type="button" disabled={busy || !!asking} onClick={() => setAsking("cancel")} data-testid="cancel-process">
+              <button type="button" disabled={!!busy || blocked} onClick={() => setAsking("cancel")} data-testid="cancel-process">
                 Cancelar processo
               </button>
             )}
@@ -292,6 +471,7 @@ export default function ProcessDetail({ token, id, onBack }) {
               onCancel={() => setAsking(null)}
             />
           )}
+          {detail.can_upload && <UploadForm busy={busy} onUpload={upload} />}
           <section className="panel">
             <h2>Dados</h2>
             <ProcessData process={p} />

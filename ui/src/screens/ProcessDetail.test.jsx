@@ -1,18 +1,41 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
-import ProcessDetail, { describeChanges } from "./ProcessDetail.jsx";
-import { api } from "../api.js";
-import { client, conflict, invalid, processRow, TOKEN } from "../testing.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import ProcessDetail, { checkInvoiceFile, describeChanges, MAX_INVOICE_BYTES } from "./ProcessDetail.jsx";
+import { api, CommandError } from "../api.js";
+import { onModelChanged } from "../events.js";
+import { client, conflict, invalid, processRow, settle, TOKEN } from "../testing.js";
+
+// Stands in for Tauri's event bus: `changed(payload)` delivers a model-changed event.
+vi.mock("../events.js", async (importOriginal) => ({ ...(await importOriginal()), onModelChanged: vi.fn() }));
+
+let changed;
+beforeEach(() => {
+  onModelChanged.mockImplementation((handler) => {
+    changed = (payload) => act(() => handler(payload));
+    return () => {};
+  });
+});
 
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
 });
 
-function detail({ status = "AGUARDANDO_APROVACAO", can_approve = true, can_cancel = false, executions = [], audit } = {}) {
+function detail({
+  status = "AGUARDANDO_APROVACAO",
+  can_approve = true,
+  can_cancel = false,
+  can_download_now = false,
+  can_retry = false,
+  can_send_to_sat = false,
+  can_upload = false,
+  executions = [],
+  audit,
+  process = {},
+} = {}) {
   return {
     process: {
-      ...processRow({ status }),
+      ...processRow({ status, ...process }),
       invoice_file_name: "fatura-2026-11.pdf",
       invoice_size: 183_296,
       invoice_sha256: "ab".repeat(32),
@@ -24,6 +47,7 @@ function detail({ status = "AGUARDANDO_APROVACAO", can_approve = true, can_cance
       manual_upload: false,
       auto_created: true,
       next_retry_at: null,
+      ...process,
     },
     client: client(),
     executions,
@@ -41,8 +65,15 @@ function detail({ status = "AGUARDANDO_APROVACAO", can_approve = true, can_cance
     ],
     can_approve,
     can_cancel,
+    can_download_now,
+    can_retry,
+    can_send_to_sat,
+    can_upload,
   };
 }
+
+const pdf = (name = "fatura.pdf", body = "%PDF-1.7\n%âãÏÓ\n1 0 obj\n") => new File([body], name, { type: "application/pdf" });
+const chooseFile = (file) => fireEvent.change(screen.getByTestId("upload-fatura-input"), { target: { files: [file] } });
 
 function open(answer) {
   const get = vi.spyOn(api, "getProcess");
@@ -204,5 +235,185 @@ describe("describeChanges", () => {
     ).toBe("Situação: Aguardando aprovação → Aguardando download; Motivo da rejeição: — → ilegível");
     expect(describeChanges(null, { legal_name: "X" })).toBe("Razão social: X");
     expect(describeChanges(null, null)).toBe("");
+  });
+});
+
+describe("ProcessDetail robot actions", () => {
+  it("shows attention, the attempts and the next retry in pt-BR", async () => {
+    open(
+      detail({
+        status: "AGUARDANDO_DOWNLOAD",
+        can_retry: true,
+        process: { needs_attention: true, download_attempts: 3, sat_attempts: 0, next_retry_at: "2026-11-05T20:30:00Z" },
+      }),
+    );
+    expect((await screen.findByTestId("needs-attention")).textContent).toContain("Precisa de atenção");
+    expect(screen.getByTestId("process-attempts").textContent).toBe(
+      "Tentativas: 3 de download · 0 de envio ao SAT · Próxima tentativa: 05/11/2026 17:30",
+    );
+    expect(screen.getByTestId("btn-retentar").textContent).toBe("Retentar");
+  });
+
+  it("offers only the actions Rust allows", async () => {
+    open(detail({ status: "AGUARDANDO_DOWNLOAD", can_approve: false }));
+    await screen.findByTestId("process-status");
+    for (const id of ["btn-baixar-agora", "btn-retentar", "btn-enviar-sat", "upload-fatura-form", "needs-attention", "next-retry"]) {
+      expect(screen.queryByTestId(id)).toBeNull();
+    }
+    cleanup();
+    open(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: true, can_send_to_sat: true, can_upload: true }));
+    expect((await screen.findByTestId("btn-baixar-agora")).textContent).toBe("Baixar agora");
+    expect(screen.getByTestId("btn-enviar-sat").textContent).toBe("Enviar ao SAT");
+    expect(screen.getByTestId("btn-upload-fatura").textContent).toBe("Enviar fatura (PDF)");
+    expect(screen.getByLabelText("Arquivo da fatura (.pdf)").id).toBe("upload-fatura-input");
+  });
+
+  it("downloads now with the version it read, shows progress, then the detail Rust answered", async () => {
+    let answer;
+    const download = vi.spyOn(api, "downloadNow").mockReturnValue(new Promise((r) => (answer = r)));
+    const { get } = open(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: true }));
+    fireEvent.click(await screen.findByTestId("btn-baixar-agora"));
+    expect(download).toHaveBeenCalledWith(TOKEN, "p-1", 7);
+    await waitFor(() => expect(screen.getByTestId("btn-baixar-agora").textContent).toBe("Enviando…"));
+    expect(screen.getByTestId("btn-baixar-agora").disabled).toBe(true);
+
+    const executions = [{ id: "e-7", kind: "DOWNLOAD_FATURA", status: "PENDENTE", attempt: 2, progress: 0, logs: [] }];
+    await act(async () => answer(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: false, executions })));
+    expect(screen.getByTestId("banner-info").textContent).toContain("Download solicitado");
+    expect(screen.queryByTestId("btn-baixar-agora")).toBeNull();
+    expect(screen.getByTestId("execution").textContent).toContain("Download da fatura · tentativa 2 · Pendente");
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it("retries and sends to the SAT by the process id and version", async () => {
+    const retry = vi.spyOn(api, "retryProcess").mockResolvedValue(detail({ status: "AGUARDANDO_ENVIO_SAT" }));
+    const sat = vi.spyOn(api, "sendToSat").mockResolvedValue(detail({ status: "AGUARDANDO_ENVIO_SAT" }));
+    open(detail({ status: "AGUARDANDO_ENVIO_SAT", can_retry: true, can_send_to_sat: true, process: { needs_attention: true } }));
+    fireEvent.click(await screen.findByTestId("btn-retentar"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Nova tentativa solicitada.");
+    expect(retry).toHaveBeenCalledWith(TOKEN, "p-1", 7);
+    expect(screen.queryByTestId("needs-attention")).toBeNull();
+
+    cleanup();
+    open(detail({ status: "AGUARDANDO_ENVIO_SAT", can_send_to_sat: true }));
+    fireEvent.click(await screen.findByTestId("btn-enviar-sat"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Envio ao SAT solicitado.");
+    expect(sat).toHaveBeenCalledWith(TOKEN, "p-1", 7);
+  });
+
+  it("shows why an action was refused and reads the process again", async () => {
+    vi.spyOn(api, "sendToSat").mockRejectedValue(conflict("Este processo já foi enviado ao SAT por Ana às 14:03."));
+    let calls = 0;
+    const { get } = open(async () =>
+      ++calls === 1 ? detail({ status: "AGUARDANDO_ENVIO_SAT", can_send_to_sat: true }) : detail({ status: "UPLOAD_REALIZADO" }),
+    );
+    fireEvent.click(await screen.findByTestId("btn-enviar-sat"));
+    expect((await screen.findByTestId("banner-error")).textContent).toBe("Este processo já foi enviado ao SAT por Ana às 14:03.");
+    await waitFor(() => expect(screen.getByTestId("process-status").textContent).toBe("Enviado ao SAT"));
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId("btn-enviar-sat")).toBeNull();
+  });
+
+  it("uploads a PDF as base64 with its name and shows the answered detail", async () => {
+    const upload = vi.spyOn(api, "uploadInvoice").mockResolvedValue(detail({ status: "AGUARDANDO_APROVACAO", process: { manual_upload: true } }));
+    open(detail({ status: "AGUARDANDO_DOWNLOAD", can_approve: false, can_upload: true }));
+    await screen.findByTestId("upload-fatura-form");
+    expect(screen.getByTestId("btn-upload-fatura").disabled).toBe(true);
+    chooseFile(pdf("fatura-11.pdf"));
+    await settle();
+    expect(screen.queryByTestId("upload-fatura-error")).toBeNull();
+    fireEvent.click(screen.getByTestId("btn-upload-fatura"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Fatura enviada. O processo aguarda aprovação.");
+    const [token, id, version, name, content] = upload.mock.calls[0];
+    expect([token, id, version, name]).toEqual([TOKEN, "p-1", 7, "fatura-11.pdf"]);
+    expect(Buffer.from(content, "base64").toString("utf8")).toBe("%PDF-1.7\n%âãÏÓ\n1 0 obj\n");
+    expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação");
+    expect(screen.getByTestId("process-detail").textContent).toContain("enviada manualmente");
+  });
+
+  it("refuses in the browser a file that is not a PDF or is over 20 MB", async () => {
+    const upload = vi.spyOn(api, "uploadInvoice");
+    open(detail({ status: "AGUARDANDO_DOWNLOAD", can_upload: true }));
+    await screen.findByTestId("upload-fatura-form");
+
+    chooseFile(new File(["PK\u0003\u0004 planilha"], "fatura.pdf", { type: "application/pdf" }));
+    expect((await screen.findByTestId("upload-fatura-error")).textContent).toBe("O arquivo precisa ser um PDF.");
+    expect(screen.getByTestId("btn-upload-fatura").disabled).toBe(true);
+    expect(screen.getByTestId("upload-fatura-input").getAttribute("aria-invalid")).toBe("true");
+
+    const big = pdf("grande.pdf");
+    Object.defineProperty(big, "size", { value: 25 * 1024 * 1024 });
+    chooseFile(big);
+    await waitFor(() =>
+      expect(screen.getByTestId("upload-fatura-error").textContent).toBe("O arquivo tem 25,0 MB; o limite é 20 MB."),
+    );
+    fireEvent.submit(screen.getByTestId("upload-fatura-form"));
+    await settle();
+    expect(upload).not.toHaveBeenCalled();
+  });
+
+  it("keeps the chosen file and shows Rust's message when the upload is refused", async () => {
+    vi.spyOn(api, "uploadInvoice").mockRejectedValue(new CommandError({ code: "VALIDATION", message: "O PDF está corrompido." }));
+    open(detail({ status: "AGUARDANDO_DOWNLOAD", can_upload: true }));
+    await screen.findByTestId("upload-fatura-form");
+    chooseFile(pdf());
+    await settle();
+    fireEvent.click(screen.getByTestId("btn-upload-fatura"));
+    expect((await screen.findByTestId("banner-error")).textContent).toBe("O PDF está corrompido.");
+    await waitFor(() => expect(screen.getByTestId("btn-upload-fatura").disabled).toBe(false));
+  });
+
+  it("reads the process again when a model-changed event names it or one of its executions, in place", async () => {
+    let calls = 0;
+    const executions = [{ id: "e-1", kind: "DOWNLOAD_FATURA", status: "EXECUTANDO", attempt: 1, progress: 10, logs: [] }];
+    const { get } = open(async () =>
+      ++calls < 3
+        ? detail({ status: "AGUARDANDO_DOWNLOAD", executions })
+        : detail({ status: "AGUARDANDO_APROVACAO", executions: [{ ...executions[0], status: "CONCLUIDO", progress: 100 }] }),
+    );
+    await screen.findByTestId("process-status");
+    const page = screen.getByTestId("process-detail");
+
+    changed({ processes: ["p-9"], executions: ["e-9"] });
+    await settle();
+    expect(get).toHaveBeenCalledTimes(1);
+
+    changed({ processes: [], executions: ["e-1"] });
+    await waitFor(() => expect(get).toHaveBeenCalledTimes(2));
+    changed({ processes: ["p-1"], executions: [] });
+    await waitFor(() => expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação"));
+    expect(get).toHaveBeenCalledTimes(3);
+    expect(screen.getByTestId("process-detail")).toBe(page);
+  });
+
+  it("drops a read that was on its way when an action answered", async () => {
+    let late;
+    let calls = 0;
+    vi.spyOn(api, "downloadNow").mockResolvedValue(detail({ status: "AGUARDANDO_APROVACAO" }));
+    open(() => (++calls === 1 ? Promise.resolve(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: true })) : new Promise((r) => (late = r))));
+    await screen.findByTestId("btn-baixar-agora");
+    changed({ processes: ["p-1"], executions: [] });
+    fireEvent.click(screen.getByTestId("btn-baixar-agora"));
+    await waitFor(() => expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação"));
+    await act(async () => late(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: true })));
+    expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação");
+  });
+});
+
+describe("checkInvoiceFile", () => {
+  it("accepts a PDF by its first bytes, whatever type the system gave it", async () => {
+    expect(await checkInvoiceFile(new File(["%PDF-1.4 ..."], "fatura.pdf", { type: "" }))).toBeNull();
+    const exact = new File(["%PDF-"], "limite.pdf");
+    Object.defineProperty(exact, "size", { value: MAX_INVOICE_BYTES });
+    expect(await checkInvoiceFile(exact)).toBeNull();
+  });
+
+  it("refuses anything else in pt-BR", async () => {
+    expect(await checkInvoiceFile(new File(["<html>"], "fatura.pdf", { type: "application/pdf" }))).toBe("O arquivo precisa ser um PDF.");
+    expect(await checkInvoiceFile(new File([""], "vazio.pdf"))).toBe("O arquivo precisa ser um PDF.");
+    const over = new File(["%PDF-"], "grande.pdf");
+    Object.defineProperty(over, "size", { value: MAX_INVOICE_BYTES + 1 });
+    expect(await checkInvoiceFile(over)).toBe("O arquivo tem 20,1 MB; o limite é 20 MB.");
+    expect(await checkInvoiceFile(null)).toBe("Escolha o arquivo da fatura.");
   });
 });
