@@ -1,11 +1,14 @@
 // Processes: creating a month's processes, the list (filtered and paginated by the
 // database) and, in place of the list, the detail of the one opened. The filter survives
-// the round trip to the detail and back.
+// the round trip to the detail and back. When a `model-changed` event says processes
+// changed, the list asks for the same page with the same filter again: rows are updated
+// in place, so the page, the filter and the scroll position stay.
 import { useCallback, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { formatCnpj, formatDate, formatMoney, formatMonth, monthOf, STATUS_LABEL } from "../format.js";
 import { usePagedList } from "../usePagedList.js";
 import { useOperatorOptions } from "../useOperatorOptions.js";
+import { useModelChanged } from "../useModelChanged.js";
 import { Banner } from "../components/Banner.jsx";
 import { Pager } from "../components/Pager.jsx";
 import { StatusBadge } from "../components/StatusBadge.jsx";
@@ -87,6 +90,12 @@ export default function Processes({ token }) {
   );
   const { page, error, reload } = usePagedList(fetchPage);
   const change = (patch) => setFilter((f) => ({ ...f, ...patch, page: 0 }));
+
+  // Any changed process may enter or leave the filtered page, not only the visible ones.
+  // While a detail is open the list is not on screen; it is read again on the way back.
+  useModelChanged((payload) => {
+    if (!openId && payload.processes?.length > 0) reload();
+  });
 
   if (openId) {
     return (

@@ -1,8 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
 import Processes from "./Processes.jsx";
 import { api } from "../api.js";
-import { client, OPERATORS, pageOf, processRow, TOKEN } from "../testing.js";
+import { onModelChanged } from "../events.js";
+import { client, OPERATORS, pageOf, processRow, settle, TOKEN } from "../testing.js";
+
+// Stands in for Tauri's event bus: `changed(payload)` delivers a model-changed event to
+// every screen listening.
+vi.mock("../events.js", async (importOriginal) => ({ ...(await importOriginal()), onModelChanged: vi.fn() }));
+
+const handlers = new Set();
+const changed = (payload) => act(() => handlers.forEach((h) => h(payload)));
+beforeEach(() => {
+  handlers.clear();
+  onModelChanged.mockImplementation((handler) => {
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  });
+});
 
 afterEach(() => {
   cleanup();
@@ -103,5 +118,44 @@ describe("Processes", () => {
     fireEvent.click(screen.getByTestId("open-process-p-2"));
     await screen.findByTestId("process-detail");
     expect(api.getProcess).toHaveBeenLastCalledWith(TOKEN, "p-2");
+  });
+
+  it("asks for the same page and filter again when processes change, keeping the rows in place", async () => {
+    listProcesses.mockImplementation(async (_t, f) =>
+      pageOf([processRow({ id: `p-${f.page}`, status: "AGUARDANDO_DOWNLOAD" })], { total: 45, page: f.page }),
+    );
+    render(<Processes token={TOKEN} />);
+    fireEvent.change(await screen.findByTestId("processes-status"), { target: { value: "AGUARDANDO_DOWNLOAD" } });
+    fireEvent.click(await screen.findByRole("button", { name: "Próxima" }));
+    await waitFor(() => expect(screen.getByTestId("pager").textContent).toBe("Página 2 de 3 · 45 processos"));
+    const before = lastFilter();
+    const row = screen.getByTestId("process-row");
+    const calls = listProcesses.mock.calls.length;
+
+    listProcesses.mockResolvedValueOnce(pageOf([processRow({ id: "p-1", status: "AGUARDANDO_APROVACAO" })], { total: 45, page: 1 }));
+    changed({ processes: ["p-1"], executions: [] });
+    await waitFor(() => expect(screen.getByTestId("process-row").dataset.status).toBe("AGUARDANDO_APROVACAO"));
+    expect(listProcesses.mock.calls.length).toBe(calls + 1);
+    expect(lastFilter()).toEqual(before);
+    expect(lastFilter()).toMatchObject({ status: "AGUARDANDO_DOWNLOAD", page: 1 });
+    expect(screen.getByTestId("process-row")).toBe(row);
+    expect(screen.getByTestId("processes-status").value).toBe("AGUARDANDO_DOWNLOAD");
+    expect(screen.getByTestId("pager").textContent).toBe("Página 2 de 3 · 45 processos");
+  });
+
+  it("does not read the list again for executions only, nor while a detail is open", async () => {
+    vi.spyOn(api, "getProcess").mockResolvedValue({ process: processRow(), client: client(), executions: [], audit: [], can_approve: false, can_cancel: false });
+    render(<Processes token={TOKEN} />);
+    await screen.findAllByTestId("process-row");
+    const calls = listProcesses.mock.calls.length;
+    changed({ processes: [], executions: ["e-1"] });
+    await settle();
+    expect(listProcesses.mock.calls.length).toBe(calls);
+
+    fireEvent.click(screen.getByTestId("open-process-p-2"));
+    await screen.findByTestId("process-detail");
+    changed({ processes: ["p-1"], executions: [] });
+    await settle();
+    expect(listProcesses.mock.calls.length).toBe(calls);
   });
 });
