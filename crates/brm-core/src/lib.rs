@@ -10,6 +10,7 @@ pub mod error;
 pub mod execution;
 pub mod import;
 pub mod operator;
+pub mod payment_line;
 pub mod process;
 pub mod role;
 pub mod schedule;
