@@ -63,6 +63,34 @@ export function processRow(over = {}) {
   };
 }
 
+export function executionRow(over = {}) {
+  return {
+    id: "e-1",
+    process_id: "p-1",
+    kind: "DOWNLOAD_FATURA",
+    status: "EXECUTANDO",
+    job_id: "job-42",
+    endpoint: "https://robo.exemplo.com.br/executar/vivo",
+    request: { hash: "exemplo0030", login: "login30@exemplo.com.br", senha: "***" },
+    result: null,
+    progress: 40,
+    attempt: 2,
+    started_at: "2026-11-05T17:00:00Z",
+    finished_at: null,
+    error: null,
+    error_class: null,
+    triggered_by: "Ana",
+    created_at: "2026-11-05T16:59:30Z",
+    updated_at: "2026-11-05T17:00:30Z",
+    client_name: "PÃO E TAL TRANSPORTES S/A",
+    operator_id: "op-vivo",
+    operator_name: "Vivo",
+    reference_month: "2026-11",
+    process_status: "AGUARDANDO_DOWNLOAD",
+    ...over,
+  };
+}
+
 export function conflict(message) {
   return new CommandError({ code: "CONFLICT", message });
 }

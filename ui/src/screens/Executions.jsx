@@ -1,0 +1,238 @@
+// Executions: every robot run and manual upload, newest first, filtered and paginated by
+// the database. A row opens its detail in place of the list (and from there its
+// process); the filter survives the round trip. The list follows `model-changed` events
+// by asking for the same page again.
+import { useCallback, useState } from "preact/hooks";
+import { api } from "../api.js";
+import {
+  EXECUTION_KIND_LABEL,
+  EXECUTION_STATUS_LABEL,
+  errorClassLabel,
+  executionKindLabel,
+  formatDateTime,
+  formatMonth,
+} from "../format.js";
+import { usePagedList } from "../usePagedList.js";
+import { useOperatorOptions } from "../useOperatorOptions.js";
+import { useModelChanged } from "../useModelChanged.js";
+import { Banner } from "../components/Banner.jsx";
+import { Pager } from "../components/Pager.jsx";
+import { OperatorOptions } from "../components/OperatorOptions.jsx";
+import { ExecutionBadge, Progress } from "../components/ExecutionBadge.jsx";
+import ExecutionDetail from "./ExecutionDetail.jsx";
+import ProcessDetail from "./ProcessDetail.jsx";
+
+const PAGE_SIZE = 20;
+
+const ERROR_CLASS_TITLE = {
+  TRANSITORIO: "Falha temporária: o sistema tenta de novo automaticamente",
+  NEGOCIO: "Falha de negócio: sem nova tentativa automática; uma pessoa precisa agir",
+};
+
+export default function Executions({ token }) {
+  const [filter, setFilter] = useState({ status: "", kind: "", operator_id: "", month: "", search: "", open_only: false, page: 0 });
+  const [openId, setOpenId] = useState(null); // the execution shown in place of the list
+  const [processId, setProcessId] = useState(null); // its process, shown in place of it
+  const operators = useOperatorOptions(token);
+
+  const fetchPage = useCallback(
+    () =>
+      api.listExecutions(token, {
+        status: filter.status || null,
+        kind: filter.kind || null,
+        operator_id: filter.operator_id || null,
+        month: filter.month || null,
+        process_id: null,
+        search: filter.search.trim() || null,
+        open_only: filter.open_only,
+        page: filter.page,
+        page_size: PAGE_SIZE,
+      }),
+    [token, filter],
+  );
+  const { page, error, reload } = usePagedList(fetchPage);
+  const change = (patch) => setFilter((f) => ({ ...f, ...patch, page: 0 }));
+
+  useModelChanged((payload) => {
+    if (!openId && payload.executions?.length > 0) reload();
+  });
+
+  if (openId && processId) {
+    return <ProcessDetail token={token} id={processId} onBack={() => setProcessId(null)} backLabel="← Voltar à execução" />;
+  }
+  if (openId) {
+    return (
+      <ExecutionDetail
+        token={token}
+        id={openId}
+        onBack={() => {
+          setOpenId(null);
+          reload();
+        }}
+        onOpenProcess={setProcessId}
+      />
+    );
+  }
+
+  return (
+    <main className="content" data-testid="executions">
+      <h1>Execuções</h1>
+      <Banner>{error}</Banner>
+      <div className="filters">
+        <select
+          id="executions-status"
+          aria-label="Situação da execução"
+          data-testid="executions-status"
+          value={filter.status}
+          onChange={(e) => change({ status: e.currentTarget.value })}
+        >
+          <option value="">Todas as situações</option>
+          {Object.entries(EXECUTION_STATUS_LABEL).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <select
+          id="executions-kind"
+          aria-label="Tipo"
+          data-testid="executions-kind"
+          value={filter.kind}
+          onChange={(e) => change({ kind: e.currentTarget.value })}
+        >
+          <option value="">Todos os tipos</option>
+          {Object.entries(EXECUTION_KIND_LABEL).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <select
+          id="executions-operator"
+          aria-label="Operadora"
+          data-testid="executions-operator"
+          value={filter.operator_id}
+          onChange={(e) => change({ operator_id: e.currentTarget.value })}
+        >
+          <option value="">Todas as operadoras</option>
+          <OperatorOptions operators={operators} />
+        </select>
+        <input
+          id="executions-month"
+          type="month"
+          aria-label="Mês de referência"
+          data-testid="executions-month"
+          value={filter.month}
+          onInput={(e) => change({ month: e.currentTarget.value })}
+        />
+        <input
+          id="executions-search"
+          type="search"
+          placeholder="Cliente, CNPJ ou tarefa do robô"
+          aria-label="Buscar execução"
+          data-testid="executions-search"
+          value={filter.search}
+          onInput={(e) => change({ search: e.currentTarget.value })}
+        />
+        <label className="filter-check">
+          <input
+            id="executions-open-only"
+            type="checkbox"
+            data-testid="executions-open-only"
+            checked={filter.open_only}
+            onChange={(e) => change({ open_only: e.currentTarget.checked })}
+          />{" "}
+          Somente em andamento
+        </label>
+      </div>
+      <table data-testid="executions-table">
+        <thead>
+          <tr>
+            <th>Criada em</th>
+            <th>Tipo</th>
+            <th>Cliente</th>
+            <th>Operadora</th>
+            <th>Mês</th>
+            <th>Situação</th>
+            <th>Progresso</th>
+            <th>Tentativa</th>
+            <th>Erro</th>
+            <th aria-label="Ações" />
+          </tr>
+        </thead>
+        <tbody>
+          {page?.items.map((x) => (
+            <tr
+              key={x.id}
+              className="clickable"
+              data-testid="execution-row"
+              data-id={x.id}
+              data-process-id={x.process_id}
+              data-kind={x.kind}
+              data-status={x.status}
+              onClick={() => setOpenId(x.id)}
+            >
+              <td className="nowrap">{formatDateTime(x.created_at)}</td>
+              <td>{executionKindLabel(x.kind)}</td>
+              <td>{x.client_name}</td>
+              <td>{x.operator_name}</td>
+              <td>{formatMonth(x.reference_month)}</td>
+              <td>
+                <ExecutionBadge status={x.status} />
+              </td>
+              <td className="nowrap">
+                <Progress value={x.progress} />
+              </td>
+              <td className="num">{x.attempt}</td>
+              <td data-testid="execution-row-error">
+                {x.error ? (
+                  <>
+                    {x.error}
+                    {x.error_class && " "}
+                    {x.error_class && (
+                      <span className={`error-class error-class--${x.error_class}`} title={ERROR_CLASS_TITLE[x.error_class]}>
+                        {errorClassLabel(x.error_class)}
+                      </span>
+                    )}
+                  </>
+                ) : (
+                  "—"
+                )}
+              </td>
+              <td>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setOpenId(x.id);
+                    }}
+                    data-testid={`open-execution-${x.id}`}
+                  >
+                    Abrir
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+          {page && page.items.length === 0 && (
+            <tr>
+              <td colSpan={10} className="muted">
+                Nenhuma execução encontrada.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {page && (
+        <Pager
+          page={filter.page}
+          pageSize={PAGE_SIZE}
+          total={page.total}
+          noun={["execução", "execuções"]}
+          onPage={(n) => setFilter((f) => ({ ...f, page: n }))}
+        />
+      )}
+    </main>
+  );
+}
