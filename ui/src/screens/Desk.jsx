@@ -1,11 +1,13 @@
-// The logged-in frame: the database banner, the header with the tabs this person may use
-// and who is logged in, and the screen of the chosen tab. Hiding a tab is a courtesy:
+// The logged-in frame: the database banner, the header with the tabs this person may use,
+// the robot service's health and who is logged in, and the screen of the chosen tab. Hiding a tab is a courtesy:
 // every command checks the role on the Rust side.
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { roleLabel } from "../format.js";
 import { DbBanner } from "../components/DbBanner.jsx";
+import { RobotStatus } from "../components/RobotStatus.jsx";
 import Processes from "./Processes.jsx";
+import Executions from "./Executions.jsx";
 import Clients from "./Clients.jsx";
 import ClientImport from "./ClientImport.jsx";
 import Operators from "./Operators.jsx";
@@ -14,6 +16,7 @@ import Settings from "./Settings.jsx";
 
 const TABS = [
   { id: "processos", label: "Processos" },
+  { id: "execucoes", label: "Execuções" },
   { id: "clientes", label: "Clientes" },
   { id: "importar", label: "Importar clientes" },
   { id: "operadoras", label: "Operadoras" },
@@ -23,6 +26,8 @@ const TABS = [
 
 function Screen({ tab, token, isAdmin, onNavigate }) {
   switch (tab) {
+    case "execucoes":
+      return <Executions token={token} />;
     case "clientes":
       return <Clients token={token} />;
     case "importar":
@@ -65,12 +70,14 @@ export default function Desk({ session, onLogout }) {
               className={t.id === tab ? "tab current" : "tab"}
               aria-current={t.id === tab ? "page" : undefined}
               onClick={() => setTab(t.id)}
+              id={`nav-${t.id}`}
               data-testid={`nav-${t.id}`}
             >
               {t.label}
             </button>
           ))}
         </nav>
+        <RobotStatus token={token} />
         <span className="who" data-testid="who">
           {user.full_name} · {roleLabel(user.role)}
         </span>

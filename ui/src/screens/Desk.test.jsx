@@ -1,10 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
 import Desk from "./Desk.jsx";
 import { api } from "../api.js";
 import { pageOf, TOKEN } from "../testing.js";
 
-vi.mock("../events.js", () => ({ onDbStatus: () => () => {} }));
+vi.mock("../events.js", async (importOriginal) => ({
+  ...(await importOriginal()),
+  onDbStatus: () => () => {},
+  onRobotStatus: () => () => {},
+  onModelChanged: () => () => {},
+}));
 
 afterEach(() => {
   cleanup();
@@ -16,6 +21,8 @@ beforeEach(() => {
   vi.spyOn(api, "listOperators").mockResolvedValue(pageOf([]));
   vi.spyOn(api, "listProcesses").mockResolvedValue(pageOf([]));
   vi.spyOn(api, "listClients").mockResolvedValue(pageOf([]));
+  vi.spyOn(api, "listExecutions").mockResolvedValue(pageOf([]));
+  vi.spyOn(api, "robotStatus").mockResolvedValue({ state: "indisponivel", message: "Conexão recusada", checked_at: null, jobs_pending: 0, jobs_active: 0 });
 });
 
 const session = (role) => ({ token: TOKEN, user: { id: "u-1", full_name: "Ana", email: "ana@beg.com.br", role } });
@@ -25,7 +32,7 @@ describe("Desk", () => {
   it("opens on Processos and shows an administrator every tab", async () => {
     render(<Desk session={session("ADMINISTRADOR")} onLogout={() => {}} />);
     expect(await screen.findByTestId("processes")).toBeTruthy();
-    expect(tabs()).toEqual(["nav-processos", "nav-clientes", "nav-importar", "nav-operadoras", "nav-usuarios", "nav-config"]);
+    expect(tabs()).toEqual(["nav-processos", "nav-execucoes", "nav-clientes", "nav-importar", "nav-operadoras", "nav-usuarios", "nav-config"]);
     expect(screen.getByTestId("nav-processos").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("who").textContent).toBe("Ana · Administrador");
     expect(api.databaseStatus).toHaveBeenCalledWith(TOKEN);
@@ -34,7 +41,7 @@ describe("Desk", () => {
   it("hides users and settings from an operator", async () => {
     render(<Desk session={session("OPERADOR")} onLogout={() => {}} />);
     await screen.findByTestId("processes");
-    expect(tabs()).toEqual(["nav-processos", "nav-clientes", "nav-importar", "nav-operadoras"]);
+    expect(tabs()).toEqual(["nav-processos", "nav-execucoes", "nav-clientes", "nav-importar", "nav-operadoras"]);
   });
 
   it("switches screens from the tabs", async () => {
@@ -46,5 +53,28 @@ describe("Desk", () => {
     fireEvent.click(screen.getByTestId("nav-operadoras"));
     expect(await screen.findByTestId("operators")).toBeTruthy();
     expect(screen.queryByTestId("new-operator")).toBeNull();
+  });
+
+  it("opens Execuções for every role, by its element id too", async () => {
+    for (const role of ["OPERADOR", "APROVADOR", "ADMINISTRADOR"]) {
+      const { container, unmount } = render(<Desk session={session(role)} onLogout={() => {}} />);
+      const tab = container.querySelector("#nav-execucoes");
+      expect(tab.textContent).toBe("Execuções");
+      fireEvent.click(tab);
+      expect(await screen.findByTestId("executions")).toBeTruthy();
+      expect(tab.getAttribute("aria-current")).toBe("page");
+      unmount();
+    }
+    expect(api.listExecutions).toHaveBeenCalledWith(TOKEN, expect.objectContaining({ page: 0, page_size: 20 }));
+  });
+
+  it("shows the robot's health in the header", async () => {
+    render(<Desk session={session("OPERADOR")} onLogout={() => {}} />);
+    const robot = screen.getByTestId("robot-status");
+    expect(robot.closest("header")).toBeTruthy();
+    await waitFor(() => expect(robot.dataset.state).toBe("indisponivel"));
+    expect(robot.textContent).toBe("Robô: indisponível");
+    expect(robot.getAttribute("title")).toBe("Conexão recusada\nTarefas na fila: 0 · em andamento: 0");
+    expect(api.robotStatus).toHaveBeenCalledWith(TOKEN);
   });
 });
