@@ -124,10 +124,10 @@ pub struct ExecutionFilter {
 }
 
 impl ExecutionFilter {
+    /// Pages count from 0, as in every other list.
     pub fn limit_offset(&self) -> (i64, i64) {
         let size = self.page_size.clamp(1, 200);
-        let page = self.page.max(1);
-        (size, (page - 1) * size)
+        (size, self.page.max(0) * size)
     }
 }
 
