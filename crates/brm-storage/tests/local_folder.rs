@@ -104,7 +104,13 @@ async fn nested_keys_create_subfolders() {
     assert!(path.is_file(), "{path:?}");
     assert_eq!(std::fs::read(&path).unwrap(), b"x");
     assert_eq!(store.get(key).await.unwrap(), Bytes::from_static(b"x"));
+    // A folder is not an invoice.
     assert_eq!(store.head("faturas/2026-11").await.unwrap(), None);
+    let folder_get = store.get("faturas/2026-11").await;
+    assert!(
+        matches!(folder_get, Err(StorageError::NotFound(_))),
+        "{folder_get:?}"
+    );
     store.delete(key).await.unwrap();
     assert!(!path.exists());
 }
