@@ -100,9 +100,12 @@ impl S3Storage {
                     redact_url(&endpoint)
                 )))
             }
-            other => return Err(config_error(format!(
-                "O endereço do servidor S3 deve começar com http:// ou https:// (veio {other}://)."
-            ))),
+            other => {
+                return Err(config_error(format!(
+                    "O endereço do servidor S3 deve começar com http:// ou https:// \
+                     (veio {other}://)."
+                )))
+            }
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(config_error(format!(
