@@ -112,7 +112,7 @@ impl RobotClient {
                 base.scheme()
             )));
         }
-        if base.host_str().map_or(true, str::is_empty) {
+        if matches!(base.host_str(), None | Some("")) {
             return Err(config_error(
                 "O endereço do serviço de robôs não tem servidor (ex.: http://localhost:8000).",
             ));
@@ -263,7 +263,7 @@ impl RobotClient {
             let reply = self
                 .send(Method::GET, &["status", job_id], None, true, &[])
                 .await?;
-            if !(reply.status == StatusCode::NOT_FOUND && !is_job_not_found(&reply.body)) {
+            if reply.status != StatusCode::NOT_FOUND || is_job_not_found(&reply.body) {
                 let v = self.json(reply, ctx, &[])?;
                 return self.status_of(&v, job_id, "/status");
             }
@@ -777,10 +777,8 @@ fn redact_value(v: &mut Value, secrets: &[String]) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secrets)),
-        Value::String(s) => {
-            if secrets.iter().any(|x| s.contains(x.as_str())) {
-                *s = scrub(s, secrets);
-            }
+        Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
+            *s = scrub(s, secrets);
         }
         _ => {}
     }

@@ -54,9 +54,8 @@ impl fmt::Debug for RobotConfig {
 
 /// "30 s", "0,3 s": seconds in pt-BR notation.
 pub(crate) fn secs_pt(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms % 1000 == 0 {
-        format!("{} s", ms / 1000)
+    if d.subsec_nanos() == 0 {
+        format!("{} s", d.as_secs())
     } else {
         let s = format!("{:.3}", d.as_secs_f64());
         let s = s.trim_end_matches('0').trim_end_matches('.');
