@@ -158,7 +158,7 @@ pub fn invoice_pdf(inv: &Invoice) -> Vec<u8> {
     ops.push(Operation::new("w", vec![Object::Real(0.8)]));
     ops.push(Operation::new(
         "re",
-        vec![40.into(), (y - 14).into(), 515.into(), 128.into()],
+        vec![40.into(), (y - 14).into(), 515.into(), 116.into()],
     ));
     ops.push(Operation::new("S", vec![]));
     ops.push(Operation::new("Q", vec![]));

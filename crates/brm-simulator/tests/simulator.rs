@@ -1113,3 +1113,70 @@ async fn the_binary_starts_and_prints_its_url() {
         .starts_with(b"%PDF"));
     child.kill().await.unwrap();
 }
+
+/// A storage that refuses every write.
+struct BrokenStorage;
+
+#[async_trait::async_trait]
+impl InvoiceStorage for BrokenStorage {
+    fn describe(&self) -> String {
+        "armazenamento quebrado".into()
+    }
+    async fn put(
+        &self,
+        _key: &str,
+        _bytes: brm_storage::Bytes,
+    ) -> Result<brm_storage::StoredObject, brm_storage::StorageError> {
+        Err(brm_storage::StorageError::Unavailable("disco cheio".into()))
+    }
+    async fn get(&self, key: &str) -> Result<brm_storage::Bytes, brm_storage::StorageError> {
+        Err(brm_storage::StorageError::NotFound(key.into()))
+    }
+    async fn head(&self, _key: &str) -> Result<Option<u64>, brm_storage::StorageError> {
+        Ok(None)
+    }
+    async fn delete(&self, _key: &str) -> Result<(), brm_storage::StorageError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_invoice_write_fails_the_job() {
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let sim = Simulator::with_manual_clock(SimConfig::default(), Arc::new(BrokenStorage), clock);
+    let running = sim.serve(0).await.unwrap();
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}/executar/OI", running.base_url()))
+        .bearer_auth(TOKEN)
+        .json(&json!({"login": "l", "senha": "s", "filtro": "f", "cnpj": "1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(sim.advance(Duration::seconds(61)).await);
+    let st: Value = http
+        .get(format!(
+            "{}/status/{}",
+            running.base_url(),
+            created["job_id"].as_str().unwrap()
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(st["status"], "FAILED");
+    let error = st["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("Falha ao gravar a fatura no armazenamento"),
+        "{error}"
+    );
+    assert!(error.contains("disco cheio"));
+    assert_eq!(sim.stats().running, 0);
+    running.shutdown().await;
+}
