@@ -20,6 +20,17 @@
 //! Besides the contract's routes, `/_sim/*` (same bearer token, no faults) lets tests
 //! steer it: `GET /_sim/clock`, `POST /_sim/clock/advance {"seconds": n}` (manual clock
 //! only, else 409), `GET /_sim/stats`, `GET|PUT /_sim/faults`.
+//!
+//! Conventions worth knowing:
+//! - Timestamps are naive UTC in Python's `isoformat()` style (`2026-11-01T12:00:00`, with
+//!   `.ffffff` only when there are microseconds); reference months and due dates on the
+//!   invoices are Brasília (UTC-3) dates.
+//! - Job ids derive from the seed and the job's creation index, so two runs with the same
+//!   seed hand out the same ids. An embedded simulator whose job ids may outlive the
+//!   process (stored by a client that restarts) should get a fresh seed per start.
+//! - A 500 fault answers before the request takes effect; a dropped connection or a
+//!   truncated answer comes after it (the job exists; the client just did not hear so).
+//! - Job faults are drawn when a job is created, against the faults in force then.
 
 mod config;
 mod engine;
