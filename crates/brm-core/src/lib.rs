@@ -9,6 +9,7 @@ pub mod document;
 pub mod error;
 pub mod execution;
 pub mod import;
+pub mod invoice;
 pub mod operator;
 pub mod payment_line;
 pub mod process;

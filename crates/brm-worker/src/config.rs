@@ -1,0 +1,85 @@
+//! How the worker behaves: intervals, caps and the retry policy. Defaults are the
+//! product's; the settings screen and tests change them.
+
+use chrono::Duration;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Who holds leases: unique per running worker (host, process, random part).
+    pub owner: String,
+    /// Between two cycles when nothing wakes the worker earlier.
+    pub poll_interval: std::time::Duration,
+    /// How long a claimed or polled execution stays ours without renewal.
+    pub lease: Duration,
+    /// Open robot jobs at once, in the whole database.
+    pub global_cap: i64,
+    /// Open robot jobs at once per operator (operator portals lock accounts that log
+    /// in too often).
+    pub per_operator_cap: i64,
+    /// New jobs started per cycle at most.
+    pub claim_batch: i64,
+    /// Executions polled per cycle at most, and how many requests at once.
+    pub poll_batch: i64,
+    pub poll_concurrency: usize,
+    /// Delay before retry n (1-based); the last one repeats.
+    pub backoff: Vec<Duration>,
+    /// ± this fraction of the delay, so a month's failures do not retry in one burst.
+    pub jitter: f64,
+    /// A job that completed with no invoice ("no invoice available yet") is tried again
+    /// after this long, without counting an attempt.
+    pub deferral: Duration,
+    /// Downloads start by themselves for due processes; otherwise only a schedule or
+    /// "Baixar agora" starts them.
+    pub auto_download: bool,
+    /// SAT uploads start by themselves after approval (a setting).
+    pub auto_sat: bool,
+    /// `/health` of the main robot service, and how many misses make it "indisponível".
+    pub health_interval: std::time::Duration,
+    pub health_misses: u32,
+    /// Log lines of executions finished longer ago than this are removed by LIMPEZA_LOGS.
+    pub keep_logs: Duration,
+    /// Where BACKUP_DADOS writes SQLite copies, and how many it keeps.
+    pub backup_dir: Option<std::path::PathBuf>,
+    pub keep_backups: usize,
+}
+
+impl WorkerConfig {
+    pub fn new(owner: impl Into<String>) -> Self {
+        Self {
+            owner: owner.into(),
+            poll_interval: std::time::Duration::from_secs(10),
+            lease: Duration::seconds(120),
+            global_cap: 10,
+            per_operator_cap: 3,
+            claim_batch: 20,
+            poll_batch: 2000,
+            poll_concurrency: 16,
+            backoff: vec![
+                Duration::minutes(30),
+                Duration::hours(1),
+                Duration::hours(2),
+            ],
+            jitter: 0.1,
+            deferral: Duration::hours(6),
+            auto_download: true,
+            auto_sat: true,
+            health_interval: std::time::Duration::from_secs(30),
+            health_misses: 3,
+            keep_logs: Duration::days(90),
+            backup_dir: None,
+            keep_backups: 7,
+        }
+    }
+
+    /// A lease owner name that differs between two workers on one machine.
+    pub fn default_owner() -> String {
+        let host = std::env::var("HOSTNAME")
+            .or_else(|_| std::env::var("COMPUTERNAME"))
+            .unwrap_or_else(|_| "desktop".into());
+        format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        )
+    }
+}

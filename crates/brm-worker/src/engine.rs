@@ -1,0 +1,282 @@
+//! The worker itself: its parts, one cycle, and the tasks that repeat it.
+
+use crate::config::WorkerConfig;
+use crate::events::WorkerEvent;
+use crate::health::HealthBoard;
+use crate::robots::RobotDirectory;
+use brm_core::audit::Actor;
+use brm_core::clock::Clock;
+use brm_core::execution::ExecutionKind;
+use brm_secrets::SecretBox;
+use brm_storage::InvoiceStorage;
+use brm_store::{Store, StoreResult};
+use rand::SeedableRng;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch, Notify};
+use tokio::task::JoinHandle;
+
+/// What one cycle did; the benchmark and the tests read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CycleReport {
+    pub schedules_run: u32,
+    pub polled: u32,
+    pub started: u32,
+    pub completed: u32,
+    pub deferred: u32,
+    pub failed: u32,
+    pub needs_attention: u32,
+    pub new_log_lines: u64,
+}
+
+/// How one execution moved in a cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Unchanged,
+    Started,
+    Running,
+    Completed,
+    Deferred,
+    Failed { attention: bool },
+    Skipped,
+}
+
+impl CycleReport {
+    pub(crate) fn add(&mut self, step: Step) {
+        match step {
+            Step::Started => self.started += 1,
+            Step::Completed => self.completed += 1,
+            Step::Deferred => self.deferred += 1,
+            Step::Failed { attention } => {
+                self.failed += 1;
+                if attention {
+                    self.needs_attention += 1;
+                }
+            }
+            Step::Unchanged | Step::Running | Step::Skipped => {}
+        }
+    }
+}
+
+pub struct Worker {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) storage: Arc<dyn InvoiceStorage>,
+    pub(crate) robots: Arc<RobotDirectory>,
+    pub(crate) secrets: Arc<SecretBox>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: WorkerConfig,
+    pub(crate) health: HealthBoard,
+    pub(crate) events: broadcast::Sender<WorkerEvent>,
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) rng: Mutex<rand::rngs::StdRng>,
+    pub(crate) http: reqwest::Client,
+}
+
+/// Audit events the worker writes name it, not a person.
+pub(crate) fn actor() -> Actor {
+    Actor::anonymous("Serviço de robôs")
+}
+
+pub(crate) const PROCESS_ENTITY: &str = "processo";
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        storage: Arc<dyn InvoiceStorage>,
+        robots: Arc<RobotDirectory>,
+        secrets: Arc<SecretBox>,
+        clock: Arc<dyn Clock>,
+        config: WorkerConfig,
+    ) -> Self {
+        let (events, _) = broadcast::channel(4096);
+        Self {
+            store,
+            storage,
+            robots,
+            secrets,
+            clock,
+            config,
+            health: HealthBoard::default(),
+            events,
+            wake: Arc::new(Notify::new()),
+            rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
+            http: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .expect("HTTP client"),
+        }
+    }
+
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    pub fn health(&self) -> &HealthBoard {
+        &self.health
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<WorkerEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn robots(&self) -> &Arc<RobotDirectory> {
+        &self.robots
+    }
+
+    /// Run a cycle now (a person pressed "Baixar agora", a process was approved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn emit(&self, event: WorkerEvent) {
+        // Nobody listening (a worker without a window) is fine.
+        let _ = self.events.send(event);
+    }
+
+    /// One pass: due schedules, then polling what is running, then starting what is due.
+    /// A database error ends the pass early (the next one retries); nothing is written
+    /// half: every step is its own transaction.
+    pub async fn cycle(&self) -> StoreResult<CycleReport> {
+        let mut report = CycleReport::default();
+        self.run_due_schedules(&mut report).await?;
+        if !self.health.allows_calls() {
+            return Ok(report);
+        }
+        self.poll_open(&mut report).await?;
+        if self.health.allows_new_work() {
+            self.start_due(
+                ExecutionKind::DownloadFatura,
+                self.config.auto_download,
+                None,
+                "sistema",
+                &mut report,
+            )
+            .await?;
+            let auto_sat = self.auto_sat().await;
+            self.start_due(
+                ExecutionKind::UploadSat,
+                auto_sat,
+                None,
+                "sistema",
+                &mut report,
+            )
+            .await?;
+        }
+        Ok(report)
+    }
+
+    /// The "envio automático ao SAT" setting, read each cycle so a change applies at once.
+    async fn auto_sat(&self) -> bool {
+        match self.store.get_setting(SETTING_AUTO_SAT).await {
+            Ok(Some(v)) => v.as_bool().unwrap_or(self.config.auto_sat),
+            _ => self.config.auto_sat,
+        }
+    }
+
+    /// `/health` of the main robot service; a change of state goes to the window.
+    pub async fn check_health(&self) {
+        let now = self.clock.now();
+        let misses = self.config.health_misses;
+        let changed = match self.robots.main().health().await {
+            Ok(h) if h.healthy => self.health.record_ok(now, h.jobs_pending, h.jobs_active),
+            Ok(h) => self.health.record_miss(
+                now,
+                &format!("o serviço se declarou \"{}\"", h.status),
+                misses,
+            ),
+            Err(e) => self.health.record_miss(now, &e.message, misses),
+        };
+        if let Some(h) = changed {
+            let recovered = h.state == crate::health::RobotState::Ok;
+            self.emit(WorkerEvent::Robot(h));
+            if recovered {
+                self.wake();
+            }
+        }
+    }
+
+    /// A 401: stop calling the robot until an administrator replaces the token.
+    pub(crate) fn token_refused(&self, message: &str) {
+        if let Some(h) = self.health.token_invalid(self.clock.now(), message) {
+            tracing::error!("robot token refused: calls stopped until it is replaced");
+            self.emit(WorkerEvent::Robot(h));
+        }
+    }
+
+    /// After an administrator saved a new robot token.
+    pub fn token_replaced(&self) {
+        if let Some(h) = self.health.token_replaced() {
+            self.emit(WorkerEvent::Robot(h));
+            self.wake();
+        }
+    }
+
+    /// Starts the cycle loop and the health loop; they stop with the handle.
+    pub fn spawn(self: Arc<Self>) -> WorkerHandle {
+        let (stop, _) = watch::channel(false);
+        let w = self.clone();
+        let mut stopped = stop.subscribe();
+        let cycles = tokio::spawn(async move {
+            loop {
+                match w.cycle().await {
+                    Ok(r) if r != CycleReport::default() => tracing::debug!(?r, "worker cycle"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("worker cycle stopped early: {e}"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(w.config.poll_interval) => {}
+                    _ = w.wake.notified() => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        let w = self.clone();
+        let mut stopped = stop.subscribe();
+        let health = tokio::spawn(async move {
+            loop {
+                w.check_health().await;
+                tokio::select! {
+                    _ = tokio::time::sleep(w.config.health_interval) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        WorkerHandle {
+            worker: self,
+            stop,
+            tasks: vec![cycles, health],
+        }
+    }
+}
+
+/// Settings key: start SAT uploads by themselves after approval (default true).
+pub const SETTING_AUTO_SAT: &str = "robo.envio_sat_automatico";
+
+pub struct WorkerHandle {
+    worker: Arc<Worker>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    pub fn worker(&self) -> &Arc<Worker> {
+        &self.worker
+    }
+
+    /// Stops both loops after their current step (a poll in flight finishes; leases of
+    /// anything not finished expire and another worker takes over).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Stops at once, as a killed process would (tests of crash recovery).
+    pub fn abort(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

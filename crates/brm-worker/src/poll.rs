@@ -1,0 +1,241 @@
+//! Asking the robot about the jobs this worker leased: progress, new log lines, and the
+//! end of each job.
+
+use crate::engine::{CycleReport, Step, Worker};
+use brm_core::execution::{ErrorClass, Execution, ExecutionStatus, LogLine};
+use brm_robot::{JobState, JobStatus, RobotErrorKind};
+use brm_store::{PollClaim, StoreError, StoreResult};
+use chrono::{Duration, TimeZone, Utc};
+use futures::StreamExt;
+
+impl Worker {
+    pub(crate) async fn poll_open(&self, report: &mut CycleReport) -> StoreResult<()> {
+        let now = self.clock.now();
+        let claimed = self
+            .store
+            .claim_open_executions(&PollClaim {
+                now,
+                owner: self.config.owner.clone(),
+                lease_until: now + self.config.lease,
+                limit: self.config.poll_batch,
+            })
+            .await?;
+        report.polled += claimed.len() as u32;
+        let steps: Vec<StoreResult<(Step, u64)>> = futures::stream::iter(claimed)
+            .map(|e| self.poll_one(e))
+            .buffer_unordered(self.config.poll_concurrency.max(1))
+            .collect()
+            .await;
+        for s in steps {
+            let (step, lines) = s?;
+            report.add(step);
+            report.new_log_lines += lines;
+        }
+        Ok(())
+    }
+
+    async fn poll_one(&self, mut e: Execution) -> StoreResult<(Step, u64)> {
+        let Some(process) = self.store.process_by_id(e.process_id).await? else {
+            return Err(StoreError::Corrupt(format!(
+                "execução {} sem processo {}",
+                e.id, e.process_id
+            )));
+        };
+        let operator = self.operator_of(&process).await?;
+        let Some(job_id) = e.job_id.clone() else {
+            // Claimed, then the worker stopped before the robot answered: we cannot
+            // know whether the job exists, so this attempt counts and a new one follows.
+            let step = self
+                .settle_failure(
+                    e,
+                    process,
+                    &operator,
+                    ErrorClass::Transitorio,
+                    ExecutionStatus::Falhou,
+                    "O serviço foi interrompido antes de o robô confirmar o pedido; uma nova tentativa foi agendada.".into(),
+                )
+                .await?;
+            return Ok((step, 0));
+        };
+        if process.status.is_final() {
+            // Cancelled while the robot worked: the robot cannot stop a job; we stop
+            // listening and keep its outcome out of the process.
+            let now = self.clock.now();
+            e.status = ExecutionStatus::Cancelado;
+            e.error = Some("O processo foi cancelado; o resultado do robô será ignorado.".into());
+            e.finished_at = Some(now);
+            e.updated_at = now;
+            self.record_only(e).await?;
+            return Ok((Step::Skipped, 0));
+        }
+        let robot = match e.kind {
+            brm_core::execution::ExecutionKind::UploadSat => self.robots.main(),
+            _ => match self.robots.for_operator(&operator) {
+                Ok(r) => r,
+                Err(msg) => {
+                    let step = self
+                        .settle_failure(
+                            e,
+                            process,
+                            &operator,
+                            ErrorClass::Negocio,
+                            ExecutionStatus::Falhou,
+                            msg,
+                        )
+                        .await?;
+                    return Ok((step, 0));
+                }
+            },
+        };
+        let status = match robot.job_status(&job_id).await {
+            Ok(s) => s,
+            Err(err) => {
+                return match err.kind {
+                    RobotErrorKind::Unauthorized => {
+                        self.token_refused(&err.message);
+                        Ok((Step::Unchanged, 0))
+                    }
+                    RobotErrorKind::JobLost => {
+                        let msg = format!(
+                            "O job {job_id} não existe mais no serviço de robôs (perdido); uma nova tentativa foi agendada."
+                        );
+                        let step = self
+                            .settle_failure(
+                                e,
+                                process,
+                                &operator,
+                                ErrorClass::Transitorio,
+                                ExecutionStatus::Falhou,
+                                msg,
+                            )
+                            .await?;
+                        Ok((step, 0))
+                    }
+                    // The robot did not answer well this time: ask again next cycle.
+                    _ => {
+                        tracing::debug!(job = %job_id, "status not read: {}", err.message);
+                        Ok((Step::Unchanged, 0))
+                    }
+                };
+            }
+        };
+        let lines = self.append_logs(&e, &status).await?;
+        let step = self.follow(e, process, &operator, status).await?;
+        Ok((step, lines))
+    }
+
+    async fn append_logs(&self, e: &Execution, status: &JobStatus) -> StoreResult<u64> {
+        if status.logs.is_empty() {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let lines: Vec<LogLine> = status
+            .logs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LogLine {
+                seq: i as i64,
+                // The robot writes local time without a zone; it runs in Brasília.
+                at: l
+                    .timestamp
+                    .and_then(|t| brasilia().from_local_datetime(&t).single())
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(now),
+                level: l.level.clone().unwrap_or_else(|| "INFO".into()),
+                message: l.message.clone(),
+            })
+            .collect();
+        let added = self.store.append_execution_logs(e.id, &lines).await?;
+        if added > 0 {
+            self.emit(crate::events::WorkerEvent::ExecutionChanged {
+                id: e.id,
+                process_id: e.process_id,
+            });
+        }
+        Ok(added)
+    }
+
+    /// Moves the execution (and at the end, the process) to what the robot reported.
+    async fn follow(
+        &self,
+        mut e: Execution,
+        process: brm_core::process::Process,
+        operator: &brm_core::operator::Operator,
+        status: JobStatus,
+    ) -> StoreResult<Step> {
+        let now = self.clock.now();
+        match &status.state {
+            JobState::Completed => self.on_completed(e, process, operator, status).await,
+            JobState::Failed => {
+                let message = status
+                    .error
+                    .clone()
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "O robô informou falha sem detalhes.".into());
+                let class = brm_robot::classify_job_error(&message);
+                e.result = Some(status.raw.clone());
+                self.settle_failure(
+                    e,
+                    process,
+                    operator,
+                    class,
+                    ExecutionStatus::Falhou,
+                    message,
+                )
+                .await
+            }
+            // Pending, running, or a status this version does not know: still running.
+            _ => {
+                let running = !matches!(status.state, JobState::Pending);
+                let next_status = if running {
+                    ExecutionStatus::Executando
+                } else {
+                    ExecutionStatus::Pendente
+                };
+                if running && e.started_at.is_none() {
+                    e.started_at = Some(now);
+                }
+                if let Some(started) = e.started_at.filter(|_| running) {
+                    if now - started > Duration::seconds(operator.timeout_secs) {
+                        e.result = Some(status.raw.clone());
+                        let message = format!(
+                            "O robô passou de {} s nesta fatura (limite da operadora {}); uma nova tentativa será feita.",
+                            operator.timeout_secs, operator.name
+                        );
+                        return self
+                            .settle_failure(
+                                e,
+                                process,
+                                operator,
+                                ErrorClass::Transitorio,
+                                ExecutionStatus::Timeout,
+                                message,
+                            )
+                            .await;
+                    }
+                }
+                let changed = e.status != next_status || e.progress != status.progress;
+                if !changed {
+                    return Ok(Step::Unchanged);
+                }
+                e.status = next_status;
+                e.progress = status.progress.clamp(0, 100);
+                if !matches!(status.state, JobState::Pending | JobState::Running) {
+                    // Keep what the robot said when we did not understand it.
+                    e.result = Some(status.raw.clone());
+                }
+                e.updated_at = now;
+                self.store.save_execution(&e).await?;
+                self.emit(crate::events::WorkerEvent::ExecutionChanged {
+                    id: e.id,
+                    process_id: e.process_id,
+                });
+                Ok(Step::Running)
+            }
+        }
+    }
+}
+
+pub(crate) fn brasilia() -> chrono::FixedOffset {
+    chrono::FixedOffset::west_opt(3 * 3600).expect("valid offset")
+}
