@@ -11,6 +11,7 @@ pub mod monitor;
 mod operators;
 pub mod password;
 mod processes;
+pub mod robot_actions;
 pub mod sessions;
 mod settings;
 mod users;
@@ -25,6 +26,7 @@ pub use auth::{LoginOutput, SetupStatus};
 pub use client_import::{ImportPreviewOut, ImportResult};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
 pub use processes::{brasilia, ProcessDetail};
+pub use robot_actions::{ExecutionDetail, RobotHooks};
 pub use settings::{DbSettingsContext, DbSettingsView, PostgresView, ALTERAR_CONFIGURACAO};
 pub use users::REDEFINIR_SENHA;
 
@@ -40,6 +42,8 @@ pub struct Desk {
     imports: client_import::PendingImports,
     /// Whether the database answers; while it does not, changes are refused at once.
     health: health::Health,
+    /// Invoice storage and the worker's wake-up, for the robot actions.
+    robot: Option<robot_actions::RobotHooks>,
 }
 
 impl Desk {
@@ -55,17 +59,26 @@ impl Desk {
             secrets: Arc::new(SecretBox::new(Arc::new(OsKeyring::app()))),
             imports: Default::default(),
             health: health::Health::new(),
+            robot: None,
         }
+    }
+
+    /// The sealer of portal passwords, shared with the background worker (the only
+    /// other place that opens them).
+    pub fn secrets(&self) -> &Arc<SecretBox> {
+        &self.secrets
+    }
+
+    /// The same sealer another part of the program (the worker) already holds.
+    pub fn with_secrets_arc(mut self, secrets: Arc<SecretBox>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// The same desk sealing secrets through another key store (tests use memory).
     pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
         self.secrets = Arc::new(secrets);
         self
-    }
-
-    pub fn secrets(&self) -> &SecretBox {
-        &self.secrets
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

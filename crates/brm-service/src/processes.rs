@@ -96,6 +96,11 @@ pub struct ProcessDetail {
     /// Whether this person may approve or reject it now (role and status).
     pub can_approve: bool,
     pub can_cancel: bool,
+    /// Robot actions and the manual upload (any role; status and open jobs decide).
+    pub can_download_now: bool,
+    pub can_retry: bool,
+    pub can_send_to_sat: bool,
+    pub can_upload: bool,
 }
 
 fn reason_of(reason: &str) -> Result<String> {
@@ -170,7 +175,7 @@ impl Desk {
             Some(u) => self.store.user_by_id(u).await?.map(|u| u.full_name),
             None => None,
         };
-        let executions = self
+        let executions: Vec<ExecutionView> = self
             .store
             .executions_of(id)
             .await?
@@ -185,9 +190,19 @@ impl Desk {
             .map(AuditView::from)
             .collect();
         let role = session.role();
+        let has_rpa = self
+            .store
+            .operator_by_id(p.operator_id)
+            .await?
+            .is_some_and(|o| o.has_rpa && o.active);
+        let actions = crate::robot_actions::available(&p, has_rpa, &executions, self.clock.now());
         Ok(ProcessDetail {
             can_approve: role.can_approve() && p.status == ProcessStatus::AguardandoAprovacao,
             can_cancel: role.can_cancel_processes() && !p.status.is_final(),
+            can_download_now: actions.download_now,
+            can_retry: actions.retry,
+            can_send_to_sat: actions.send_to_sat,
+            can_upload: actions.upload,
             process: ProcessView {
                 row,
                 invoice_file_name: p.invoice_file_name,
@@ -290,7 +305,7 @@ impl Desk {
     }
 
     /// "Já decidido por Ana às 14:03": who last changed the process, from its trail.
-    async fn already_decided(&self, id: Uuid) -> Error {
+    pub(crate) async fn already_decided(&self, id: Uuid) -> Error {
         let last = self
             .store
             .audit_trail(ENTITY, Some(id), 1)
