@@ -11,11 +11,8 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Manager};
 
 /// `database.json`'s place, or `None` when the OS gives no config folder.
-pub fn config_file(app: &AppHandle) -> Option<DbConfigFile> {
-    app.path()
-        .app_config_dir()
-        .ok()
-        .map(|dir| DbConfigFile::new(dir.join(CONFIG_FILE)))
+pub fn config_file_in(config_dir: Option<PathBuf>) -> Option<DbConfigFile> {
+    config_dir.map(|dir| DbConfigFile::new(dir.join(CONFIG_FILE)))
 }
 
 /// What start-up decided: the URL to open (or the pt-BR reason there is none, which the
@@ -29,7 +26,12 @@ pub struct DatabaseChoice {
 /// Runs once during set-up, before the window exists; a keyring unlock prompt, if any,
 /// appears then.
 pub fn startup_choice(app: &AppHandle, default_sqlite: PathBuf) -> DatabaseChoice {
-    let file = config_file(app);
+    startup_choice_in(app.path().app_config_dir().ok(), default_sqlite)
+}
+
+/// The same decision from a config folder (the windowless worker has no `AppHandle`).
+pub fn startup_choice_in(config_dir: Option<PathBuf>, default_sqlite: PathBuf) -> DatabaseChoice {
+    let file = config_file_in(config_dir);
     let choice = resolve_from_file(
         std::env::var("BRM_DATABASE_URL").ok(),
         file.as_ref(),

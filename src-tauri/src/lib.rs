@@ -9,7 +9,9 @@ mod db_monitor;
 mod error;
 mod logging;
 mod paths;
+mod robot;
 mod state;
+pub mod worker_cli;
 
 use state::AppState;
 use tauri::Manager;
@@ -22,7 +24,11 @@ pub fn run() {
             let log_dir = paths::log_dir(handle);
             let guard = logging::init(log_dir.as_deref());
             tracing::info!(ms = state::since_start_ms(), "starting BRM RPA Desk");
-            app.manage(AppState::new(paths::database_url(handle), guard));
+            app.manage(AppState::new(
+                paths::database_url(handle),
+                handle.path().app_data_dir().ok(),
+                guard,
+            ));
             // Opening and migrating SQLite takes a few milliseconds; doing it here lets the
             // window start with its first screen already decided (see boot.rs).
             let status = tauri::async_runtime::block_on(async {
@@ -31,6 +37,8 @@ pub fn run() {
             // Watch the database for as long as the app runs (the banner, writes refused
             // while it is away); never switches to another database.
             db_monitor::start(handle);
+            // The worker's changes and the robot's health, batched for the window.
+            robot::start_events(handle);
             // The window is declared in tauri.conf.json with "create": false and built
             // here, so that it can carry the boot script.
             let config = app
@@ -73,6 +81,13 @@ pub fn run() {
             commands::processes::approve_process,
             commands::processes::reject_process,
             commands::processes::cancel_process,
+            commands::robot::list_executions,
+            commands::robot::get_execution,
+            commands::robot::download_now,
+            commands::robot::retry_process,
+            commands::robot::send_to_sat,
+            commands::robot::upload_invoice,
+            commands::robot::robot_status,
             commands::users::list_users,
             commands::users::create_user,
             commands::users::set_user_role,

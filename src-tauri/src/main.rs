@@ -2,5 +2,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // `brm-desk worker`: the background service alone, no window.
+    if brm_desk_lib::worker_cli::requested() {
+        std::process::exit(brm_desk_lib::worker_cli::run());
+    }
     brm_desk_lib::run();
 }

@@ -9,6 +9,10 @@ use tauri::{AppHandle, Manager};
 
 pub const DATABASE_FILE: &str = "brm-desk.sqlite3";
 
+/// tauri.conf.json's identifier: Tauri names the app folders after it, and the
+/// windowless worker (no Tauri app) finds the same folders through it.
+pub const IDENTIFIER: &str = "br.com.brmsolutions.rpadesk";
+
 /// The start-up decision: the URL to open (or the pt-BR reason there is none, shown by
 /// the start-up screen) and what the settings screen reports as running.
 pub fn database_url(app: &AppHandle) -> DatabaseChoice {
@@ -18,7 +22,7 @@ pub fn database_url(app: &AppHandle) -> DatabaseChoice {
 /// The SQLite file in the app-data folder. With no app-data folder at all (no home), a
 /// relative file: the store then reports where it tried, instead of the app guessing
 /// another place.
-fn default_sqlite_file(data_dir: Option<PathBuf>) -> PathBuf {
+pub fn default_sqlite_file(data_dir: Option<PathBuf>) -> PathBuf {
     match data_dir {
         Some(dir) => dir.join(DATABASE_FILE),
         None => PathBuf::from(DATABASE_FILE),
@@ -32,6 +36,13 @@ pub fn log_dir(app: &AppHandle) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_identifier_is_the_one_tauri_uses() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], IDENTIFIER);
+    }
 
     #[test]
     fn the_sqlite_file_sits_in_the_data_folder() {

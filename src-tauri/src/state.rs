@@ -4,8 +4,9 @@
 use crate::db_config::DatabaseChoice;
 use brm_core::Result;
 use brm_service::{DbSettingsContext, Desk};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tokio::sync::OnceCell;
 
@@ -34,12 +35,20 @@ pub struct AppState {
     /// The config file and what runs now, for the settings commands.
     db_settings: DbSettingsContext,
     ready: AtomicBool,
+    /// The app-data folder (invoices, backups); `None` in command tests, which run
+    /// without the robot side.
+    data_dir: Option<PathBuf>,
+    /// The worker, the invoice storage and the bundled simulator, once started.
+    robot: OnceLock<brm_worker::runtime::RobotRuntime>,
+    /// Why the robot side could not start (shown by `robot_status`).
+    robot_error: OnceLock<String>,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl AppState {
     pub fn new(
         choice: DatabaseChoice,
+        data_dir: Option<PathBuf>,
         log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
     ) -> Self {
         Self {
@@ -47,6 +56,9 @@ impl AppState {
             database_url: choice.url,
             db_settings: choice.settings,
             ready: AtomicBool::new(false),
+            data_dir,
+            robot: OnceLock::new(),
+            robot_error: OnceLock::new(),
             _log_guard: log_guard,
         }
     }
@@ -63,16 +75,60 @@ impl AppState {
                     }
                 };
                 tracing::info!(database = %brm_store::redact_url(url), "opening database");
-                let desk = brm_store::connect(url).await;
-                tracing::info!(ms = since_start_ms(), "database ready");
-                desk.map(Desk::new).map_err(|e| {
+                let store = brm_store::connect(url).await.map_err(|e| {
                     tracing::error!(error = %e, "database unavailable at start-up");
                     brm_core::Error::from(e)
-                })
+                })?;
+                tracing::info!(ms = since_start_ms(), "database ready");
+                Ok(self.attach_robot(Desk::new(store.clone()), store).await)
             })
             .await
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Starts the robot side on the store that just opened and gives the desk its
+    /// hooks. A failure (an S3 key missing from the keyring) leaves the rest of the app
+    /// working and is reported by `robot_status`.
+    async fn attach_robot(&self, desk: Desk, store: Arc<dyn brm_store::Store>) -> Desk {
+        let Some(data_dir) = self.data_dir.clone() else {
+            return desk;
+        };
+        let keys: Arc<dyn brm_secrets::KeyStore> = Arc::new(brm_secrets::OsKeyring::app());
+        let setup = brm_worker::runtime::RobotSetup::from_env(data_dir, keys);
+        match brm_worker::runtime::start(store, desk.secrets().clone(), setup).await {
+            Ok(runtime) => {
+                let worker = runtime.worker().clone();
+                let hooks = brm_service::RobotHooks {
+                    storage: runtime.storage.clone(),
+                    wake: Arc::new(move || worker.wake()),
+                };
+                let _ = self.robot.set(runtime);
+                desk.with_robot(hooks)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "robot side not started");
+                let _ = self.robot_error.set(e);
+                desk
+            }
+        }
+    }
+
+    pub fn robot_worker(&self) -> Option<Arc<brm_worker::Worker>> {
+        self.robot.get().map(|r| r.worker().clone())
+    }
+
+    /// The robot's health for the header, or why the robot side is not running.
+    pub fn robot_health(&self) -> brm_worker::RobotHealth {
+        match (self.robot.get(), self.robot_error.get()) {
+            (Some(r), _) => r.worker().health().snapshot(),
+            (None, Some(e)) => brm_worker::RobotHealth {
+                state: brm_worker::RobotState::Indisponivel,
+                message: e.clone(),
+                ..Default::default()
+            },
+            (None, None) => brm_worker::RobotHealth::default(),
+        }
     }
 
     /// A state around a `Desk` built elsewhere: the command tests give one on a
@@ -91,7 +147,7 @@ impl AppState {
             url: Ok(String::new()),
             settings: DbSettingsContext::new(None, running),
         };
-        let state = Self::new(choice, None);
+        let state = Self::new(choice, None, None);
         let _ = state.desk.set(Ok(desk));
         state
     }

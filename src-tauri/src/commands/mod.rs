@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clients;
 pub mod operators;
 pub mod processes;
+pub mod robot;
 pub mod settings;
 pub mod users;
 

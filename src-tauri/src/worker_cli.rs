@@ -1,0 +1,86 @@
+//! `brm-desk worker`: the background service without a window, for a machine that
+//! should keep downloading and sending invoices with nobody logged in. Same database
+//! choice, same keyring, same storage and robot settings as the desktop app; several
+//! workers and desktops on one PostgreSQL share the work through leases.
+
+use crate::{db_config, logging, paths};
+use brm_secrets::{KeyStore, OsKeyring, SecretBox};
+use brm_worker::runtime::{self, RobotSetup};
+use std::sync::Arc;
+
+/// True when the first argument asks for the worker.
+pub fn requested() -> bool {
+    std::env::args().nth(1).as_deref() == Some("worker")
+}
+
+/// Runs until Ctrl+C or SIGTERM; the exit code says how it ended.
+pub fn run() -> i32 {
+    let data_dir = dirs::data_dir().map(|d| d.join(paths::IDENTIFIER));
+    let config_dir = dirs::config_dir().map(|d| d.join(paths::IDENTIFIER));
+    let _guard = logging::init(data_dir.as_ref().map(|d| d.join("logs")).as_deref());
+    let choice =
+        db_config::startup_choice_in(config_dir, paths::default_sqlite_file(data_dir.clone()));
+    let Some(data_dir) = data_dir else {
+        eprintln!("Não há pasta de dados do usuário (HOME não definido).");
+        return 2;
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Não foi possível iniciar: {e}");
+            return 1;
+        }
+    };
+    rt.block_on(async move {
+        let url = match choice.url {
+            Ok(url) => url,
+            Err(e) => {
+                eprintln!("{}", e.message);
+                return 2;
+            }
+        };
+        let store = match brm_store::connect(&url).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}", brm_core::Error::from(e).message);
+                return 2;
+            }
+        };
+        let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::app());
+        let secrets = Arc::new(SecretBox::new(keys.clone()));
+        let setup = RobotSetup::from_env(data_dir, keys);
+        let robot = match runtime::start(store, secrets, setup).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{e}");
+                return 2;
+            }
+        };
+        println!(
+            "Serviço em segundo plano em execução (banco: {}, robô: {}). Ctrl+C encerra.",
+            brm_store::redact_url(&url),
+            robot.robot_url
+        );
+        wait_for_stop().await;
+        println!("Encerrando: o que estiver em andamento fica para o próximo serviço.");
+        robot.shutdown().await;
+        0
+    })
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
