@@ -68,6 +68,9 @@ if [ -z "${DISPLAY:-}" ]; then
   for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
 fi
 unset BRM_DATABASE_URL
+# The bundled robot simulator, quick enough for a test and slow enough that the first
+# screens still see the processes waiting: polls every 3 s, jobs of 10-12 s.
+export BRM_WORKER_POLL_SECS=3 BRM_SIM_JOB_SECS=10,12
 
 failed=()
 for file in "${FILES[@]}"; do

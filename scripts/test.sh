@@ -15,9 +15,11 @@ say "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "PostgreSQL descartável para os testes"
 eval "$(scripts/pg-test-cluster.sh start)"
-trap 'scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"' EXIT
-export BRM_REQUIRE_POSTGRES=1
-say "Testes Rust (workspace; SQLite e PostgreSQL)"
+say "Servidor S3 descartável (moto) para os testes do armazenamento"
+eval "$(scripts/s3-test-server.sh start)"
+trap 'scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"; scripts/s3-test-server.sh stop' EXIT
+export BRM_REQUIRE_POSTGRES=1 BRM_REQUIRE_S3=1
+say "Testes Rust (workspace; SQLite, PostgreSQL, S3 e o simulador do robô por HTTP)"
 cargo test --workspace --quiet
 say "Testes do chaveiro do sistema (Secret Service real, gnome-keyring numa sessão D-Bus)"
 scripts/with-keyring.sh env BRM_REQUIRE_KEYRING=1 cargo test -p brm-secrets --quiet --test os_keyring

@@ -53,14 +53,15 @@ export class Page {
   }
 
   // Polls until `check` returns something truthy (and returns it); `what` names the wait.
-  async waitUntil(check, what) {
+  // `ms`: longer waits, for the robot's work.
+  async waitUntil(check, what, ms = WAIT_MS) {
     return this.driver.wait(async () => {
       try {
         return await check();
       } catch {
         return false; // an element replaced by a re-render: ask again
       }
-    }, WAIT_MS, `esperava ${what}`);
+    }, ms, `esperava ${what}`);
   }
 
   // Waits until exactly `n` elements carry the test id, and returns them.
