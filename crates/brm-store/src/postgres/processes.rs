@@ -8,7 +8,7 @@ use brm_core::process::{
     cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, StatusCounts,
 };
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 /// One statement creates the month and counts what was eligible, both from the same
@@ -63,7 +63,7 @@ pub async fn create_month(
 }
 
 /// Money leaves PostgreSQL as whole cents: numeric times 100 is exact, no float on the way.
-const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_month, p.status,
+pub(super) const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_month, p.status,
         p.invoice_key, p.invoice_file_name, p.invoice_size, p.invoice_sha256, p.due_date,
         (p.amount * 100)::bigint AS amount_cents, p.approved_by, p.approved_at, p.sent_to_sat,
         p.sent_at, p.download_attempts, p.last_download_at, p.sat_attempts, p.last_sat_at,
@@ -267,6 +267,22 @@ pub async fn update(
     event: &AuditEvent,
 ) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
+    if !write_state(&mut tx, p, expected_version).await? {
+        return Ok(false);
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Writes the whole mutable state of `p` if the stored version is still
+/// `expected_version`; false (nothing written) when it moved on. The caller owns the
+/// transaction: `update` and the end of an execution share this statement.
+pub(super) async fn write_state(
+    conn: &mut PgConnection,
+    p: &Process,
+    expected_version: i64,
+) -> StoreResult<bool> {
     let changed = sqlx::query(
         "UPDATE processes SET status = $1, invoice_key = $2, invoice_file_name = $3,
                 invoice_size = $4, invoice_sha256 = $5, due_date = $6,
@@ -301,15 +317,10 @@ pub async fn update(
     .bind(p.updated_at)
     .bind(p.id)
     .bind(expected_version)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?
     .rows_affected();
-    if changed == 0 {
-        return Ok(false);
-    }
-    audit::insert(&mut tx, event).await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(changed > 0)
 }
 
 /// One statement per case rather than `$1 IS NULL OR ...`, whose generic plan could not
@@ -363,7 +374,7 @@ fn decode_row(r: &PgRow) -> StoreResult<ProcessRow> {
     })
 }
 
-fn decode(r: &PgRow) -> StoreResult<Process> {
+pub(super) fn decode(r: &PgRow) -> StoreResult<Process> {
     Ok(Process {
         id: r.try_get("id")?,
         client_id: r.try_get("client_id")?,

@@ -10,7 +10,7 @@ use brm_core::process::{
 };
 use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 /// A random version-4 UUID in SQLite's own SQL, so the monthly creation is one
@@ -275,6 +275,22 @@ pub async fn update(
     event: &AuditEvent,
 ) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
+    if !write_state(&mut tx, p, expected_version).await? {
+        return Ok(false);
+    }
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Writes the whole mutable state of `p` if the stored version is still
+/// `expected_version`; false (nothing written) when it moved on. The caller owns the
+/// transaction: `update` and the end of an execution share this statement.
+pub(super) async fn write_state(
+    conn: &mut SqliteConnection,
+    p: &Process,
+    expected_version: i64,
+) -> StoreResult<bool> {
     let changed = sqlx::query(
         "UPDATE processes SET status = ?, invoice_key = ?, invoice_file_name = ?, invoice_size = ?,
                 invoice_sha256 = ?, due_date = ?, amount_cents = ?, approved_by = ?, approved_at = ?,
@@ -307,15 +323,10 @@ pub async fn update(
     .bind(ts(p.updated_at))
     .bind(p.id.to_string())
     .bind(expected_version)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?
     .rows_affected();
-    if changed == 0 {
-        return Ok(false);
-    }
-    audit::insert(&mut tx, event).await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(changed > 0)
 }
 
 /// With a month, the (month, status, needs_attention) index answers alone. For all
@@ -388,7 +399,7 @@ fn decode_row(r: &SqliteRow) -> StoreResult<ProcessRow> {
     })
 }
 
-fn decode(r: &SqliteRow) -> StoreResult<Process> {
+pub(super) fn decode(r: &SqliteRow) -> StoreResult<Process> {
     Ok(Process {
         id: parse_uuid(r.try_get("id")?)?,
         client_id: parse_uuid(r.try_get("client_id")?)?,
