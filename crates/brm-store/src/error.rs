@@ -74,3 +74,19 @@ pub(crate) fn last_admin() -> StoreError {
         "Não é possível remover ou rebaixar o último administrador ativo.",
     ))
 }
+
+/// A write to an execution that is not stored (a bug in the caller, or a purge by hand).
+pub(crate) fn execution_not_found() -> StoreError {
+    StoreError::Refused(Error::new(
+        ErrorCode::NotFound,
+        "Execução não encontrada no banco de dados.",
+    ))
+}
+
+/// Only downloads and SAT uploads are robot work; a manual upload is never claimed.
+pub(crate) fn not_robot_work(kind: &str) -> StoreError {
+    StoreError::Refused(Error::new(
+        ErrorCode::Validation,
+        format!("O tipo de execução {kind} não é trabalho do robô."),
+    ))
+}

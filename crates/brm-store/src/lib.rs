@@ -195,7 +195,8 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_open_executions(&self, claim: &PollClaim) -> StoreResult<Vec<Execution>>;
     /// Writes the mutable fields of an existing execution (status, job id, endpoint,
     /// request, result, progress, started/finished, error and class, updated_at) and keeps
-    /// its lease. For progress while a job runs.
+    /// its lease. For progress while a job runs. A taken job id is
+    /// [`StoreError::Unique`]("job_id"); an unknown execution is refused (NotFound).
     async fn save_execution(&self, execution: &Execution) -> StoreResult<()>;
     /// See [`ExecutionOutcome`]. `Ok(false)` (and nothing written) when the process
     /// changed since it was read.
@@ -208,7 +209,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_schedules(&self) -> StoreResult<Vec<Schedule>>;
     /// Inserts (`expected_version = None`) or updates a schedule (its version already
     /// incremented) with the audit event. `Ok(false)` on a version mismatch; a duplicate
-    /// name is [`StoreError::Conflict`]-like (`map_unique`).
+    /// name is [`StoreError::Unique`]("name"). An update keeps the stored `last_run_at`
+    /// (it belongs to the runs, see `advance_schedule`).
     async fn save_schedule(
         &self,
         schedule: &Schedule,
@@ -217,7 +219,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     async fn delete_schedule(&self, id: Uuid, audit: &AuditEvent) -> StoreResult<bool>;
     /// Moves a due schedule on: sets last_run_at and next_run_at only if next_run_at is
-    /// still `expected_next`, so of two workers exactly one runs it. `Ok(true)` for that one.
+    /// still `expected_next` (NULL equal to NULL), so of two workers exactly one runs it.
+    /// `Ok(true)` for that one. Neither the version nor updated_at change: a run is no edit.
     async fn advance_schedule(
         &self,
         id: Uuid,

@@ -119,8 +119,10 @@ mod tests {
 /// download (AGUARDANDO_DOWNLOAD) or a SAT upload (AGUARDANDO_ENVIO_SAT).
 ///
 /// A process is due when it does not need attention, has no open execution (PENDENTE or
-/// EXECUTANDO, of any kind), its operator is active (and has a robot, for downloads), and
-/// its `next_retry_at` has passed, or is NULL and `include_unscheduled` is set.
+/// EXECUTANDO, of any kind), its operator is active (and, for downloads, has a robot and
+/// the client is active), and its `next_retry_at` has passed (`<= now`), or is NULL and
+/// `include_unscheduled` is set. Oldest due first: `COALESCE(next_retry_at, created_at)`,
+/// then id. A `kind` of `UploadManual` is refused ([`crate::StoreError::Refused`]).
 /// For every process claimed the store inserts, in the same transaction, a PENDENTE
 /// execution of `kind` with no job id yet, leased to `owner` until `lease_until`: that
 /// open execution is what keeps every other worker off the process. Claims are
@@ -146,6 +148,40 @@ pub struct WorkClaim {
     pub triggered_by: String,
 }
 
+impl WorkClaim {
+    /// The PENDENTE execution a claim inserts for `p`: no job id yet, attempt = the
+    /// process's attempts of this kind + 1, created now.
+    pub(crate) fn execution_for(
+        &self,
+        p: &brm_core::process::Process,
+    ) -> brm_core::execution::Execution {
+        use brm_core::execution::{Execution, ExecutionKind, ExecutionStatus};
+        let attempts = match self.kind {
+            ExecutionKind::UploadSat => p.sat_attempts,
+            _ => p.download_attempts,
+        };
+        Execution {
+            id: Uuid::new_v4(),
+            process_id: p.id,
+            kind: self.kind,
+            status: ExecutionStatus::Pendente,
+            job_id: None,
+            endpoint: None,
+            request: None,
+            result: None,
+            progress: 0,
+            attempt: attempts + 1,
+            started_at: None,
+            finished_at: None,
+            error: None,
+            error_class: None,
+            triggered_by: self.triggered_by.clone(),
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
+}
+
 /// One claimed process with the execution inserted for it (attempt = the process's
 /// attempts of that kind + 1).
 #[derive(Debug, Clone)]
@@ -168,9 +204,11 @@ pub struct PollClaim {
 }
 
 /// The end (or a step) of an execution, written in one transaction: the execution row
-/// (inserted if new, as a manual upload is), its lease released when `finished`, and,
-/// when `process` is given, the process written only if its stored version is still
-/// `expected_version`, with the audit event.
+/// (inserted if new, as a manual upload is; otherwise its mutable fields, as
+/// `save_execution` writes them), its lease released once its status is no longer open
+/// (a step that stays PENDENTE/EXECUTANDO keeps it), and, when `process` is given, the
+/// process written only if its stored version is still `expected_version`, with the
+/// audit event. A stale version writes nothing at all.
 #[derive(Debug, Clone)]
 pub struct ExecutionOutcome {
     pub execution: brm_core::execution::Execution,

@@ -10,6 +10,31 @@ pub fn like_pattern(s: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The LIKE patterns of the executions screen's search: the folded text for the client's
+/// search_text (name, SAT name, CNPJ, HASH, account), the bare digits when the search looks
+/// like (part of) a CNPJ typed with punctuation, and the lower-cased text for the robot's
+/// job id. `None` for a blank search.
+pub struct ExecutionSearch {
+    pub text: String,
+    pub digits: Option<String>,
+    pub job: String,
+}
+
+impl ExecutionSearch {
+    pub fn new(search: Option<&str>) -> Option<Self> {
+        let s = search.map(str::trim).filter(|s| !s.is_empty())?;
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        let cnpj_like = s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/' | '-' | ' '));
+        Some(Self {
+            text: like_pattern(&crate::records::fold(s)),
+            digits: (cnpj_like && digits.len() >= 3).then(|| format!("%{digits}%")),
+            job: like_pattern(&s.to_lowercase()),
+        })
+    }
+}
+
 /// An audit before/after column read back as text; unreadable JSON is dropped rather than
 /// failing the whole trail.
 pub fn json(s: Option<String>) -> Option<serde_json::Value> {
@@ -24,5 +49,18 @@ mod tests {
     fn wildcards_typed_by_a_person_are_escaped() {
         assert_eq!(like_pattern("oi"), "%oi%");
         assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn execution_search_patterns() {
+        assert!(ExecutionSearch::new(Some("  ")).is_none());
+        let s = ExecutionSearch::new(Some("10.141.561")).unwrap();
+        assert_eq!(s.digits.as_deref(), Some("%10141561%"));
+        let s = ExecutionSearch::new(Some("SOLUÇÕES")).unwrap();
+        assert_eq!((s.text.as_str(), s.digits), ("%solucoes%", None));
+        assert_eq!(
+            ExecutionSearch::new(Some("Job-7A")).unwrap().job,
+            "%job-7a%"
+        );
     }
 }

@@ -1,0 +1,125 @@
+//! Robot work for background workers: claiming due processes (one open execution each)
+//! and leasing open executions to the poller that asks the robot about them.
+
+use super::codec::ts;
+use super::{executions, processes};
+use crate::{ClaimedWork, PollClaim, StoreResult, WorkClaim};
+use brm_core::execution::{Execution, ExecutionKind};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+/// Open robot executions, in the words every query here uses.
+const OPEN: &str = "status IN ('PENDENTE', 'EXECUTANDO')";
+const ROBOT_KINDS: &str = "kind IN ('DOWNLOAD_FATURA', 'UPLOAD_SAT')";
+
+/// `BEGIN IMMEDIATE` takes SQLite's write lock before the first read, so two desktops on
+/// one file claim one after the other: the second counts (and skips) what the first just
+/// claimed, and the caps hold.
+pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>> {
+    let (status, robot_rules) = match c.kind {
+        ExecutionKind::DownloadFatura => (
+            "AGUARDANDO_DOWNLOAD",
+            " AND o.has_rpa = 1 AND cl.active = 1",
+        ),
+        ExecutionKind::UploadSat => ("AGUARDANDO_ENVIO_SAT", ""),
+        ExecutionKind::UploadManual => return Err(crate::error::not_robot_work(c.kind.as_str())),
+    };
+    if c.limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let open: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM executions WHERE {OPEN} AND {ROBOT_KINDS}"
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    let room = c.limit.min(c.global_cap - open);
+    if room <= 0 {
+        return Ok(Vec::new());
+    }
+
+    // Due processes ranked within their operator, oldest due first; an operator's open
+    // executions count ahead of its first candidate, so `nth` past the cap is not taken.
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "WITH open_per_operator AS (
+             SELECT p.operator_id, COUNT(*) AS n
+             FROM executions e JOIN processes p ON p.id = e.process_id
+             WHERE e.{OPEN} AND e.{ROBOT_KINDS}
+             GROUP BY p.operator_id
+         ), due AS (
+             SELECT p.id, COALESCE(p.next_retry_at, p.created_at) AS due_at,
+                    COALESCE(r.n, 0) + ROW_NUMBER() OVER (
+                        PARTITION BY p.operator_id
+                        ORDER BY COALESCE(p.next_retry_at, p.created_at), p.id) AS nth
+             FROM processes p JOIN operators o ON o.id = p.operator_id
+             JOIN clients cl ON cl.id = p.client_id
+             LEFT JOIN open_per_operator r ON r.operator_id = p.operator_id
+             WHERE p.status = '{status}' AND p.needs_attention = 0 AND o.active = 1{robot_rules}
+               AND NOT EXISTS (SELECT 1 FROM executions e
+                               WHERE e.process_id = p.id AND e.{OPEN})
+               AND (p.next_retry_at <= "
+    ));
+    q.push_bind(ts(c.now));
+    if c.include_unscheduled {
+        q.push(" OR p.next_retry_at IS NULL");
+    }
+    q.push(")");
+    if let Some(o) = c.operator_id {
+        q.push(" AND p.operator_id = ").push_bind(o.to_string());
+    }
+    if let Some(id) = c.process_id {
+        q.push(" AND p.id = ").push_bind(id.to_string());
+    }
+    q.push(
+        ")
+         SELECT p.* FROM due d JOIN processes p ON p.id = d.id
+         WHERE d.nth <= ",
+    )
+    .push_bind(c.per_operator_cap)
+    .push(" ORDER BY d.due_at, d.id LIMIT ")
+    .push_bind(room);
+    let rows = q.build().fetch_all(&mut *tx).await?;
+
+    let mut claimed = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let process = processes::decode(r)?;
+        let execution = c.execution_for(&process);
+        executions::insert_leased(&mut tx, &execution, Some((&c.owner, c.lease_until))).await?;
+        claimed.push(ClaimedWork { process, execution });
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// One UPDATE: SQLite takes the write lock when the statement starts, so two pollers
+/// never lease the same execution. An execution with no job id yet is left to the worker
+/// that claimed it until its lease runs out, even when asked by that same worker: it is
+/// being started right now.
+pub async fn claim_open(pool: &SqlitePool, c: &PollClaim) -> StoreResult<Vec<Execution>> {
+    if c.limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let now = ts(c.now);
+    let rows = sqlx::query(&format!(
+        "UPDATE executions SET lease_owner = ?1, lease_until = ?2
+         WHERE id IN (
+             SELECT id FROM executions
+             WHERE {OPEN} AND kind <> 'UPLOAD_MANUAL'
+               AND (lease_until IS NULL OR lease_until < ?3
+                    OR (job_id IS NOT NULL AND lease_owner = ?1))
+             ORDER BY updated_at, id LIMIT ?4)
+         RETURNING *"
+    ))
+    .bind(&c.owner)
+    .bind(ts(c.lease_until))
+    .bind(&now)
+    .bind(c.limit)
+    .fetch_all(pool)
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(executions::decode)
+        .collect::<StoreResult<Vec<_>>>()?;
+    // RETURNING gives no order of its own.
+    out.sort_by_key(|e| (e.updated_at, e.id));
+    Ok(out)
+}
