@@ -6,6 +6,8 @@ mod clients;
 mod executions;
 mod operators;
 mod processes;
+mod robot_work;
+mod schedules;
 mod settings;
 mod users;
 
@@ -243,66 +245,73 @@ impl Store for PgStore {
         executions::of_process(&self.pool, process_id).await
     }
 
-    async fn list_executions(&self, _filter: &ExecutionFilter) -> StoreResult<Page<ExecutionRow>> {
-        todo!("robot work: list_executions")
+    async fn list_executions(&self, filter: &ExecutionFilter) -> StoreResult<Page<ExecutionRow>> {
+        executions::list(&self.pool, filter).await
     }
 
     async fn execution_detail(
         &self,
-        _id: Uuid,
+        id: Uuid,
     ) -> StoreResult<Option<(ExecutionRow, Vec<LogLine>)>> {
-        todo!("robot work: execution_detail")
+        executions::detail(&self.pool, id).await
     }
 
-    async fn claim_robot_work(&self, _claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>> {
-        todo!("robot work: claim_robot_work")
+    async fn claim_robot_work(&self, claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>> {
+        robot_work::claim(&self.pool, claim).await
     }
 
-    async fn claim_open_executions(&self, _claim: &PollClaim) -> StoreResult<Vec<Execution>> {
-        todo!("robot work: claim_open_executions")
+    async fn claim_open_executions(&self, claim: &PollClaim) -> StoreResult<Vec<Execution>> {
+        robot_work::claim_open(&self.pool, claim).await
     }
 
-    async fn save_execution(&self, _execution: &Execution) -> StoreResult<()> {
-        todo!("robot work: save_execution")
+    async fn save_execution(&self, execution: &Execution) -> StoreResult<()> {
+        executions::save(&self.pool, execution).await
     }
 
-    async fn finish_execution(&self, _outcome: &ExecutionOutcome) -> StoreResult<bool> {
-        todo!("robot work: finish_execution")
+    async fn finish_execution(&self, outcome: &ExecutionOutcome) -> StoreResult<bool> {
+        executions::finish(&self.pool, outcome).await
     }
 
-    async fn purge_execution_logs(&self, _before: DateTime<Utc>) -> StoreResult<u64> {
-        todo!("robot work: purge_execution_logs")
+    async fn purge_execution_logs(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        executions::purge_logs(&self.pool, before).await
     }
 
     async fn list_schedules(&self) -> StoreResult<Vec<Schedule>> {
-        todo!("schedules: list")
+        schedules::list(&self.pool).await
     }
 
     async fn save_schedule(
         &self,
-        _schedule: &Schedule,
-        _expected_version: Option<i64>,
-        _audit: &AuditEvent,
+        schedule: &Schedule,
+        expected_version: Option<i64>,
+        audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        todo!("schedules: save")
+        schedules::save(&self.pool, schedule, expected_version, audit).await
     }
 
-    async fn delete_schedule(&self, _id: Uuid, _audit: &AuditEvent) -> StoreResult<bool> {
-        todo!("schedules: delete")
+    async fn delete_schedule(&self, id: Uuid, audit: &AuditEvent) -> StoreResult<bool> {
+        schedules::delete(&self.pool, id, audit).await
     }
 
     async fn advance_schedule(
         &self,
-        _id: Uuid,
-        _expected_next: Option<DateTime<Utc>>,
-        _last_run: DateTime<Utc>,
-        _next_run: Option<DateTime<Utc>>,
+        id: Uuid,
+        expected_next: Option<DateTime<Utc>>,
+        last_run: DateTime<Utc>,
+        next_run: Option<DateTime<Utc>>,
     ) -> StoreResult<bool> {
-        todo!("schedules: advance")
+        schedules::advance(&self.pool, id, expected_next, last_run, next_run).await
     }
 
+    /// The server's own tools make its backups (pg_dump, base backups, the provider's
+    /// snapshots); a desktop has neither the rights nor the place to keep them.
     async fn backup_into(&self, _path: &std::path::Path) -> StoreResult<()> {
-        todo!("maintenance: backup_into")
+        Err(StoreError::Refused(brm_core::Error::new(
+            brm_core::ErrorCode::Validation,
+            "A cópia de segurança pelo aplicativo só existe para o banco SQLite local. \
+             No PostgreSQL, as cópias são feitas no servidor (pg_dump ou a rotina do \
+             administrador do banco).",
+        )))
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
@@ -337,6 +346,7 @@ pub(crate) fn map_unique(e: sqlx::Error) -> StoreError {
                 "operators_code_key" => "code",
                 "executions_job_id_key" => "job_id",
                 "processes_client_month" => "reference_month",
+                "schedules_name_key" => "name",
                 // A constraint added later without a name here: say which one it was.
                 other => other,
             };
