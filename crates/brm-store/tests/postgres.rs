@@ -105,6 +105,62 @@ async fn settings_round_trip_with_audit() {
     }
 }
 
+#[tokio::test]
+async fn claims_follow_due_rules() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::claims_follow_due_rules(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn claims_oldest_due_first_within_caps() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::claims_oldest_due_first_within_caps(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn poll_claims_respect_leases() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::poll_claims_respect_leases(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn execution_outcomes_are_all_or_nothing() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::execution_outcomes_are_all_or_nothing(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn executions_list_filters_and_detail() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::executions_list_filters_and_detail(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn schedules_are_versioned_and_advance_once() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::schedules_are_versioned_and_advance_once(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn purge_removes_logs_of_finished_executions() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::purge_removes_logs_of_finished_executions(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn backup_copies_or_refuses() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::backup_copies_or_refuses(&s).await;
+    }
+}
+
 /// Two first-run windows on two desktops at once: exactly one administrator is created.
 #[tokio::test]
 async fn concurrent_first_admins_create_exactly_one() {
@@ -404,4 +460,22 @@ async fn money_round_trips_exactly_through_numeric() {
                 .unwrap();
         assert_eq!(stored, cents.map(cents_to_string));
     }
+}
+
+/// Two desktops claim 200 due processes, 7 at a time, as fast as they can: each process
+/// is claimed once (the advisory lock and `FOR UPDATE SKIP LOCKED` at work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_take_each_process_once() {
+    let Some((a, b)) = two_desktops().await else {
+        return;
+    };
+    suite::robot_work::concurrent_claims_take_each_process_once(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_hold_the_caps() {
+    let Some((a, b)) = two_desktops().await else {
+        return;
+    };
+    suite::robot_work::concurrent_claims_hold_the_caps(&a, &b).await;
 }

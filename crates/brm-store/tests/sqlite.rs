@@ -54,6 +54,70 @@ async fn settings_round_trip_with_audit(pool: SqlitePool) {
     suite::domain::settings_round_trip_with_audit(&SqliteStore::from_pool(pool)).await;
 }
 
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn claims_follow_due_rules(pool: SqlitePool) {
+    suite::robot_work::claims_follow_due_rules(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn claims_oldest_due_first_within_caps(pool: SqlitePool) {
+    suite::robot_work::claims_oldest_due_first_within_caps(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn poll_claims_respect_leases(pool: SqlitePool) {
+    suite::robot_work::poll_claims_respect_leases(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn execution_outcomes_are_all_or_nothing(pool: SqlitePool) {
+    suite::robot_work::execution_outcomes_are_all_or_nothing(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn executions_list_filters_and_detail(pool: SqlitePool) {
+    suite::robot_work::executions_list_filters_and_detail(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn schedules_are_versioned_and_advance_once(pool: SqlitePool) {
+    suite::robot_work::schedules_are_versioned_and_advance_once(&SqliteStore::from_pool(pool))
+        .await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn purge_removes_logs_of_finished_executions(pool: SqlitePool) {
+    suite::robot_work::purge_removes_logs_of_finished_executions(&SqliteStore::from_pool(pool))
+        .await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn backup_copies_or_refuses(pool: SqlitePool) {
+    suite::robot_work::backup_copies_or_refuses(&SqliteStore::from_pool(pool)).await;
+}
+
+/// Two desktops on one file: two pools of their own, as two copies of the application
+/// would open it.
+async fn two_desktops() -> (tempfile::TempDir, SqliteStore, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("brm.sqlite3").display());
+    let a = SqliteStore::connect(&url).await.unwrap();
+    let b = SqliteStore::connect(&url).await.unwrap();
+    (dir, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_take_each_process_once() {
+    let (_dir, a, b) = two_desktops().await;
+    suite::robot_work::concurrent_claims_take_each_process_once(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_hold_the_caps() {
+    let (_dir, a, b) = two_desktops().await;
+    suite::robot_work::concurrent_claims_hold_the_caps(&a, &b).await;
+}
+
 #[tokio::test]
 async fn file_database_is_wal_with_foreign_keys_and_persists() {
     let dir = tempfile::tempdir().unwrap();
