@@ -29,7 +29,13 @@ async fn two_workers_on_one_database_start_each_job_exactly_once() {
 
     // The second desktop: its own connection pool to the same database.
     let other_store = brm_store::connect(&url).await.unwrap();
-    let a = rig.worker_with(rig.config("desktop-a"));
+    // Both claim 7 at a time, so their claims interleave for many rounds.
+    let small = |owner: &str| {
+        let mut c = rig.config(owner);
+        c.claim_batch = 7;
+        c
+    };
+    let a = rig.worker_with(small("desktop-a"));
     let b = {
         let main = brm_robot::RobotClient::new(brm_robot::RobotConfig::new(
             rig.url.clone(),
@@ -42,25 +48,24 @@ async fn two_workers_on_one_database_start_each_job_exactly_once() {
             std::sync::Arc::new(brm_worker::RobotDirectory::new(main, None)),
             rig.secrets.clone(),
             rig.clock.clone(),
-            {
-                let mut c = rig.config("desktop-b");
-                c.claim_batch = 7;
-                c
-            },
+            small("desktop-b"),
         ))
     };
-    let mut rounds = 0;
+    let (mut started_a, mut started_b, mut rounds) = (0, 0, 0);
     loop {
-        let (ra, rb) = tokio::join!(a.cycle(), b.cycle());
-        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        // Two tasks, truly in parallel on the runtime's threads.
+        let (ta, tb) = (a.clone(), b.clone());
+        let (ra, rb) = tokio::join!(
+            tokio::spawn(async move { ta.cycle().await }),
+            tokio::spawn(async move { tb.cycle().await })
+        );
+        let (ra, rb) = (ra.unwrap().unwrap(), rb.unwrap().unwrap());
+        started_a += ra.started;
+        started_b += rb.started;
         rounds += 1;
-        if rounds == 1 {
-            assert!(
-                ra.started > 0 && rb.started > 0,
-                "both claimed: {ra:?} {rb:?}"
-            );
-            assert_eq!(ra.started + rb.started, 200);
-        }
+        let stats = rig.sim.stats();
+        let twice: Vec<_> = stats.by_processo.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "started twice: {twice:?}");
         let done = rig
             .processes()
             .await
@@ -70,9 +75,17 @@ async fn two_workers_on_one_database_start_each_job_exactly_once() {
         if done == 200 {
             break;
         }
-        assert!(rounds < 200, "stuck at {done}");
-        rig.advance(Duration::seconds(61)).await;
+        assert!(rounds < 300, "stuck at {done}");
+        // Claims first (both workers, a few rounds), then the robot's work.
+        if started_a + started_b == 200 {
+            rig.advance(Duration::seconds(61)).await;
+        }
     }
+    assert_eq!(started_a + started_b, 200);
+    assert!(
+        started_a > 0 && started_b > 0,
+        "both worked: {started_a} {started_b}"
+    );
     let stats = rig.sim.stats();
     assert_eq!(stats.downloads_created, 200);
     assert_eq!(stats.by_processo.len(), 200);
