@@ -70,6 +70,9 @@ pub struct Worker {
     pub(crate) wake: Arc<Notify>,
     pub(crate) rng: Mutex<rand::rngs::StdRng>,
     pub(crate) http: reqwest::Client,
+    /// What a poll needs that rarely changes, kept in memory so that polling a job that
+    /// did not move costs one HTTP request and no database work (benchmark: 1,000 jobs).
+    pub(crate) memo: crate::poll::PollMemo,
 }
 
 /// Audit events the worker writes name it, not a person.
@@ -100,6 +103,7 @@ impl Worker {
             events,
             wake: Arc::new(Notify::new()),
             rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
+            memo: Default::default(),
             http: reqwest::Client::builder()
                 .connect_timeout(std::time::Duration::from_secs(5))
                 .timeout(std::time::Duration::from_secs(60))

@@ -3,10 +3,31 @@
 
 use crate::engine::{CycleReport, Step, Worker};
 use brm_core::execution::{ErrorClass, Execution, ExecutionStatus, LogLine};
+use brm_core::operator::Operator;
+use brm_core::process::Process;
 use brm_robot::{JobState, JobStatus, RobotErrorKind};
 use brm_store::{PollClaim, StoreError, StoreResult};
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Per worker: the operator of each process (it never changes), operators read at most
+/// once a minute, and how many log lines of each open execution are already stored.
+/// Losing it (a restart) only costs a few reads and writes the database deduplicates.
+#[derive(Default)]
+pub(crate) struct PollMemo {
+    operator_of: Mutex<HashMap<Uuid, Uuid>>,
+    operators: Mutex<HashMap<Uuid, (Operator, DateTime<Utc>)>>,
+    logged: Mutex<HashMap<Uuid, usize>>,
+}
+
+impl PollMemo {
+    pub(crate) fn forget(&self, execution: Uuid) {
+        self.logged.lock().expect("memo").remove(&execution);
+    }
+}
 
 impl Worker {
     pub(crate) async fn poll_open(&self, report: &mut CycleReport) -> StoreResult<()> {
@@ -34,17 +55,61 @@ impl Worker {
         Ok(())
     }
 
-    async fn poll_one(&self, mut e: Execution) -> StoreResult<(Step, u64)> {
-        let Some(process) = self.store.process_by_id(e.process_id).await? else {
-            return Err(StoreError::Corrupt(format!(
-                "execução {} sem processo {}",
-                e.id, e.process_id
-            )));
+    async fn process_of(&self, e: &Execution) -> StoreResult<Process> {
+        self.store
+            .process_by_id(e.process_id)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("execução {} sem processo {}", e.id, e.process_id))
+            })
+    }
+
+    /// The operator of an execution's process, without reading the process each poll.
+    async fn operator_for(&self, e: &Execution) -> StoreResult<Operator> {
+        let known = self
+            .memo
+            .operator_of
+            .lock()
+            .expect("memo")
+            .get(&e.process_id)
+            .copied();
+        let operator_id = match known {
+            Some(id) => id,
+            None => {
+                let p = self.process_of(e).await?;
+                self.memo
+                    .operator_of
+                    .lock()
+                    .expect("memo")
+                    .insert(p.id, p.operator_id);
+                p.operator_id
+            }
         };
-        let operator = self.operator_of(&process).await?;
+        let now = self.clock.now();
+        if let Some((op, at)) = self.memo.operators.lock().expect("memo").get(&operator_id) {
+            if now - *at < Duration::seconds(60) {
+                return Ok(op.clone());
+            }
+        }
+        let op = self
+            .store
+            .operator_by_id(operator_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("operadora {operator_id} ausente")))?;
+        self.memo
+            .operators
+            .lock()
+            .expect("memo")
+            .insert(operator_id, (op.clone(), now));
+        Ok(op)
+    }
+
+    async fn poll_one(&self, mut e: Execution) -> StoreResult<(Step, u64)> {
         let Some(job_id) = e.job_id.clone() else {
             // Claimed, then the worker stopped before the robot answered: we cannot
             // know whether the job exists, so this attempt counts and a new one follows.
+            let process = self.process_of(&e).await?;
+            let operator = self.operator_of(&process).await?;
             let step = self
                 .settle_failure(
                     e,
@@ -57,22 +122,13 @@ impl Worker {
                 .await?;
             return Ok((step, 0));
         };
-        if process.status.is_final() {
-            // Cancelled while the robot worked: the robot cannot stop a job; we stop
-            // listening and keep its outcome out of the process.
-            let now = self.clock.now();
-            e.status = ExecutionStatus::Cancelado;
-            e.error = Some("O processo foi cancelado; o resultado do robô será ignorado.".into());
-            e.finished_at = Some(now);
-            e.updated_at = now;
-            self.record_only(e).await?;
-            return Ok((Step::Skipped, 0));
-        }
+        let operator = self.operator_for(&e).await?;
         let robot = match e.kind {
             brm_core::execution::ExecutionKind::UploadSat => self.robots.main(),
             _ => match self.robots.for_operator(&operator) {
                 Ok(r) => r,
                 Err(msg) => {
+                    let process = self.process_of(&e).await?;
                     let step = self
                         .settle_failure(
                             e,
@@ -96,6 +152,7 @@ impl Worker {
                         Ok((Step::Unchanged, 0))
                     }
                     RobotErrorKind::JobLost => {
+                        let process = self.process_of(&e).await?;
                         let msg = format!(
                             "O job {job_id} não existe mais no serviço de robôs (perdido); uma nova tentativa foi agendada."
                         );
@@ -120,12 +177,20 @@ impl Worker {
             }
         };
         let lines = self.append_logs(&e, &status).await?;
-        let step = self.follow(e, process, &operator, status).await?;
+        let step = self.follow(e, &operator, status).await?;
         Ok((step, lines))
     }
 
     async fn append_logs(&self, e: &Execution, status: &JobStatus) -> StoreResult<u64> {
-        if status.logs.is_empty() {
+        let known = self
+            .memo
+            .logged
+            .lock()
+            .expect("memo")
+            .get(&e.id)
+            .copied()
+            .unwrap_or(0);
+        if status.logs.len() <= known {
             return Ok(0);
         }
         let now = self.clock.now();
@@ -145,7 +210,15 @@ impl Worker {
                 message: l.message.clone(),
             })
             .collect();
-        let added = self.store.append_execution_logs(e.id, &lines).await?;
+        let added = self
+            .store
+            .append_execution_logs(e.id, &lines[known..])
+            .await?;
+        self.memo
+            .logged
+            .lock()
+            .expect("memo")
+            .insert(e.id, lines.len());
         if added > 0 {
             self.emit(crate::events::WorkerEvent::ExecutionChanged {
                 id: e.id,
@@ -159,14 +232,19 @@ impl Worker {
     async fn follow(
         &self,
         mut e: Execution,
-        process: brm_core::process::Process,
-        operator: &brm_core::operator::Operator,
+        operator: &Operator,
         status: JobStatus,
     ) -> StoreResult<Step> {
         let now = self.clock.now();
         match &status.state {
-            JobState::Completed => self.on_completed(e, process, operator, status).await,
+            JobState::Completed => {
+                self.memo.forget(e.id);
+                let process = self.process_of(&e).await?;
+                self.on_completed(e, process, operator, status).await
+            }
             JobState::Failed => {
+                self.memo.forget(e.id);
+                let process = self.process_of(&e).await?;
                 let message = status
                     .error
                     .clone()
@@ -197,6 +275,8 @@ impl Worker {
                 }
                 if let Some(started) = e.started_at.filter(|_| running) {
                     if now - started > Duration::seconds(operator.timeout_secs) {
+                        self.memo.forget(e.id);
+                        let process = self.process_of(&e).await?;
                         e.result = Some(status.raw.clone());
                         let message = format!(
                             "O robô passou de {} s nesta fatura (limite da operadora {}); uma nova tentativa será feita.",
