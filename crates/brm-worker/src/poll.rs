@@ -104,7 +104,7 @@ impl Worker {
         Ok(op)
     }
 
-    async fn poll_one(&self, mut e: Execution) -> StoreResult<(Step, u64)> {
+    async fn poll_one(&self, e: Execution) -> StoreResult<(Step, u64)> {
         let Some(job_id) = e.job_id.clone() else {
             // Claimed, then the worker stopped before the robot answered: we cannot
             // know whether the job exists, so this attempt counts and a new one follows.
@@ -200,12 +200,9 @@ impl Worker {
             .enumerate()
             .map(|(i, l)| LogLine {
                 seq: i as i64,
-                // The robot writes local time without a zone; it runs in Brasília.
-                at: l
-                    .timestamp
-                    .and_then(|t| brasilia().from_local_datetime(&t).single())
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(now),
+                // The robot writes times without a zone; its FastAPI code uses UTC
+                // (`utcnow().isoformat()`, as the simulator does).
+                at: l.timestamp.map(|t| Utc.from_utc_datetime(&t)).unwrap_or(now),
                 level: l.level.clone().unwrap_or_else(|| "INFO".into()),
                 message: l.message.clone(),
             })
