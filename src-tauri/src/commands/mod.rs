@@ -11,4 +11,6 @@ pub mod settings;
 pub mod users;
 
 #[cfg(test)]
+mod robot_test;
+#[cfg(test)]
 mod roles_test;

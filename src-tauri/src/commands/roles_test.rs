@@ -162,7 +162,11 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     (app, window)
 }
 
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+pub(super) fn invoke(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
     get_ipc_response(
         window,
         InvokeRequest {
@@ -179,15 +183,21 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result
 }
 
 /// A temporary SQLite file removed when the test ends, pass or fail.
-struct TempDb(PathBuf);
+pub(super) struct TempDb(PathBuf);
 
 impl TempDb {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self(std::env::temp_dir().join(format!("brm-roles-{}", Uuid::new_v4())))
     }
 
-    fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("sqlite://{}", self.0.join("brm.sqlite3").display())
+    }
+}
+
+impl TempDb {
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.0
     }
 }
 
@@ -197,7 +207,7 @@ impl Drop for TempDb {
     }
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(super) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tauri::async_runtime::block_on(f)
 }
 
