@@ -202,7 +202,10 @@ impl Worker {
                 seq: i as i64,
                 // The robot writes times without a zone; its FastAPI code uses UTC
                 // (`utcnow().isoformat()`, as the simulator does).
-                at: l.timestamp.map(|t| Utc.from_utc_datetime(&t)).unwrap_or(now),
+                at: l
+                    .timestamp
+                    .map(|t| Utc.from_utc_datetime(&t))
+                    .unwrap_or(now),
                 level: l.level.clone().unwrap_or_else(|| "INFO".into()),
                 message: l.message.clone(),
             })

@@ -128,6 +128,9 @@ pub async fn start(
     setup: RobotSetup,
 ) -> Result<RobotRuntime, String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if let Err(e) = crate::schedule::seed_defaults(&*store, clock.now()).await {
+        tracing::warn!("default schedules not written: {e}");
+    }
     let storage = open_storage(&*store, &*setup.keys, &setup.data_dir).await?;
     let configured_url = store
         .get_setting(SETTING_ROBOT_URL)

@@ -44,6 +44,68 @@ pub fn next_run(expr: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     Ok(next_runs(expr, after, 1)?[0])
 }
 
+/// Settings key set once the default schedules were written, so that a schedule an
+/// administrator deleted stays deleted.
+pub const SETTING_DEFAULTS_WRITTEN: &str = "agendamentos.padrao_criados";
+
+/// The schedules a new installation starts with: the month's processes on the 1st at
+/// 06:00, old log lines cleaned on Sundays, and (embedded SQLite) a daily copy of the
+/// database. Written once; two desktops starting together write them once (unique names).
+pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> StoreResult<u32> {
+    if store.get_setting(SETTING_DEFAULTS_WRITTEN).await?.is_some() {
+        return Ok(0);
+    }
+    let mut defaults = vec![
+        (
+            "Criar processos do mês",
+            "0 6 1 * *",
+            ScheduleKind::CriarProcessosMensais,
+        ),
+        (
+            "Limpar registros antigos",
+            "0 3 * * 0",
+            ScheduleKind::LimpezaLogs,
+        ),
+    ];
+    if store.backend() == Backend::Sqlite {
+        defaults.push((
+            "Cópia de segurança diária",
+            "0 2 * * *",
+            ScheduleKind::BackupDados,
+        ));
+    }
+    let mut written = 0;
+    for (name, cron, kind) in defaults {
+        let s = Schedule {
+            id: uuid::Uuid::new_v4(),
+            name: name.into(),
+            cron: cron.into(),
+            kind,
+            operator_id: None,
+            active: true,
+            next_run_at: next_run(cron, now).ok(),
+            last_run_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = AuditEvent::new(now, actor(), "CRIAR_AGENDAMENTO", "agendamento")
+            .on(s.id)
+            .detail(format!("{name} ({cron}), padrão da instalação"));
+        match store.save_schedule(&s, None, &event).await {
+            Ok(_) => written += 1,
+            Err(brm_store::StoreError::Unique(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let event = AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao")
+        .detail("agendamentos padrão criados");
+    store
+        .put_setting(SETTING_DEFAULTS_WRITTEN, &serde_json::json!(true), &event)
+        .await?;
+    Ok(written)
+}
+
 impl Worker {
     pub(crate) async fn run_due_schedules(&self, report: &mut CycleReport) -> StoreResult<()> {
         let now = self.clock.now();

@@ -645,3 +645,73 @@ async fn download_now_and_retry_make_a_process_due_at_once() {
         .iter()
         .any(|a| a.action == "RETENTAR" && a.actor.name == "Ana Administradora"));
 }
+
+#[tokio::test]
+async fn a_new_installation_gets_its_default_schedules_once() {
+    let rig = Rig::sqlite(Faults::default()).await;
+    let now = rig.sim.now();
+    assert_eq!(
+        brm_worker::schedule::seed_defaults(&*rig.store, now)
+            .await
+            .unwrap(),
+        3
+    );
+    let names: Vec<String> = rig
+        .store
+        .list_schedules()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Criar processos do mês",
+            "Cópia de segurança diária",
+            "Limpar registros antigos"
+        ]
+    );
+    // Deleted by an administrator: not written again.
+    let s = rig.store.list_schedules().await.unwrap().remove(0);
+    let ev = brm_core::audit::AuditEvent::new(
+        now,
+        brm_core::audit::Actor::anonymous("teste"),
+        "EXCLUIR_AGENDAMENTO",
+        "agendamento",
+    );
+    assert!(rig.store.delete_schedule(s.id, &ev).await.unwrap());
+    assert_eq!(
+        brm_worker::schedule::seed_defaults(&*rig.store, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(rig.store.list_schedules().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn slow_answers_within_the_timeout_change_nothing_and_slower_ones_wait() {
+    let rig = Rig::sqlite(Faults {
+        slow_ms: 300,
+        ..Default::default()
+    })
+    .await;
+    rig.clients("VIVO", 2, 1, "senha-portal").await;
+    rig.month().await;
+    let worker = rig.worker();
+    assert_eq!(worker.cycle().await.unwrap().started, 2);
+    // Answers slower than the client's 5 s timeout: the poll gives up, counts nothing
+    // and asks again next time.
+    rig.sim.set_faults(Faults {
+        slow_ms: 6000,
+        ..Default::default()
+    });
+    rig.advance(Duration::seconds(61)).await;
+    let r = worker.cycle().await.unwrap();
+    assert_eq!((r.completed, r.failed), (0, 0), "{r:?}");
+    rig.sim.set_faults(Faults::default());
+    let r = worker.cycle().await.unwrap();
+    assert_eq!(r.completed, 2, "{r:?}");
+    assert_eq!(rig.sim.stats().downloads_created, 2);
+}
