@@ -715,3 +715,147 @@ async fn slow_answers_within_the_timeout_change_nothing_and_slower_ones_wait() {
     assert_eq!(r.completed, 2, "{r:?}");
     assert_eq!(rig.sim.stats().downloads_created, 2);
 }
+
+#[tokio::test]
+async fn an_outsourced_robot_gets_its_own_endpoint_and_token() {
+    use brm_secrets::KeyStore;
+    let rig = Rig::sqlite(Faults::default()).await;
+    // DigitalNet's robot runs elsewhere (here: a second simulator) with its own token.
+    let other = brm_simulator::Simulator::with_manual_clock(
+        brm_simulator::SimConfig {
+            token: "token-da-digitalnet".into(),
+            ..Default::default()
+        },
+        rig.storage.clone(),
+        rig.clock.clone(),
+    );
+    let other_running = other.serve(0).await.unwrap();
+    let op = rig
+        .desk
+        .create_operator(
+            &rig.admin,
+            brm_core::operator::OperatorInput {
+                name: "DigitalNet".into(),
+                code: "DIGITALNET".into(),
+                has_rpa: true,
+                rpa_outsourced: true,
+                rpa_endpoint_url: Some(other_running.base_url()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let keys = std::sync::Arc::new(brm_secrets::MemoryKeyStore::new());
+    let worker_with_keys = |keys: std::sync::Arc<brm_secrets::MemoryKeyStore>| {
+        let main = brm_robot::RobotClient::new(brm_robot::RobotConfig::new(
+            rig.url.clone(),
+            Some(rig.token.clone()),
+        ))
+        .unwrap();
+        std::sync::Arc::new(brm_worker::Worker::new(
+            rig.store.clone(),
+            rig.storage.clone(),
+            std::sync::Arc::new(brm_worker::RobotDirectory::new(main, Some(keys))),
+            rig.secrets.clone(),
+            rig.clock.clone(),
+            rig.config("w"),
+        ))
+    };
+    rig.clients_at(op.id, 1, 1, "senha-portal").await;
+    rig.clients("VIVO", 1, 2, "senha-portal").await;
+    rig.month().await;
+    // Without its token in the keyring: a person must fix it, no retry.
+    let worker = worker_with_keys(keys.clone());
+    let r = worker.cycle().await.unwrap();
+    assert_eq!((r.started, r.needs_attention), (1, 1), "{r:?}");
+    let dn = rig
+        .processes()
+        .await
+        .into_iter()
+        .find(|p| p.operator_id == op.id)
+        .unwrap();
+    let e = &executions(&rig, dn.id).await[0];
+    assert!(e.error.as_deref().unwrap().contains("token"), "{e:?}");
+    // With it: the job goes to the operator's own robot, not the main one.
+    keys.set(
+        &brm_worker::robots::operator_token_key(op.id),
+        "token-da-digitalnet",
+    )
+    .unwrap();
+    let p = rig.process(dn.id).await;
+    rig.desk_for(&worker)
+        .retry_process(&rig.admin, p.id, p.version)
+        .await
+        .unwrap();
+    assert_eq!(worker.cycle().await.unwrap().started, 1);
+    assert_eq!(other.stats().downloads_created, 1);
+    assert_eq!(
+        rig.sim.stats().downloads_created,
+        1,
+        "only VIVO's job on the main robot"
+    );
+    let e = executions(&rig, dn.id)
+        .await
+        .into_iter()
+        .find(|e| e.job_id.is_some() && e.error.is_none())
+        .unwrap();
+    assert!(e
+        .endpoint
+        .as_deref()
+        .unwrap()
+        .starts_with(&other_running.base_url()));
+    rig.advance(Duration::seconds(61)).await;
+    other.tick().await;
+    worker.cycle().await.unwrap();
+    assert_eq!(
+        rig.process(dn.id).await.status,
+        ProcessStatus::AguardandoAprovacao
+    );
+}
+
+#[tokio::test]
+async fn the_backup_schedule_keeps_the_last_copies() {
+    let rig = Rig::sqlite(Faults::default()).await;
+    let backups = rig.dir.path().join("backups");
+    let mut cfg = rig.config("w");
+    cfg.backup_dir = Some(backups.clone());
+    cfg.keep_backups = 2;
+    let worker = rig.worker_with(cfg);
+    let now = rig.sim.now();
+    let s = brm_core::schedule::Schedule {
+        id: uuid::Uuid::new_v4(),
+        name: "Cópia de hora em hora".into(),
+        cron: "0 * * * *".into(),
+        kind: brm_core::schedule::ScheduleKind::BackupDados,
+        operator_id: None,
+        active: true,
+        next_run_at: None,
+        last_run_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let ev = brm_core::audit::AuditEvent::new(
+        now,
+        brm_core::audit::Actor::anonymous("teste"),
+        "CRIAR_AGENDAMENTO",
+        "agendamento",
+    );
+    rig.store.save_schedule(&s, None, &ev).await.unwrap();
+    worker.cycle().await.unwrap();
+    for _ in 0..3 {
+        rig.advance(Duration::hours(1)).await;
+        assert_eq!(worker.cycle().await.unwrap().schedules_run, 1);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    // A copy is a database with the same users.
+    let copy = brm_store::connect(&format!("sqlite:{}", files[1].display()))
+        .await
+        .unwrap();
+    assert_eq!(copy.count_users().await.unwrap(), 1);
+}

@@ -161,7 +161,11 @@ impl Rig {
 
     /// `n` clients at `code`, with portal login and password (`password` for all).
     pub async fn clients(&self, code: &str, n: u32, first: u32, password: &str) {
-        let op = self.operator(code);
+        self.clients_at(self.operator(code), n, first, password)
+            .await
+    }
+
+    pub async fn clients_at(&self, op: Uuid, n: u32, first: u32, password: &str) {
         for i in first..first + n {
             self.desk
                 .create_client(
