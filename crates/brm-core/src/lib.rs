@@ -2,6 +2,7 @@
 //! validation rules and the error every layer above speaks. Messages meant for users are
 //! in pt-BR here, once, so the window, the worker and the tests all show the same words.
 
+pub mod approval;
 pub mod audit;
 pub mod client;
 pub mod clock;
