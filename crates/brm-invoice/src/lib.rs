@@ -252,8 +252,16 @@ fn amount_label_rank(line_lower: &str) -> Option<u8> {
         "valor do documento",
         "total geral",
     ];
+    /// Partial values that are never the amount to pay (unless the line also has a strong
+    /// label, such as "Total a pagar (impostos inclusos)").
+    const PARTIAL: [&str; 12] = [
+        "icms", "pis", "cofins", "fust", "funttel", "imposto", "tributo", "desconto", "juros",
+        "multa", "anterior", "parcial",
+    ];
     if STRONG.iter().any(|l| line_lower.contains(l)) {
         Some(0)
+    } else if PARTIAL.iter().any(|l| line_lower.contains(l)) {
+        None
     } else if line_lower.contains("total") {
         Some(1)
     } else if line_lower.contains("valor") {
@@ -291,11 +299,16 @@ fn find_labelled_amount(text: &str) -> Option<i64> {
     best.map(|(_, v)| v)
 }
 
-/// The first non-negative "R$ 1.234,56" value in a line, in cents.
+/// The first non-negative "R$ 1.234,56" value in a line, in cents ("-R$ 1,00" and
+/// "R$ -1,00" are credits, not amounts to pay, and are skipped).
 fn first_brl(line: &str) -> Option<i64> {
     let mut rest = line;
     while let Some(pos) = rest.find("R$") {
+        let negative = rest[..pos].trim_end().ends_with(['-', '–']);
         rest = &rest[pos + 2..];
+        if negative {
+            continue;
+        }
         if let Some(v) = parse_brl_number(rest) {
             return Some(v);
         }
@@ -415,6 +428,8 @@ mod tests {
         assert_eq!(first_brl("R$ -1,00"), None);
         assert_eq!(first_brl("R$ 99999999999999999999,00"), None);
         assert_eq!(first_brl("R$ x R$ 7,07"), Some(707));
+        assert_eq!(first_brl("Crédito -R$ 7,07"), None);
+        assert_eq!(first_brl("-R$ 1,00 e R$ 2,00"), Some(200));
     }
 
     #[test]
@@ -422,6 +437,16 @@ mod tests {
         let text = "Valor do ICMS R$ 10,00\nTotal a pagar\nR$ 99,90\nR$ 5.000,00\n";
         assert_eq!(find_labelled_amount(text), Some(9_990));
         assert_eq!(find_labelled_amount("Pague R$ 10,00 até amanhã"), None);
+        assert_eq!(find_labelled_amount("Valor do ICMS R$ 10,00"), None);
+        assert_eq!(find_labelled_amount("Total de impostos R$ 10,00"), None);
+        assert_eq!(
+            find_labelled_amount("Valor do ICMS R$ 1,00\nValor R$ 20,00"),
+            Some(2_000)
+        );
+        assert_eq!(
+            find_labelled_amount("Total a pagar (impostos inclusos) R$ 30,00"),
+            Some(3_000)
+        );
     }
 
     #[test]
@@ -444,6 +469,14 @@ mod tests {
         // Glued with a dash-only separator, too.
         let text = format!("12345678000190 - {line}");
         assert_eq!(find_payment_line(&text, today()).0.unwrap().digits, line);
+    }
+
+    #[test]
+    fn source_names_for_the_window() {
+        assert_eq!(
+            serde_json::to_string(&[Source::LinhaDigitavel, Source::TextoDaFatura]).unwrap(),
+            r#"["LINHA_DIGITAVEL","TEXTO_DA_FATURA"]"#
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn simulator_invoice() {
 #[test]
 fn line_wins_when_the_amounts_differ() {
     let line = generate_collection(4, 123_456, "0101", "1");
-    let pdf = invoice_pdf(&invoice(&line, 999_99));
+    let pdf = invoice_pdf(&invoice(&line, 99_999));
     let r = read(&pdf, today()).unwrap();
     assert_eq!(r.amount_cents, Some(123_456));
     assert_eq!(r.amount_source, Some(Source::LinhaDigitavel));
