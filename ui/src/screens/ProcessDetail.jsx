@@ -30,6 +30,7 @@ import { Banner } from "../components/Banner.jsx";
 import { StatusBadge } from "../components/StatusBadge.jsx";
 import { ReasonForm } from "../components/ReasonForm.jsx";
 import { Info } from "../components/Info.jsx";
+import { ApprovalChecks } from "../components/ApprovalChecks.jsx";
 
 const DONE = {
   approve: "Processo aprovado. A fatura segue para o envio ao SAT.",
@@ -98,11 +99,35 @@ export function describeChanges(before, after) {
     .join("; ");
 }
 
+// Where the amount and the due date were read from (process.amount_source,
+// process.due_date_source); null says nothing.
+export const VALUE_SOURCE_NOTE = {
+  LINHA_DIGITAVEL: "(da linha digitável)",
+  TEXTO_DA_FATURA: "(do texto da fatura)",
+  ROBO: "(informado pelo robô)",
+  DIGITADO: "(digitado)",
+};
+
+function SourceNote({ source, testId }) {
+  if (!source) return null;
+  return (
+    <small className="muted source-note" data-testid={testId} data-source={source}>
+      {VALUE_SOURCE_NOTE[source] ?? `(${String(source).replace(/_/g, " ").toLowerCase()})`}
+    </small>
+  );
+}
+
 function ProcessData({ process: p }) {
   return (
     <dl className="facts">
-      <Info label="Valor">{formatMoney(p.amount)}</Info>
-      <Info label="Vencimento">{formatDate(p.due_date)}</Info>
+      <Info label="Valor">
+        {formatMoney(p.amount)}
+        <SourceNote source={p.amount_source} testId="amount-source" />
+      </Info>
+      <Info label="Vencimento">
+        {formatDate(p.due_date)}
+        <SourceNote source={p.due_date_source} testId="due-date-source" />
+      </Info>
       <Info label="Fatura">
         {p.invoice_file_name ? (
           <>
@@ -398,6 +423,7 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
               </>
             )}
           </p>
+          {detail.checks?.length > 0 && <ApprovalChecks checks={detail.checks} />}
           <div className="actions decision">
             {awaitingApproval && detail.can_approve && (
               <>

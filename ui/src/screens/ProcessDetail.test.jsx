@@ -31,6 +31,7 @@ function detail({
   can_upload = false,
   executions = [],
   audit,
+  checks,
   process = {},
 } = {}) {
   return {
@@ -51,6 +52,7 @@ function detail({
     },
     client: client(),
     executions,
+    ...(checks === undefined ? {} : { checks }),
     audit: audit ?? [
       {
         at: "2026-11-05T17:03:00Z",
@@ -397,6 +399,61 @@ describe("ProcessDetail robot actions", () => {
     await waitFor(() => expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação"));
     await act(async () => late(detail({ status: "AGUARDANDO_DOWNLOAD", can_download_now: true })));
     expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação");
+  });
+
+  describe("approval checks and value sources", () => {
+    const CHECKS = [
+      { kind: "VARIACAO_VALOR", outcome: "ATENCAO", reason: "O valor subiu 42% em relação a 10/2026 (R$ 869,40).", days_left: null },
+      { kind: "POSSIVEL_DUPLICATA", outcome: "OK", reason: "Nenhuma outra fatura com o mesmo valor.", days_left: null },
+      { kind: "VENCIMENTO", outcome: "OK", reason: "Vence em 10/12/2026.", days_left: 5 },
+      { kind: "LINHA_DIGITAVEL", outcome: "FALHOU", reason: "O valor da linha digitável não confere.", days_left: null },
+    ];
+
+    it("shows the checks above the approve and reject buttons", async () => {
+      open(detail({ checks: CHECKS }));
+      const section = await screen.findByTestId("approval-checks");
+      expect(section.textContent).toContain("Verificações antes de aprovar");
+      expect(screen.getAllByTestId("approval-check").map((r) => r.dataset.kind)).toEqual([
+        "VARIACAO_VALOR",
+        "POSSIVEL_DUPLICATA",
+        "VENCIMENTO",
+        "LINHA_DIGITAVEL",
+      ]);
+      expect(screen.getByTestId("approval-checks-summary").textContent).toBe("2 verificações pedem atenção antes de aprovar.");
+      expect(screen.getByTestId("approval-check-countdown").textContent).toContain("faltam 5 dias");
+      const approve = screen.getByTestId("approve-process");
+      expect(section.compareDocumentPosition(approve) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    });
+
+    it("shows no checks section when the answer has none or predates them", async () => {
+      open(detail({ checks: [] }));
+      await screen.findByTestId("process-status");
+      expect(screen.queryByTestId("approval-checks")).toBeNull();
+      cleanup();
+      vi.restoreAllMocks();
+      open(detail());
+      await screen.findByTestId("process-status");
+      expect(screen.queryByTestId("approval-checks")).toBeNull();
+    });
+
+    it("says where the amount and the due date came from", async () => {
+      open(detail({ process: { amount_source: "LINHA_DIGITAVEL", due_date_source: "TEXTO_DA_FATURA" } }));
+      expect((await screen.findByTestId("amount-source")).textContent).toBe("(da linha digitável)");
+      expect(screen.getByTestId("due-date-source").textContent).toBe("(do texto da fatura)");
+      cleanup();
+      vi.restoreAllMocks();
+      open(detail({ process: { amount_source: "ROBO", due_date_source: "DIGITADO" } }));
+      expect((await screen.findByTestId("amount-source")).textContent).toBe("(informado pelo robô)");
+      expect(screen.getByTestId("due-date-source").textContent).toBe("(digitado)");
+    });
+
+    it("says nothing about the source when it is unknown", async () => {
+      open(detail({ process: { amount_source: null, due_date_source: null } }));
+      await screen.findByTestId("process-status");
+      expect(screen.queryByTestId("amount-source")).toBeNull();
+      expect(screen.queryByTestId("due-date-source")).toBeNull();
+      expect(screen.getByTestId("process-detail").textContent).toContain("R$ 1.234,56");
+    });
   });
 });
 
