@@ -232,6 +232,54 @@ pub fn parse_cents(s: &str) -> Option<i64> {
     Some(if neg { -cents } else { cents })
 }
 
+/// Where an invoice's amount or due date came from, so a person reviewing it knows how
+/// far to trust it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ValueSource {
+    /// Read from the boleto's linha digitável.
+    LinhaDigitavel,
+    /// Read from the invoice's text.
+    TextoDaFatura,
+    /// Reported by the operator's robot.
+    Robo,
+    /// Typed by a person.
+    Digitado,
+}
+
+impl ValueSource {
+    pub const ALL: [ValueSource; 4] = [
+        ValueSource::LinhaDigitavel,
+        ValueSource::TextoDaFatura,
+        ValueSource::Robo,
+        ValueSource::Digitado,
+    ];
+
+    /// The wire value, as stored and as the window receives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LinhaDigitavel => "LINHA_DIGITAVEL",
+            Self::TextoDaFatura => "TEXTO_DA_FATURA",
+            Self::Robo => "ROBO",
+            Self::Digitado => "DIGITADO",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// What a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LinhaDigitavel => "linha digitável",
+            Self::TextoDaFatura => "texto da fatura",
+            Self::Robo => "robô",
+            Self::Digitado => "digitado",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub id: Uuid,
@@ -248,6 +296,10 @@ pub struct Process {
     pub due_date: Option<NaiveDate>,
     #[serde(skip)]
     pub amount_cents: Option<i64>,
+    /// Where `amount_cents` came from; None when unknown (or no amount yet).
+    pub amount_source: Option<ValueSource>,
+    /// Where `due_date` came from; None when unknown (or no due date yet).
+    pub due_date_source: Option<ValueSource>,
     pub approved_by: Option<Uuid>,
     pub approved_at: Option<DateTime<Utc>>,
     pub sent_to_sat: bool,
@@ -290,6 +342,8 @@ impl Process {
             invoice_sha256: None,
             due_date: None,
             amount_cents: None,
+            amount_source: None,
+            due_date_source: None,
             approved_by: None,
             approved_at: None,
             sent_to_sat: false,
@@ -474,6 +528,25 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", s.as_str()));
         }
         assert_eq!(ProcessStatus::parse("APROVADO"), None);
+    }
+
+    #[test]
+    fn value_sources_round_trip() {
+        for v in ValueSource::ALL {
+            assert_eq!(ValueSource::parse(v.as_str()), Some(v));
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.as_str()));
+            assert_eq!(serde_json::from_str::<ValueSource>(&json).unwrap(), v);
+        }
+        assert_eq!(
+            ValueSource::ALL.map(ValueSource::as_str),
+            ["LINHA_DIGITAVEL", "TEXTO_DA_FATURA", "ROBO", "DIGITADO"]
+        );
+        assert_eq!(
+            ValueSource::ALL.map(ValueSource::label),
+            ["linha digitável", "texto da fatura", "robô", "digitado"]
+        );
+        assert_eq!(ValueSource::parse("robo"), None);
     }
 
     #[test]

@@ -169,6 +169,9 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+    /// A client's processes, newest reference month first, at most `limit` (clamped to
+    /// 1..=60: five years of invoices).
+    async fn client_history(&self, client_id: Uuid, limit: i64) -> StoreResult<Vec<Process>>;
     /// Counts by status, for one month or all.
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts>;
 

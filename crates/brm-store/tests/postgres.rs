@@ -85,6 +85,20 @@ async fn month_creation_is_idempotent_and_lists_filter() {
 }
 
 #[tokio::test]
+async fn value_sources_round_trip() {
+    if let Some(s) = fresh_store().await {
+        suite::domain::value_sources_round_trip(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn client_history_newest_first_and_limited() {
+    if let Some(s) = fresh_store().await {
+        suite::domain::client_history_newest_first_and_limited(&s).await;
+    }
+}
+
+#[tokio::test]
 async fn execution_logs_are_never_duplicated() {
     if let Some(s) = fresh_store().await {
         suite::domain::execution_logs_are_never_duplicated(&s).await;

@@ -55,6 +55,16 @@ async fn settings_round_trip_with_audit(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn value_sources_round_trip(pool: SqlitePool) {
+    suite::domain::value_sources_round_trip(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn client_history_newest_first_and_limited(pool: SqlitePool) {
+    suite::domain::client_history_newest_first_and_limited(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn claims_follow_due_rules(pool: SqlitePool) {
     suite::robot_work::claims_follow_due_rules(&SqliteStore::from_pool(pool)).await;
 }

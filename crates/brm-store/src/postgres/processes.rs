@@ -5,7 +5,8 @@ use crate::{MonthRequest, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::Page;
 use brm_core::process::{
-    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, StatusCounts,
+    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
+    StatusCounts, ValueSource,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
@@ -65,7 +66,8 @@ pub async fn create_month(
 /// Money leaves PostgreSQL as whole cents: numeric times 100 is exact, no float on the way.
 pub(super) const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_month, p.status,
         p.invoice_key, p.invoice_file_name, p.invoice_size, p.invoice_sha256, p.due_date,
-        (p.amount * 100)::bigint AS amount_cents, p.approved_by, p.approved_at, p.sent_to_sat,
+        (p.amount * 100)::bigint AS amount_cents, p.amount_source, p.due_date_source,
+        p.approved_by, p.approved_at, p.sent_to_sat,
         p.sent_at, p.download_attempts, p.last_download_at, p.sat_attempts, p.last_sat_at,
         p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
         p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at";
@@ -258,6 +260,23 @@ pub async fn by_id(pool: &PgPool, id: Uuid) -> StoreResult<Option<Process>> {
     r.as_ref().map(decode).transpose()
 }
 
+/// Served by the unique (client_id, reference_month) index, walked backwards.
+pub async fn client_history(
+    pool: &PgPool,
+    client_id: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<Process>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM processes p WHERE p.client_id = $1
+         ORDER BY p.reference_month DESC LIMIT $2"
+    ))
+    .bind(client_id)
+    .bind(limit.clamp(1, 60))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(decode).collect()
+}
+
 /// A concurrent writer with the same expected version waits for the row lock, then finds
 /// the version moved on and changes nothing: exactly one of them wins.
 pub async fn update(
@@ -290,8 +309,8 @@ pub(super) async fn write_state(
                 sent_to_sat = $10, sent_at = $11, download_attempts = $12, last_download_at = $13,
                 sat_attempts = $14, last_sat_at = $15, next_retry_at = $16, needs_attention = $17,
                 manual_upload = $18, notes = $19, last_rejection_reason = $20, version = $21,
-                updated_at = $22
-         WHERE id = $23 AND version = $24",
+                updated_at = $22, amount_source = $23, due_date_source = $24
+         WHERE id = $25 AND version = $26",
     )
     .bind(p.status.as_str())
     .bind(&p.invoice_key)
@@ -315,6 +334,8 @@ pub(super) async fn write_state(
     .bind(&p.last_rejection_reason)
     .bind(p.version)
     .bind(p.updated_at)
+    .bind(p.amount_source.map(ValueSource::as_str))
+    .bind(p.due_date_source.map(ValueSource::as_str))
     .bind(p.id)
     .bind(expected_version)
     .execute(conn)
@@ -349,6 +370,11 @@ pub async fn status_counts(pool: &PgPool, month: Option<&str>) -> StoreResult<St
 
 fn parse_status(s: String) -> StoreResult<ProcessStatus> {
     ProcessStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
+}
+
+fn parse_source(s: Option<String>) -> StoreResult<Option<ValueSource>> {
+    s.map(|v| ValueSource::parse(&v).ok_or_else(|| StoreError::Corrupt(format!("origem {v:?}"))))
+        .transpose()
 }
 
 fn decode_row(r: &PgRow) -> StoreResult<ProcessRow> {
@@ -387,6 +413,8 @@ pub(super) fn decode(r: &PgRow) -> StoreResult<Process> {
         invoice_sha256: r.try_get::<Option<String>, _>("invoice_sha256")?.map(unpad),
         due_date: r.try_get("due_date")?,
         amount_cents: r.try_get("amount_cents")?,
+        amount_source: parse_source(r.try_get("amount_source")?)?,
+        due_date_source: parse_source(r.try_get("due_date_source")?)?,
         approved_by: r.try_get("approved_by")?,
         approved_at: r.try_get("approved_at")?,
         sent_to_sat: r.try_get("sent_to_sat")?,

@@ -245,6 +245,10 @@ impl Store for SqliteStore {
         processes::update(&self.pool, process, expected_version, audit).await
     }
 
+    async fn client_history(&self, client_id: Uuid, limit: i64) -> StoreResult<Vec<Process>> {
+        processes::client_history(&self.pool, client_id, limit).await
+    }
+
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {
         processes::status_counts(&self.pool, month).await
     }

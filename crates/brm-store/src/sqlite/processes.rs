@@ -6,7 +6,8 @@ use crate::{MonthRequest, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::Page;
 use brm_core::process::{
-    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus, StatusCounts,
+    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
+    StatusCounts, ValueSource,
 };
 use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
@@ -268,6 +269,22 @@ pub async fn by_id(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<Process>> 
     r.as_ref().map(decode).transpose()
 }
 
+/// Served by the unique (client_id, reference_month) index, walked backwards.
+pub async fn client_history(
+    pool: &SqlitePool,
+    client_id: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<Process>> {
+    let rows = sqlx::query(
+        "SELECT * FROM processes WHERE client_id = ? ORDER BY reference_month DESC LIMIT ?",
+    )
+    .bind(client_id.to_string())
+    .bind(limit.clamp(1, 60))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(decode).collect()
+}
+
 pub async fn update(
     pool: &SqlitePool,
     p: &Process,
@@ -293,7 +310,8 @@ pub(super) async fn write_state(
 ) -> StoreResult<bool> {
     let changed = sqlx::query(
         "UPDATE processes SET status = ?, invoice_key = ?, invoice_file_name = ?, invoice_size = ?,
-                invoice_sha256 = ?, due_date = ?, amount_cents = ?, approved_by = ?, approved_at = ?,
+                invoice_sha256 = ?, due_date = ?, amount_cents = ?, amount_source = ?,
+                due_date_source = ?, approved_by = ?, approved_at = ?,
                 sent_to_sat = ?, sent_at = ?, download_attempts = ?, last_download_at = ?,
                 sat_attempts = ?, last_sat_at = ?, next_retry_at = ?, needs_attention = ?,
                 manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?
@@ -306,6 +324,8 @@ pub(super) async fn write_state(
     .bind(&p.invoice_sha256)
     .bind(p.due_date.map(|d| d.to_string()))
     .bind(p.amount_cents)
+    .bind(p.amount_source.map(ValueSource::as_str))
+    .bind(p.due_date_source.map(ValueSource::as_str))
     .bind(p.approved_by.map(|u| u.to_string()))
     .bind(p.approved_at.map(ts))
     .bind(p.sent_to_sat)
@@ -364,6 +384,11 @@ fn parse_status(s: &str) -> StoreResult<ProcessStatus> {
     ProcessStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
 }
 
+fn parse_source(s: Option<String>) -> StoreResult<Option<ValueSource>> {
+    s.map(|v| ValueSource::parse(&v).ok_or_else(|| StoreError::Corrupt(format!("origem {v:?}"))))
+        .transpose()
+}
+
 fn parse_date(s: Option<String>) -> StoreResult<Option<NaiveDate>> {
     s.map(|d| {
         NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -412,6 +437,8 @@ pub(super) fn decode(r: &SqliteRow) -> StoreResult<Process> {
         invoice_sha256: r.try_get("invoice_sha256")?,
         due_date: parse_date(r.try_get("due_date")?)?,
         amount_cents: r.try_get("amount_cents")?,
+        amount_source: parse_source(r.try_get("amount_source")?)?,
+        due_date_source: parse_source(r.try_get("due_date_source")?)?,
         approved_by: parse_uuid_opt(r.try_get("approved_by")?)?,
         approved_at: parse_ts_opt(r.try_get("approved_at")?)?,
         sent_to_sat: r.try_get("sent_to_sat")?,

@@ -5,10 +5,13 @@ use super::{operator, t0, user};
 use brm_core::audit::{action, Actor, AuditEvent};
 use brm_core::client::{Client, ClientFilter};
 use brm_core::execution::{Execution, ExecutionKind, ExecutionStatus, LogLine};
-use brm_core::process::{Process, ProcessFilter, ProcessStatus, Transition};
+use brm_core::process::{Process, ProcessFilter, ProcessStatus, Transition, ValueSource};
 use brm_core::user::UserFilter;
 use brm_core::{ErrorCode, Role};
-use brm_store::{ClientWrite, ImportWrite, MonthRequest, PasswordWrite, Store, StoreError};
+use brm_store::{
+    ClientWrite, ExecutionOutcome, ImportWrite, MonthRequest, PasswordWrite, ProcessWrite, Store,
+    StoreError,
+};
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
@@ -588,4 +591,193 @@ pub async fn settings_round_trip_with_audit(store: &dyn Store) {
         2
     );
     store.ping().await.unwrap();
+}
+
+/// Where the amount and the due date came from survives every way a process is written
+/// (a person's update, the end of an execution), and None stays None.
+pub async fn value_sources_round_trip(store: &dyn Store) {
+    let vivo = seed_operator(store, "Vivo", "VIVO").await;
+    let c = client("h1", "Alfa", "10141561000164", vivo);
+    store
+        .insert_client(
+            &write(&c, PasswordWrite::Keep),
+            &ev(action::CRIAR, "cliente", Some(c.id)),
+        )
+        .await
+        .unwrap();
+    let req = MonthRequest {
+        month: "2026-11".into(),
+        operator_id: None,
+        created_by: None,
+        auto: true,
+        now: t0(),
+    };
+    store
+        .create_month_processes(&req, &ev("CRIAR_PROCESSOS_MES", "processo", None))
+        .await
+        .unwrap();
+    let history = store.client_history(c.id, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    let created = history[0].clone();
+    assert_eq!(created.amount_source, None, "a new process knows no source");
+    assert_eq!(created.due_date_source, None);
+
+    // A person's update: both set, read back.
+    let mut p = created.clone();
+    p.amount_cents = Some(8_990);
+    p.amount_source = Some(ValueSource::LinhaDigitavel);
+    p.due_date = NaiveDate::from_ymd_opt(2026, 12, 10);
+    p.due_date_source = Some(ValueSource::TextoDaFatura);
+    p.version = 2;
+    p.updated_at = t0() + Duration::minutes(1);
+    let e = ev(action::ALTERAR, "processo", Some(p.id));
+    assert!(store.update_process(&p, 1, &e).await.unwrap());
+    let back = store.process_by_id(p.id).await.unwrap().unwrap();
+    assert_eq!(back.amount_source, Some(ValueSource::LinhaDigitavel));
+    assert_eq!(back.due_date_source, Some(ValueSource::TextoDaFatura));
+    assert_eq!(back, p);
+
+    // One set, the other cleared: None goes back to None.
+    p.amount_source = Some(ValueSource::Digitado);
+    p.due_date_source = None;
+    p.version = 3;
+    let e = ev(action::ALTERAR, "processo", Some(p.id));
+    assert!(store.update_process(&p, 2, &e).await.unwrap());
+    let back = store.process_by_id(p.id).await.unwrap().unwrap();
+    assert_eq!(back.amount_source, Some(ValueSource::Digitado));
+    assert_eq!(back.due_date_source, None);
+    assert_eq!(back, p);
+
+    // The end of an execution writes them too.
+    let at = t0() + Duration::minutes(5);
+    let exec = Execution {
+        id: Uuid::new_v4(),
+        process_id: p.id,
+        kind: ExecutionKind::DownloadFatura,
+        status: ExecutionStatus::Concluido,
+        job_id: Some("job-fonte".into()),
+        endpoint: Some("http://127.0.0.1:9/executar/VIVO".into()),
+        request: None,
+        result: Some(serde_json::json!({"arquivo": "fatura.pdf"})),
+        progress: 100,
+        attempt: 1,
+        started_at: Some(at),
+        finished_at: Some(at),
+        error: None,
+        error_class: None,
+        triggered_by: "agendamento".into(),
+        created_at: at,
+        updated_at: at,
+    };
+    let mut done = p.clone();
+    done.status = ProcessStatus::AguardandoAprovacao;
+    done.amount_cents = Some(9_120);
+    done.amount_source = Some(ValueSource::Robo);
+    done.due_date_source = Some(ValueSource::LinhaDigitavel);
+    done.version = 4;
+    done.updated_at = at;
+    assert!(store
+        .finish_execution(&ExecutionOutcome {
+            execution: exec.clone(),
+            process: Some(ProcessWrite {
+                process: done.clone(),
+                expected_version: 3,
+                audit: Some(ev("DOWNLOAD_CONCLUIDO", "processo", Some(p.id))),
+            }),
+        })
+        .await
+        .unwrap());
+    let back = store.process_by_id(p.id).await.unwrap().unwrap();
+    assert_eq!(back.amount_source, Some(ValueSource::Robo));
+    assert_eq!(back.due_date_source, Some(ValueSource::LinhaDigitavel));
+    assert_eq!(back, done);
+
+    // And clears them the same way.
+    let mut cleared = done.clone();
+    cleared.amount_source = None;
+    cleared.due_date_source = None;
+    cleared.version = 5;
+    let mut again = exec.clone();
+    again.id = Uuid::new_v4();
+    again.job_id = Some("job-fonte-2".into());
+    assert!(store
+        .finish_execution(&ExecutionOutcome {
+            execution: again,
+            process: Some(ProcessWrite {
+                process: cleared.clone(),
+                expected_version: 4,
+                audit: None,
+            }),
+        })
+        .await
+        .unwrap());
+    let back = store.process_by_id(p.id).await.unwrap().unwrap();
+    assert_eq!((back.amount_source, back.due_date_source), (None, None));
+    assert_eq!(back, cleared);
+    assert_eq!(store.client_history(c.id, 10).await.unwrap(), vec![cleared]);
+}
+
+/// A client's invoice history: only that client's processes, newest month first, at
+/// most `limit` (clamped to 1..=60).
+pub async fn client_history_newest_first_and_limited(store: &dyn Store) {
+    let vivo = seed_operator(store, "Vivo", "VIVO").await;
+    let a = client("ha", "Alfa", "10141561000164", vivo);
+    let b = client("hb", "Beta", "13878375000109", vivo);
+    for c in [&a, &b] {
+        store
+            .insert_client(
+                &write(c, PasswordWrite::Keep),
+                &ev(action::CRIAR, "cliente", Some(c.id)),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(store.client_history(a.id, 12).await.unwrap().is_empty());
+    // Created out of order, so the order read back is the query's, not the insertion's.
+    for month in ["2026-03", "2025-12", "2026-11", "2026-01", "2025-11"] {
+        let req = MonthRequest {
+            month: month.into(),
+            operator_id: None,
+            created_by: None,
+            auto: true,
+            now: t0(),
+        };
+        store
+            .create_month_processes(&req, &ev("CRIAR_PROCESSOS_MES", "processo", None))
+            .await
+            .unwrap();
+    }
+    let months = |ps: &[Process]| {
+        ps.iter()
+            .map(|p| p.reference_month.clone())
+            .collect::<Vec<_>>()
+    };
+    let all = store.client_history(a.id, 60).await.unwrap();
+    assert_eq!(
+        months(&all),
+        ["2026-11", "2026-03", "2026-01", "2025-12", "2025-11"]
+    );
+    assert!(all.iter().all(|p| p.client_id == a.id));
+    let three = store.client_history(a.id, 3).await.unwrap();
+    assert_eq!(months(&three), ["2026-11", "2026-03", "2026-01"]);
+    assert_eq!(three[..], all[..3]);
+    // Below 1 is clamped to 1, above 60 to 60.
+    assert_eq!(
+        months(&store.client_history(a.id, 0).await.unwrap()),
+        ["2026-11"]
+    );
+    assert_eq!(
+        months(&store.client_history(a.id, -5).await.unwrap()),
+        ["2026-11"]
+    );
+    assert_eq!(store.client_history(a.id, 1_000).await.unwrap(), all);
+    // The other client's history is its own.
+    let other = store.client_history(b.id, 60).await.unwrap();
+    assert_eq!(other.len(), 5);
+    assert!(other.iter().all(|p| p.client_id == b.id));
+    assert!(store
+        .client_history(Uuid::new_v4(), 60)
+        .await
+        .unwrap()
+        .is_empty());
 }
