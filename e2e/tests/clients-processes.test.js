@@ -314,6 +314,14 @@ test("clients import, the month's processes, and an approval only the right role
     await app.waitForText("process-status", "Aguardando aprovação");
     assert.ok(!(await app.has("approval-forbidden")));
     await app.waitFor("reject-process");
+    // The invoice the robot downloaded was read: amount from its payment line, due date
+    // from its text, and the four checks shown before deciding.
+    await app.waitForText("amount-source", "linha digitável");
+    await app.waitForText("due-date-source", "texto da fatura");
+    const checks = await app.waitForCount("approval-check", 4);
+    const kinds = await Promise.all(checks.map((c) => c.getAttribute("data-kind")));
+    assert.deepEqual(kinds, ["VARIACAO_VALOR", "POSSIVEL_DUPLICATA", "VENCIMENTO", "LINHA_DIGITAVEL"]);
+    assert.equal(await checks[3].getAttribute("data-outcome"), "OK", "a valid payment line");
     await app.screenshot("12-admin-pode-aprovar");
     await app.click("approve-process");
     await app.waitForText("banner-info", "Processo aprovado.");

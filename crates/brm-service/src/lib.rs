@@ -2,6 +2,7 @@
 //! touches the store. Tauri commands are thin wrappers over [`Desk`]; a windowless worker
 //! or a test calls the same methods, so a check here cannot be skipped by any caller.
 
+mod approval_checks;
 mod auth;
 mod client_import;
 mod clients;

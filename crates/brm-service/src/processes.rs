@@ -51,6 +51,10 @@ pub struct ProcessView {
     pub manual_upload: bool,
     pub auto_created: bool,
     pub next_retry_at: Option<DateTime<Utc>>,
+    /// Where the amount and the due date came from (the invoice's payment line or text,
+    /// the robot's answer, or typed by a person).
+    pub amount_source: Option<brm_core::process::ValueSource>,
+    pub due_date_source: Option<brm_core::process::ValueSource>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,6 +105,8 @@ pub struct ProcessDetail {
     pub can_retry: bool,
     pub can_send_to_sat: bool,
     pub can_upload: bool,
+    /// The checks before approval (only while the invoice waits for it).
+    pub checks: Vec<brm_core::approval::Check>,
 }
 
 fn reason_of(reason: &str) -> Result<String> {
@@ -196,6 +202,7 @@ impl Desk {
             .await?
             .is_some_and(|o| o.has_rpa && o.active);
         let actions = crate::robot_actions::available(&p, has_rpa, &executions, self.clock.now());
+        let checks = self.approval_checks(&p).await?;
         Ok(ProcessDetail {
             can_approve: role.can_approve() && p.status == ProcessStatus::AguardandoAprovacao,
             can_cancel: role.can_cancel_processes() && !p.status.is_final(),
@@ -203,6 +210,7 @@ impl Desk {
             can_retry: actions.retry,
             can_send_to_sat: actions.send_to_sat,
             can_upload: actions.upload,
+            checks,
             process: ProcessView {
                 row,
                 invoice_file_name: p.invoice_file_name,
@@ -216,6 +224,8 @@ impl Desk {
                 manual_upload: p.manual_upload,
                 auto_created: p.auto_created,
                 next_retry_at: p.next_retry_at,
+                amount_source: p.amount_source,
+                due_date_source: p.due_date_source,
             },
             client,
             executions,

@@ -237,6 +237,13 @@ impl Desk {
         let next_status = current.status.apply(Transition::ManualUpload)?;
         self.refuse_if_running(id).await?;
         let sha = brm_storage::sha256_hex(&bytes);
+        // Amount and due date from the file itself (payment line, then text).
+        let today = crate::brasilia(self.clock.now()).date_naive();
+        let copy = bytes.clone();
+        let reading = tokio::task::spawn_blocking(move || brm_invoice::read(&copy, today))
+            .await
+            .ok()
+            .and_then(Result::ok);
         let key = storage_key(&current, &sha);
         let stored = hooks
             .storage
@@ -257,6 +264,20 @@ impl Desk {
         next.invoice_size = Some(stored.size as i64);
         next.invoice_sha256 = Some(stored.sha256.clone());
         next.manual_upload = true;
+        next.amount_cents = None;
+        next.amount_source = None;
+        next.due_date = None;
+        next.due_date_source = None;
+        if let Some(r) = &reading {
+            if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {
+                next.amount_cents = Some(c);
+                next.amount_source = Some(crate::approval_checks::value_source(src));
+            }
+            if let (Some(d), Some(src)) = (r.due_date, r.due_date_source) {
+                next.due_date = Some(d);
+                next.due_date_source = Some(crate::approval_checks::value_source(src));
+            }
+        }
         next.needs_attention = false;
         next.next_retry_at = None;
         next.version += 1;

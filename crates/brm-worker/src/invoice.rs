@@ -10,6 +10,8 @@ use brm_storage::{Bytes, InvoiceStorage, StorageError, StoredObject};
 pub(crate) struct StoredInvoice {
     pub stored: StoredObject,
     pub file_name: String,
+    /// The file itself, to read its amount and due date.
+    pub bytes: Bytes,
 }
 
 pub(crate) type Failure = (ErrorClass, String);
@@ -43,12 +45,13 @@ pub(crate) async fn fetch_and_store(
     }
     let key = storage_key(process, &brm_storage::sha256_hex(&bytes));
     let stored = storage
-        .put(&key, bytes)
+        .put(&key, bytes.clone())
         .await
         .map_err(|e| from_storage(&key, e))?;
     Ok(StoredInvoice {
         stored,
         file_name: display_file_name(file),
+        bytes,
     })
 }
 

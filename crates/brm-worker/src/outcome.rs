@@ -8,7 +8,7 @@ use crate::retry;
 use brm_core::audit::{diff, AuditEvent};
 use brm_core::execution::{ErrorClass, Execution, ExecutionKind, ExecutionStatus};
 use brm_core::operator::Operator;
-use brm_core::process::{parse_cents, Process, Transition};
+use brm_core::process::{parse_cents, Process, Transition, ValueSource};
 use brm_robot::JobStatus;
 use brm_store::{ExecutionOutcome, ProcessWrite, StoreResult};
 use chrono::NaiveDate;
@@ -78,14 +78,40 @@ impl Worker {
         next.invoice_file_name = Some(stored.file_name);
         next.invoice_size = Some(stored.stored.size as i64);
         next.invoice_sha256 = Some(stored.stored.sha256.clone());
-        // The old robot answered amount and due date; the invoice itself is read at
-        // approval time.
-        if let Some(r) = &result {
-            if let Some(c) = r.amount.as_deref().and_then(parse_cents) {
+        // A new invoice: its own amount and due date, read from the file (payment line,
+        // then text); the robot's answer only where the file says nothing.
+        next.amount_cents = None;
+        next.amount_source = None;
+        next.due_date = None;
+        next.due_date_source = None;
+        let today = now.with_timezone(&crate::poll::brasilia()).date_naive();
+        let bytes = stored.bytes.clone();
+        let reading = tokio::task::spawn_blocking(move || brm_invoice::read(&bytes, today))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if let Some(r) = &reading {
+            if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {
                 next.amount_cents = Some(c);
+                next.amount_source = Some(value_source(src));
             }
-            if let Some(d) = r.due_date.as_deref().and_then(parse_date) {
+            if let (Some(d), Some(src)) = (r.due_date, r.due_date_source) {
                 next.due_date = Some(d);
+                next.due_date_source = Some(value_source(src));
+            }
+        }
+        if let Some(r) = &result {
+            if next.amount_cents.is_none() {
+                if let Some(c) = r.amount.as_deref().and_then(parse_cents) {
+                    next.amount_cents = Some(c);
+                    next.amount_source = Some(ValueSource::Robo);
+                }
+            }
+            if next.due_date.is_none() {
+                if let Some(d) = r.due_date.as_deref().and_then(parse_date) {
+                    next.due_date = Some(d);
+                    next.due_date_source = Some(ValueSource::Robo);
+                }
             }
         }
         next.download_attempts = process.download_attempts.max(e.attempt);
@@ -235,6 +261,13 @@ fn transition_audit(before: &Process, after: &Process, t: Transition) -> AuditEv
         .change(Some(b), Some(a));
     event.invoice_sha256 = after.invoice_sha256.clone();
     event
+}
+
+fn value_source(s: brm_invoice::Source) -> ValueSource {
+    match s {
+        brm_invoice::Source::LinhaDigitavel => ValueSource::LinhaDigitavel,
+        brm_invoice::Source::TextoDaFatura => ValueSource::TextoDaFatura,
+    }
 }
 
 /// "25/12/2026" or "2026-12-25".

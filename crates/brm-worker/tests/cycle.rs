@@ -859,3 +859,44 @@ async fn the_backup_schedule_keeps_the_last_copies() {
         .unwrap();
     assert_eq!(copy.count_users().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_downloaded_invoice_is_read_and_checked_before_approval() {
+    let rig = Rig::sqlite(Faults::default()).await;
+    rig.clients("VIVO", 1, 1, "senha-portal").await;
+    rig.month().await;
+    let worker = rig.worker();
+    worker.cycle().await.unwrap();
+    rig.advance(Duration::seconds(61)).await;
+    worker.cycle().await.unwrap();
+    let id = rig.processes().await[0].id;
+    let p = rig.process(id).await;
+    assert_eq!(p.status, ProcessStatus::AguardandoAprovacao);
+    // The simulator answers the documented string (no amount, no due date): both come
+    // from the PDF, the amount from its payment line, the due date from its text.
+    use brm_core::process::ValueSource;
+    assert!(p.amount_cents.unwrap() > 0);
+    assert_eq!(p.amount_source, Some(ValueSource::LinhaDigitavel));
+    assert!(p.due_date.unwrap() > rig.sim.now().date_naive());
+    assert_eq!(p.due_date_source, Some(ValueSource::TextoDaFatura));
+
+    let detail = rig
+        .desk_for(&worker)
+        .get_process(&rig.admin, id)
+        .await
+        .unwrap();
+    use brm_core::approval::{CheckKind, Outcome};
+    let outcome = |k: CheckKind| detail.checks.iter().find(|c| c.kind == k).unwrap().outcome;
+    assert_eq!(detail.checks.len(), 4);
+    assert_eq!(outcome(CheckKind::LinhaDigitavel), Outcome::Ok);
+    assert_eq!(
+        outcome(CheckKind::VariacaoValor),
+        Outcome::SemDados,
+        "first invoice"
+    );
+    assert_eq!(outcome(CheckKind::PossivelDuplicata), Outcome::Ok);
+    assert_ne!(outcome(CheckKind::Vencimento), Outcome::SemDados);
+    let json = serde_json::to_value(&detail).unwrap();
+    assert_eq!(json["process"]["amount_source"], "LINHA_DIGITAVEL");
+    assert_eq!(json["checks"][0]["kind"], "VARIACAO_VALOR");
+}
