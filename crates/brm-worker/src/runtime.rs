@@ -72,10 +72,6 @@ impl RobotSetup {
             seed: rand::random(),
             // The embedded default shows the cycle in seconds, not the real robot's minutes.
             job_secs: (3, 8),
-            // The old robot's answer shape, which carries the amount and due date: until
-            // the invoice itself is read (issue 5), the SAT upload needs the due date
-            // from somewhere, and a robot answering the documented string gives none.
-            result_shape: brm_simulator::ResultShape::Object,
             ..SimConfig::default()
         };
         if let Some((a, b)) = std::env::var("BRM_SIM_JOB_SECS").ok().and_then(|s| {
