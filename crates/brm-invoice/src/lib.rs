@@ -35,6 +35,16 @@ pub enum Source {
     TextoDaFatura,
 }
 
+impl Source {
+    /// The same origin in the process's terms (what the store keeps and the window shows).
+    pub fn value_source(self) -> brm_core::process::ValueSource {
+        match self {
+            Source::LinhaDigitavel => brm_core::process::ValueSource::LinhaDigitavel,
+            Source::TextoDaFatura => brm_core::process::ValueSource::TextoDaFatura,
+        }
+    }
+}
+
 /// What could be read from an invoice PDF.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reading {

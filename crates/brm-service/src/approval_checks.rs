@@ -11,14 +11,6 @@ use brm_core::Result;
 pub const SETTING_TOLERANCE_PCT: &str = "aprovacao.tolerancia_percentual";
 pub const SETTING_DUE_SOON_DAYS: &str = "aprovacao.dias_alerta_vencimento";
 
-/// Where a value read from an invoice came from, in the process's terms.
-pub(crate) fn value_source(s: brm_invoice::Source) -> brm_core::process::ValueSource {
-    match s {
-        brm_invoice::Source::LinhaDigitavel => brm_core::process::ValueSource::LinhaDigitavel,
-        brm_invoice::Source::TextoDaFatura => brm_core::process::ValueSource::TextoDaFatura,
-    }
-}
-
 /// How many earlier invoices of the client are compared.
 const HISTORY: i64 = 24;
 

@@ -271,11 +271,11 @@ impl Desk {
         if let Some(r) = &reading {
             if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {
                 next.amount_cents = Some(c);
-                next.amount_source = Some(crate::approval_checks::value_source(src));
+                next.amount_source = Some(src.value_source());
             }
             if let (Some(d), Some(src)) = (r.due_date, r.due_date_source) {
                 next.due_date = Some(d);
-                next.due_date_source = Some(crate::approval_checks::value_source(src));
+                next.due_date_source = Some(src.value_source());
             }
         }
         next.needs_attention = false;

@@ -93,11 +93,11 @@ impl Worker {
         if let Some(r) = &reading {
             if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {
                 next.amount_cents = Some(c);
-                next.amount_source = Some(value_source(src));
+                next.amount_source = Some(src.value_source());
             }
             if let (Some(d), Some(src)) = (r.due_date, r.due_date_source) {
                 next.due_date = Some(d);
-                next.due_date_source = Some(value_source(src));
+                next.due_date_source = Some(src.value_source());
             }
         }
         if let Some(r) = &result {
@@ -261,13 +261,6 @@ fn transition_audit(before: &Process, after: &Process, t: Transition) -> AuditEv
         .change(Some(b), Some(a));
     event.invoice_sha256 = after.invoice_sha256.clone();
     event
-}
-
-fn value_source(s: brm_invoice::Source) -> ValueSource {
-    match s {
-        brm_invoice::Source::LinhaDigitavel => ValueSource::LinhaDigitavel,
-        brm_invoice::Source::TextoDaFatura => ValueSource::TextoDaFatura,
-    }
 }
 
 /// "25/12/2026" or "2026-12-25".
