@@ -476,27 +476,12 @@ async fn approved_invoices_go_to_the_sat_and_end_uploaded() {
 async fn schedules_run_once_on_time_in_brasilia() {
     let rig = Rig::sqlite(Faults::default()).await;
     rig.clients("VIVO", 2, 1, "senha-portal").await;
-    let now = rig.sim.now();
-    let schedule = brm_core::schedule::Schedule {
-        id: uuid::Uuid::new_v4(),
-        name: "Criar processos do mês".into(),
-        cron: "0 6 1 * *".into(),
-        kind: brm_core::schedule::ScheduleKind::CriarProcessosMensais,
-        operator_id: None,
-        active: true,
-        next_run_at: None,
-        last_run_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let ev = brm_core::audit::AuditEvent::new(
-        now,
-        brm_core::audit::Actor::anonymous("teste"),
-        "CRIAR_AGENDAMENTO",
-        "agendamento",
-    );
-    rig.store.save_schedule(&schedule, None, &ev).await.unwrap();
+    rig.schedule(
+        "Criar processos do mês",
+        "0 6 1 * *",
+        brm_core::schedule::ScheduleKind::CriarProcessosMensais,
+    )
+    .await;
     let a = rig.worker_with(rig.config("a"));
     let b = rig.worker_with(rig.config("b"));
     assert_eq!(a.cycle().await.unwrap().schedules_run, 0);
@@ -821,27 +806,12 @@ async fn the_backup_schedule_keeps_the_last_copies() {
     cfg.backup_dir = Some(backups.clone());
     cfg.keep_backups = 2;
     let worker = rig.worker_with(cfg);
-    let now = rig.sim.now();
-    let s = brm_core::schedule::Schedule {
-        id: uuid::Uuid::new_v4(),
-        name: "Cópia de hora em hora".into(),
-        cron: "0 * * * *".into(),
-        kind: brm_core::schedule::ScheduleKind::BackupDados,
-        operator_id: None,
-        active: true,
-        next_run_at: None,
-        last_run_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let ev = brm_core::audit::AuditEvent::new(
-        now,
-        brm_core::audit::Actor::anonymous("teste"),
-        "CRIAR_AGENDAMENTO",
-        "agendamento",
-    );
-    rig.store.save_schedule(&s, None, &ev).await.unwrap();
+    rig.schedule(
+        "Cópia de hora em hora",
+        "0 * * * *",
+        brm_core::schedule::ScheduleKind::BackupDados,
+    )
+    .await;
     worker.cycle().await.unwrap();
     for _ in 0..3 {
         rig.advance(Duration::hours(1)).await;

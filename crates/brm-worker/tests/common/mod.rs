@@ -237,6 +237,31 @@ impl Rig {
         assert!(self.sim.advance(by).await);
     }
 
+    /// A new active schedule, saved as an administrator would (first run not yet set).
+    pub async fn schedule(&self, name: &str, cron: &str, kind: brm_core::schedule::ScheduleKind) {
+        let now = self.sim.now();
+        let s = brm_core::schedule::Schedule {
+            id: Uuid::new_v4(),
+            name: name.into(),
+            cron: cron.into(),
+            kind,
+            operator_id: None,
+            active: true,
+            next_run_at: None,
+            last_run_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = brm_core::audit::AuditEvent::new(
+            now,
+            brm_core::audit::Actor::anonymous("teste"),
+            "CRIAR_AGENDAMENTO",
+            "agendamento",
+        );
+        self.store.save_schedule(&s, None, &ev).await.unwrap();
+    }
+
     pub async fn processes(&self) -> Vec<ProcessRow> {
         self.store
             .list_processes(&ProcessFilter {
