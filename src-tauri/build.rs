@@ -30,6 +30,14 @@ const COMMANDS: &[&str] = &[
     "approve_process",
     "reject_process",
     "cancel_process",
+    "list_approval_queue",
+    "invoice_pdf",
+    "client_invoice_history",
+    "set_invoice_values",
+    "approve_many",
+    "rejection_reasons",
+    "get_approval_settings",
+    "save_approval_settings",
     "list_executions",
     "get_execution",
     "download_now",
@@ -42,6 +50,8 @@ const COMMANDS: &[&str] = &[
     "set_user_role",
     "set_user_active",
     "reset_user_password",
+    "dashboard",
+    "export_list",
 ];
 
 fn main() {

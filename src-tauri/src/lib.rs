@@ -7,6 +7,7 @@ mod commands;
 mod db_config;
 mod db_monitor;
 mod error;
+mod live_feed;
 mod logging;
 mod paths;
 mod robot;
@@ -37,8 +38,11 @@ pub fn run() {
             // Watch the database for as long as the app runs (the banner, writes refused
             // while it is away); never switches to another database.
             db_monitor::start(handle);
-            // The worker's changes and the robot's health, batched for the window.
+            // The robot's health for the header.
             robot::start_events(handle);
+            // Every change to the database (this worker, another window or desktop),
+            // batched for the window as model-changed.
+            live_feed::start(handle);
             // The window is declared in tauri.conf.json with "create": false and built
             // here, so that it can carry the boot script.
             let config = app
@@ -81,6 +85,14 @@ pub fn run() {
             commands::processes::approve_process,
             commands::processes::reject_process,
             commands::processes::cancel_process,
+            commands::approval::list_approval_queue,
+            commands::approval::invoice_pdf,
+            commands::approval::client_invoice_history,
+            commands::approval::set_invoice_values,
+            commands::approval::approve_many,
+            commands::approval::rejection_reasons,
+            commands::approval::get_approval_settings,
+            commands::approval::save_approval_settings,
             commands::robot::list_executions,
             commands::robot::get_execution,
             commands::robot::download_now,
@@ -93,6 +105,8 @@ pub fn run() {
             commands::users::set_user_role,
             commands::users::set_user_active,
             commands::users::reset_user_password,
+            commands::dashboard::dashboard,
+            commands::exports::export_list,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running BRM RPA Desk");

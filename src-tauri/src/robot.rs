@@ -1,6 +1,8 @@
 //! The robot side inside the desktop app: started with the database (the bundled
-//! simulator unless a robot URL is configured), and its changes sent to the window as
-//! one `model-changed` event per quarter second plus `robot-status` on health changes.
+//! simulator unless a robot URL is configured), and its health sent to the window as
+//! `robot-status`. What the worker writes reaches the window as `model-changed` through
+//! the database's change feed (live_feed.rs), like any other desktop's writes: one
+//! batcher, so never more than four events a second.
 
 use crate::state::AppState;
 use brm_worker::events::next_batch;
@@ -11,7 +13,7 @@ pub const MODEL_CHANGED: &str = "model-changed";
 pub const ROBOT_STATUS: &str = "robot-status";
 const BATCH_WINDOW: Duration = Duration::from_millis(250);
 
-/// Forwards the worker's events to the window for the life of the app.
+/// Forwards the robot's health to the window for the life of the app.
 pub fn start_events(app: &AppHandle) {
     let Some(worker) = app.state::<AppState>().robot_worker() else {
         return;
@@ -20,11 +22,6 @@ pub fn start_events(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(batch) = next_batch(&mut rx, BATCH_WINDOW).await {
-            if batch.has_model_changes() {
-                if let Err(e) = app.emit(MODEL_CHANGED, &batch.model) {
-                    tracing::warn!(error = %e, "could not send model-changed to the window");
-                }
-            }
             if let Some(h) = batch.robot {
                 if let Err(e) = app.emit(ROBOT_STATUS, &h) {
                     tracing::warn!(error = %e, "could not send robot-status to the window");

@@ -6,6 +6,7 @@ pub mod approval;
 pub mod audit;
 pub mod client;
 pub mod clock;
+pub mod dashboard;
 pub mod document;
 pub mod error;
 pub mod execution;

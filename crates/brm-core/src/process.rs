@@ -280,6 +280,39 @@ impl ValueSource {
     }
 }
 
+/// What reading the invoice found of its payment line (linha digitável).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentLineStatus {
+    /// A line whose check digits verify.
+    Valida,
+    /// Something shaped like a line, but its check digits fail (or the file could not be read).
+    Invalida,
+    /// No payment line in the invoice.
+    Ausente,
+}
+
+impl PaymentLineStatus {
+    pub const ALL: [PaymentLineStatus; 3] = [
+        PaymentLineStatus::Valida,
+        PaymentLineStatus::Invalida,
+        PaymentLineStatus::Ausente,
+    ];
+
+    /// The wire value, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valida => "VALIDA",
+            Self::Invalida => "INVALIDA",
+            Self::Ausente => "AUSENTE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub id: Uuid,
@@ -315,12 +348,39 @@ pub struct Process {
     pub created_by: Option<Uuid>,
     pub notes: Option<String>,
     pub last_rejection_reason: Option<String>,
+    /// The first of two approvals (four eyes): who gave it and when; cleared when the
+    /// invoice is rejected, replaced or its values are typed again.
+    pub first_approved_by: Option<Uuid>,
+    pub first_approved_at: Option<DateTime<Utc>>,
+    /// Who uploaded the invoice by hand; None for a robot download.
+    pub uploaded_by: Option<Uuid>,
+    /// The valid payment line's digits, read on arrival.
+    pub payment_line: Option<String>,
+    /// None: not read on arrival (older rows).
+    pub payment_line_status: Option<PaymentLineStatus>,
+    /// Why the payment line is invalid (pt-BR), when it is.
+    pub payment_line_reason: Option<String>,
+    /// The coded reason of the last rejection (see the service's list).
+    pub rejection_reason_code: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Process {
+    /// Records what reading the invoice found of its payment line: the digits of a valid
+    /// line, else why the line found is invalid, else that there is none.
+    pub fn record_payment_line(&mut self, valid_digits: Option<String>, invalid: Option<String>) {
+        let (status, line, reason) = match (valid_digits, invalid) {
+            (Some(d), _) => (PaymentLineStatus::Valida, Some(d), None),
+            (None, Some(r)) => (PaymentLineStatus::Invalida, None, Some(r)),
+            (None, None) => (PaymentLineStatus::Ausente, None, None),
+        };
+        self.payment_line_status = Some(status);
+        self.payment_line = line;
+        self.payment_line_reason = reason;
+    }
+
     /// A new process of the month, waiting for its download.
     pub fn new_for(
         client_id: Uuid,
@@ -359,6 +419,13 @@ impl Process {
             created_by,
             notes: None,
             last_rejection_reason: None,
+            first_approved_by: None,
+            first_approved_at: None,
+            uploaded_by: None,
+            payment_line: None,
+            payment_line_status: None,
+            payment_line_reason: None,
+            rejection_reason_code: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -372,6 +439,10 @@ impl Process {
             "approved_by": self.approved_by,
             "approved_at": self.approved_at,
             "last_rejection_reason": self.last_rejection_reason,
+            "rejection_reason_code": self.rejection_reason_code,
+            "first_approved_by": self.first_approved_by,
+            "first_approved_at": self.first_approved_at,
+            "uploaded_by": self.uploaded_by,
             "notes": self.notes,
             "invoice_sha256": self.invoice_sha256,
         })
@@ -547,6 +618,33 @@ mod tests {
             ["linha digitável", "texto da fatura", "robô", "digitado"]
         );
         assert_eq!(ValueSource::parse("robo"), None);
+    }
+
+    #[test]
+    fn payment_line_reading_is_recorded() {
+        let mut p = Process::new_for(
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Month::parse("2026-11").unwrap(),
+            None,
+            false,
+            Utc::now(),
+        );
+        assert_eq!(p.payment_line_status, None);
+        p.record_payment_line(Some("123".into()), Some("ignorado".into()));
+        assert_eq!(p.payment_line_status, Some(PaymentLineStatus::Valida));
+        assert_eq!(p.payment_line.as_deref(), Some("123"));
+        assert_eq!(p.payment_line_reason, None);
+        p.record_payment_line(None, Some("dígito errado".into()));
+        assert_eq!(p.payment_line_status, Some(PaymentLineStatus::Invalida));
+        assert_eq!(p.payment_line, None);
+        assert_eq!(p.payment_line_reason.as_deref(), Some("dígito errado"));
+        p.record_payment_line(None, None);
+        assert_eq!(p.payment_line_status, Some(PaymentLineStatus::Ausente));
+        assert_eq!(p.payment_line_reason, None);
+        for s in PaymentLineStatus::ALL {
+            assert_eq!(PaymentLineStatus::parse(s.as_str()), Some(s));
+        }
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! or a test calls the same methods, so a check here cannot be skipped by any caller.
 
 mod approval_checks;
+pub mod approval_desk;
 mod auth;
 mod client_import;
 mod clients;
+mod dashboard;
 pub mod db_settings;
+pub mod exports;
 pub mod health;
 pub mod monitor;
 mod operators;
@@ -23,8 +26,14 @@ use brm_store::Store;
 use sessions::Sessions;
 use std::sync::Arc;
 
+pub use approval_checks::ApprovalSettings;
+pub use approval_desk::{
+    ApprovalQueue, ApprovalQueueFilter, ApprovalResult, BulkItem, BulkResult, HistoryPoint,
+    QueueItem, RejectionReason,
+};
 pub use auth::{LoginOutput, SetupStatus};
 pub use client_import::{ImportPreviewOut, ImportResult};
+pub use exports::{Export, ExportFormat};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
 pub use processes::{brasilia, ProcessDetail};
 pub use robot_actions::{ExecutionDetail, RobotHooks};

@@ -28,7 +28,7 @@ pub fn brasilia(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&FixedOffset::west_opt(3 * 3600).expect("valid offset"))
 }
 
-fn not_found() -> Error {
+pub(crate) fn not_found() -> Error {
     Error::new(
         ErrorCode::NotFound,
         "Processo não encontrado. Ele pode ter sido removido; recarregue a lista.",
@@ -107,9 +107,17 @@ pub struct ProcessDetail {
     pub can_upload: bool,
     /// The checks before approval (only while the invoice waits for it).
     pub checks: Vec<brm_core::approval::Check>,
+    /// The first of two approvals, when one was given (four eyes).
+    pub first_approval: Option<crate::approval_desk::FirstApproval>,
+    /// Who uploaded the invoice by hand (None for a robot download).
+    pub uploaded_by_name: Option<String>,
+    /// Four eyes is on and the invoice did not pass every check.
+    pub four_eyes_required: bool,
+    /// Why this session cannot approve it now (pt-BR), if it cannot.
+    pub blocked_reason: Option<String>,
 }
 
-fn reason_of(reason: &str) -> Result<String> {
+pub(crate) fn reason_of(reason: &str) -> Result<String> {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let n = reason.chars().count();
     if n < REASON_MIN_CHARS {
@@ -202,8 +210,23 @@ impl Desk {
             .await?
             .is_some_and(|o| o.has_rpa && o.active);
         let actions = crate::robot_actions::available(&p, has_rpa, &executions, self.clock.now());
-        let checks = self.approval_checks(&p).await?;
+        let settings = self.approval_settings_now().await;
+        let checks = self.approval_checks(&p, &settings).await?;
+        let names = self
+            .user_names(p.uploaded_by.into_iter().chain(p.first_approved_by))
+            .await?;
+        let gate = crate::approval_desk::gate(
+            &session,
+            &p,
+            brm_core::approval::all_passed(&checks),
+            &settings,
+            &names,
+        );
         Ok(ProcessDetail {
+            first_approval: gate.first_approval,
+            uploaded_by_name: gate.uploaded_by_name,
+            four_eyes_required: gate.four_eyes_required,
+            blocked_reason: gate.blocked_reason,
             can_approve: role.can_approve() && p.status == ProcessStatus::AguardandoAprovacao,
             can_cancel: role.can_cancel_processes() && !p.status.is_final(),
             can_download_now: actions.download_now,
@@ -233,38 +256,6 @@ impl Desk {
         })
     }
 
-    pub async fn approve_process(&self, token: &str, id: Uuid, version: i64) -> Result<ProcessRow> {
-        let session = self.require(token, Role::can_approve, "aprovar faturas")?;
-        self.ensure_writable()?;
-        self.decide(&session, id, version, Transition::Approve, |p, now, s| {
-            p.approved_by = Some(s.user_id());
-            p.approved_at = Some(now);
-        })
-        .await
-    }
-
-    pub async fn reject_process(
-        &self,
-        token: &str,
-        id: Uuid,
-        version: i64,
-        reason: &str,
-    ) -> Result<ProcessRow> {
-        let session = self.require(token, Role::can_approve, "rejeitar faturas")?;
-        self.ensure_writable()?;
-        let reason = reason_of(reason)?;
-        self.decide(&session, id, version, Transition::Reject, move |p, _, _| {
-            // The invoice was wrong: download again from the first attempt.
-            p.last_rejection_reason = Some(reason.clone());
-            p.approved_by = None;
-            p.approved_at = None;
-            p.download_attempts = 0;
-            p.next_retry_at = None;
-            p.needs_attention = false;
-        })
-        .await
-    }
-
     pub async fn cancel_process(
         &self,
         token: &str,
@@ -285,7 +276,7 @@ impl Desk {
 
     /// The one path of a person's decision: version check, state machine, then one
     /// conditional write with its audit event. Losing a race is reported with who won.
-    async fn decide(
+    pub(crate) async fn decide(
         &self,
         session: &Session,
         id: Uuid,
@@ -301,14 +292,37 @@ impl Desk {
         let mut next = current.clone();
         next.status = current.status.apply(t)?;
         change(&mut next, now, session);
+        self.commit(session, &current, next, now, t.action(), None)
+            .await
+    }
+
+    /// Writes `next` (a changed copy of `current`) with its audit event if nobody changed
+    /// the process first; the version and `updated_at` are set here.
+    pub(crate) async fn commit(
+        &self,
+        session: &Session,
+        current: &Process,
+        mut next: Process,
+        now: DateTime<Utc>,
+        action: &str,
+        detail: Option<String>,
+    ) -> Result<ProcessRow> {
+        let id = current.id;
         next.version = current.version + 1;
         next.updated_at = now;
         let (before, after) = diff(&current.audit_view(), &next.audit_view());
-        let mut event = AuditEvent::new(now, actor(session), t.action(), ENTITY)
+        let mut event = AuditEvent::new(now, actor(session), action, ENTITY)
             .on(id)
             .change(Some(before), Some(after));
+        if let Some(d) = detail {
+            event = event.detail(d);
+        }
         event.invoice_sha256 = current.invoice_sha256.clone();
-        if !self.observe(self.store.update_process(&next, version, &event).await)? {
+        if !self.observe(
+            self.store
+                .update_process(&next, current.version, &event)
+                .await,
+        )? {
             return Err(self.already_decided(id).await);
         }
         self.store.process_row(id).await?.ok_or_else(not_found)

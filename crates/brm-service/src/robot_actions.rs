@@ -240,10 +240,11 @@ impl Desk {
         // Amount and due date from the file itself (payment line, then text).
         let today = crate::brasilia(self.clock.now()).date_naive();
         let copy = bytes.clone();
-        let reading = tokio::task::spawn_blocking(move || brm_invoice::read(&copy, today))
-            .await
-            .ok()
-            .and_then(Result::ok);
+        let reading =
+            match tokio::task::spawn_blocking(move || brm_invoice::read(&copy, today)).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("A fatura não pôde ser lida: {e}")),
+            };
         let key = storage_key(&current, &sha);
         let stored = hooks
             .storage
@@ -264,6 +265,20 @@ impl Desk {
         next.invoice_size = Some(stored.size as i64);
         next.invoice_sha256 = Some(stored.sha256.clone());
         next.manual_upload = true;
+        // Whoever uploads it by hand may not approve it; an earlier first approval was
+        // given to another file.
+        next.uploaded_by = Some(session.user_id());
+        next.first_approved_by = None;
+        next.first_approved_at = None;
+        // The payment line as read now, so the approval checks need not read the file again.
+        match &reading {
+            Ok(r) => next.record_payment_line(
+                r.payment_line.as_ref().map(|l| l.digits.clone()),
+                r.invalid_payment_line.clone(),
+            ),
+            Err(e) => next.record_payment_line(None, Some(e.clone())),
+        }
+        let reading = reading.ok();
         next.amount_cents = None;
         next.amount_source = None;
         next.due_date = None;

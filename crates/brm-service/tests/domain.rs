@@ -445,7 +445,7 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     // Approving a process still waiting for its download names the status.
     let e = o
         .desk
-        .approve_process(&o.approver, row.id, row.version)
+        .approve_process(&o.approver, row.id, row.version, None)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
@@ -470,11 +470,11 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     // OPERADOR cannot approve, reject or cancel; the detail says so.
     for e in [
         o.desk
-            .approve_process(&o.operador, p.id, version)
+            .approve_process(&o.operador, p.id, version, None)
             .await
             .unwrap_err(),
         o.desk
-            .reject_process(&o.operador, p.id, version, "fatura errada")
+            .reject_process(&o.operador, p.id, version, "fatura errada", None)
             .await
             .unwrap_err(),
         o.desk
@@ -510,7 +510,7 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
         .mark_down("O servidor do banco de dados recusou a conexão.");
     let e = o
         .desk
-        .approve_process(&o.approver, p.id, version)
+        .approve_process(&o.approver, p.id, version, None)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Database);
@@ -534,7 +534,7 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     // A rejection needs a reason.
     let e = o
         .desk
-        .reject_process(&o.approver, p.id, version, "  ")
+        .reject_process(&o.approver, p.id, version, "  ", None)
         .await
         .unwrap_err();
     assert_eq!(e.fields[0].field, "reason");
@@ -542,14 +542,16 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     // Bruno approves at 14:03 Brasília; Carla, on the same screen, is told.
     let approved = o
         .desk
-        .approve_process(&o.approver, p.id, version)
+        .approve_process(&o.approver, p.id, version, None)
         .await
         .unwrap();
-    assert_eq!(approved.status, ProcessStatus::AguardandoEnvioSat);
+    assert_eq!(approved.process.status, ProcessStatus::AguardandoEnvioSat);
+    assert!(!approved.first_approval_only);
+    assert_eq!(approved.message, "Fatura aprovada.");
     o.clock.advance(Duration::minutes(2));
     let late = o
         .desk
-        .reject_process(&o.approver2, p.id, version, "valor divergente")
+        .reject_process(&o.approver2, p.id, version, "valor divergente", None)
         .await
         .unwrap_err();
     assert_eq!(late.code, ErrorCode::Conflict);
@@ -577,7 +579,12 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     // The administrator cancels with a reason; a final status accepts nothing more.
     let cancelled = o
         .desk
-        .cancel_process(&o.admin, p.id, approved.version, "cliente encerrou a conta")
+        .cancel_process(
+            &o.admin,
+            p.id,
+            approved.process.version,
+            "cliente encerrou a conta",
+        )
         .await
         .unwrap();
     assert_eq!(cancelled.status, ProcessStatus::Cancelado);

@@ -6,6 +6,7 @@
 //! methods take the prebuilt [`AuditEvent`] so no backend can forget it.
 
 mod error;
+pub mod feed;
 pub mod postgres;
 mod records;
 mod sql_text;
@@ -14,6 +15,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
 use brm_core::client::{Client, ClientFilter};
+use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
@@ -24,10 +26,50 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
+pub use feed::{Change, ChangeListener};
 pub use records::{
     search_text, ClaimedWork, ClientWrite, ExecutionOutcome, ImportWrite, MonthRequest,
     PasswordWrite, PollClaim, ProcessWrite, WorkClaim,
 };
+
+/// The order of the approval queue; ties go by client name, then process id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Due date, invoices without one last.
+    #[default]
+    DueDate,
+    /// Amount, invoices without one last.
+    Amount,
+    /// Operator name.
+    Operator,
+    /// Client legal name.
+    Client,
+}
+
+/// Which processes waiting for approval, in which order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueQuery {
+    /// `YYYY-MM`, already validated.
+    pub month: Option<String>,
+    pub operator_id: Option<Uuid>,
+    /// Client text (legal name, CNPJ or HASH), trimmed, non-empty.
+    pub search: Option<String>,
+    pub sort: QueueSort,
+    pub descending: bool,
+    pub limit: i64,
+}
+
+/// One of a client's invoices as the approval checks and the history chart see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub process_id: Uuid,
+    pub client_id: Uuid,
+    pub reference_month: String,
+    pub status: brm_core::process::ProcessStatus,
+    pub amount_cents: Option<i64>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub invoice_sha256: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -174,6 +216,19 @@ pub trait Store: Send + Sync + 'static {
     async fn client_history(&self, client_id: Uuid, limit: i64) -> StoreResult<Vec<Process>>;
     /// Counts by status, for one month or all.
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts>;
+    /// Every process waiting for approval that the query matches, in its order, at most
+    /// `limit` (clamped to 1..=5000), each with its list row; and how many match in all.
+    async fn approval_queue(
+        &self,
+        query: &QueueQuery,
+    ) -> StoreResult<(i64, Vec<(ProcessRow, Process)>)>;
+    /// The processes of these clients from `since_month` (`YYYY-MM`) on, or of every
+    /// month when None, in one query; any order.
+    async fn invoice_history(
+        &self,
+        client_ids: &[Uuid],
+        since_month: Option<&str>,
+    ) -> StoreResult<Vec<HistoryEntry>>;
 
     // --- executions --------------------------------------------------------------------
     async fn insert_execution(&self, execution: &Execution) -> StoreResult<()>;
@@ -236,6 +291,25 @@ pub trait Store: Send + Sync + 'static {
     /// A consistent online copy of the database into `path` (SQLite `VACUUM INTO`).
     /// PostgreSQL refuses with a pt-BR message: its backups belong to the server.
     async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()>;
+
+    // --- change feed (live updates) and dashboard ------------------------------------------
+    /// The newest seq of the change feed (0 when empty).
+    async fn latest_change_seq(&self) -> StoreResult<i64>;
+    /// Changes with a seq above `seq`, oldest first, at most `limit` (clamped to 1..=10000).
+    async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<Change>>;
+    /// Deletes the feed rows written before `before`; how many.
+    async fn prune_change_feed(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// On PostgreSQL, a listener woken at each commit that wrote the feed; `None` where
+    /// readers poll (SQLite).
+    async fn change_listener(&self) -> StoreResult<Option<ChangeListener>>;
+    /// Months that have processes (`YYYY-MM`), newest first.
+    async fn process_months(&self) -> StoreResult<Vec<String>>;
+    /// The month-close matrix: per operator with processes in `month` or active clients
+    /// without one, counts by status, needing attention, and active clients of an active
+    /// operator with no process (`sem_processo`); by operator name. GROUP BY in SQL.
+    async fn operator_month(&self, month: &str) -> StoreResult<Vec<OperatorMonth>>;
+    /// Processes of `month` that need attention, most recently changed first.
+    async fn attention_processes(&self, month: &str, limit: i64) -> StoreResult<Vec<ProcessRow>>;
 
     // --- settings and health -----------------------------------------------------------
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;

@@ -493,3 +493,30 @@ async fn concurrent_claims_hold_the_caps() {
     };
     suite::robot_work::concurrent_claims_hold_the_caps(&a, &b).await;
 }
+
+#[tokio::test]
+async fn change_feed_records_writes() {
+    if let Some(s) = fresh_store().await {
+        suite::live::change_feed_records_writes(&s).await;
+    }
+}
+
+#[tokio::test]
+async fn dashboard_aggregates() {
+    if let Some(s) = fresh_store().await {
+        suite::live::dashboard_aggregates(&s).await;
+    }
+}
+
+/// Two desktops on one server (two pools of their own): the second one's feed loop,
+/// woken by LISTEN/NOTIFY, sees the first one's write within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_reaches_another_desktop() {
+    let Some(url) = fresh_url().await else {
+        return;
+    };
+    let a: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+    let latency = suite::live::feed_reaches_another_desktop(a, b).await;
+    println!("PostgreSQL change feed latency (LISTEN/NOTIFY, two pools): {latency:?}");
+}

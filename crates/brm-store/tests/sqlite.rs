@@ -188,3 +188,24 @@ async fn unopenable_file_is_a_clear_error() {
         "{msg}"
     );
 }
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn change_feed_records_writes(pool: SqlitePool) {
+    suite::live::change_feed_records_writes(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn dashboard_aggregates(pool: SqlitePool) {
+    suite::live::dashboard_aggregates(&SqliteStore::from_pool(pool)).await;
+}
+
+/// Two app instances on one file: the second one's feed loop (polling) sees the first
+/// one's write within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_reaches_another_desktop_on_one_file() {
+    let (_dir, a, b) = two_desktops().await;
+    let latency =
+        suite::live::feed_reaches_another_desktop(std::sync::Arc::new(a), std::sync::Arc::new(b))
+            .await;
+    println!("SQLite change feed latency (polling, two pools on one file): {latency:?}");
+}

@@ -86,10 +86,20 @@ impl Worker {
         next.due_date_source = None;
         let today = now.with_timezone(&crate::poll::brasilia()).date_naive();
         let bytes = stored.bytes.clone();
-        let reading = tokio::task::spawn_blocking(move || brm_invoice::read(&bytes, today))
-            .await
-            .ok()
-            .and_then(Result::ok);
+        let reading =
+            match tokio::task::spawn_blocking(move || brm_invoice::read(&bytes, today)).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("A fatura não pôde ser lida: {e}")),
+            };
+        // The payment line as read now, so the approval checks need not read the file again.
+        match &reading {
+            Ok(r) => next.record_payment_line(
+                r.payment_line.as_ref().map(|l| l.digits.clone()),
+                r.invalid_payment_line.clone(),
+            ),
+            Err(e) => next.record_payment_line(None, Some(e.clone())),
+        }
+        let reading = reading.ok();
         if let Some(r) = &reading {
             if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {
                 next.amount_cents = Some(c);
@@ -119,6 +129,11 @@ impl Worker {
         next.next_retry_at = None;
         next.needs_attention = false;
         next.manual_upload = false;
+        // The robot brought this invoice: nobody uploaded it by hand, and an approval
+        // given to an earlier file does not carry over.
+        next.uploaded_by = None;
+        next.first_approved_by = None;
+        next.first_approved_at = None;
         next.version += 1;
         next.updated_at = now;
         e.status = ExecutionStatus::Concluido;

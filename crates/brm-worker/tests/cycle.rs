@@ -407,7 +407,7 @@ async fn approved_invoices_go_to_the_sat_and_end_uploaded() {
         );
         assert!(rig.store.update_process(&p, v, &ev).await.unwrap());
         rig.desk
-            .approve_process(&rig.admin, p.id, p.version)
+            .approve_process(&rig.admin, p.id, p.version, None)
             .await
             .unwrap();
     }
@@ -849,6 +849,14 @@ async fn a_downloaded_invoice_is_read_and_checked_before_approval() {
     assert_eq!(p.amount_source, Some(ValueSource::LinhaDigitavel));
     assert!(p.due_date.unwrap() > rig.sim.now().date_naive());
     assert_eq!(p.due_date_source, Some(ValueSource::TextoDaFatura));
+    // The payment line is kept as read on arrival: the checks need not read the file again.
+    assert_eq!(
+        p.payment_line_status,
+        Some(brm_core::process::PaymentLineStatus::Valida)
+    );
+    let line = p.payment_line.as_deref().unwrap();
+    assert!(line.len() == 47 || line.len() == 48, "{line}");
+    assert_eq!(p.uploaded_by, None);
 
     let detail = rig
         .desk_for(&worker)

@@ -2,14 +2,21 @@
 //! return its answer or its error unchanged.
 
 pub mod app;
+pub mod approval;
 pub mod auth;
 pub mod clients;
+pub mod dashboard;
+pub mod exports;
 pub mod operators;
 pub mod processes;
 pub mod robot;
 pub mod settings;
 pub mod users;
 
+#[cfg(test)]
+mod approval_test;
+#[cfg(test)]
+mod exports_test;
 #[cfg(test)]
 mod robot_test;
 #[cfg(test)]

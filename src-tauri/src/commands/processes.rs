@@ -2,7 +2,7 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 use brm_core::operator::Page;
 use brm_core::process::{MonthCreation, ProcessFilter, ProcessRow};
-use brm_service::ProcessDetail;
+use brm_service::{ApprovalResult, ProcessDetail};
 use tauri::State;
 use uuid::Uuid;
 
@@ -38,32 +38,40 @@ pub async fn get_process(
     state.desk().await?.get_process(&token, id).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn approve_process(
     state: State<'_, AppState>,
     token: String,
     id: Uuid,
     version: i64,
-) -> CmdResult<ProcessRow> {
+    notes: Option<String>,
+) -> CmdResult<ApprovalResult> {
     state
         .desk()
         .await?
-        .approve_process(&token, id, version)
+        .approve_process(&token, id, version, notes)
         .await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn reject_process(
     state: State<'_, AppState>,
     token: String,
     id: Uuid,
     version: i64,
-    reason: String,
+    reason: Option<String>,
+    reason_code: Option<String>,
 ) -> CmdResult<ProcessRow> {
     state
         .desk()
         .await?
-        .reject_process(&token, id, version, &reason)
+        .reject_process(
+            &token,
+            id,
+            version,
+            reason.as_deref().unwrap_or(""),
+            reason_code.as_deref(),
+        )
         .await
 }
 

@@ -5,8 +5,8 @@ use crate::{MonthRequest, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::Page;
 use brm_core::process::{
-    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
-    StatusCounts, ValueSource,
+    cents_to_string, MonthCreation, PaymentLineStatus, Process, ProcessFilter, ProcessRow,
+    ProcessStatus, StatusCounts, ValueSource,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
@@ -70,7 +70,9 @@ pub(super) const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_
         p.approved_by, p.approved_at, p.sent_to_sat,
         p.sent_at, p.download_attempts, p.last_download_at, p.sat_attempts, p.last_sat_at,
         p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
-        p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at";
+        p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at,
+        p.first_approved_by, p.first_approved_at, p.uploaded_by, p.payment_line,
+        p.payment_line_status, p.payment_line_reason, p.rejection_reason_code";
 
 /// The columns of a list row, after `SELECT`; the list and `row` share them.
 macro_rules! row_columns {
@@ -82,7 +84,7 @@ macro_rules! row_columns {
     };
 }
 
-const ROW_SELECT: &str = concat!(
+pub(super) const ROW_SELECT: &str = concat!(
     "SELECT ",
     row_columns!(),
     "
@@ -111,7 +113,7 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, f: &ProcessFilter) {
     }
 }
 
-fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
+pub(super) fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
     let text = f.search.as_deref().map(|s| like_pattern(&fold(s)));
     let digits = f.search.as_deref().and_then(|s| {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();
@@ -309,7 +311,10 @@ pub(super) async fn write_state(
                 sent_to_sat = $10, sent_at = $11, download_attempts = $12, last_download_at = $13,
                 sat_attempts = $14, last_sat_at = $15, next_retry_at = $16, needs_attention = $17,
                 manual_upload = $18, notes = $19, last_rejection_reason = $20, version = $21,
-                updated_at = $22, amount_source = $23, due_date_source = $24
+                updated_at = $22, amount_source = $23, due_date_source = $24,
+                first_approved_by = $27, first_approved_at = $28, uploaded_by = $29,
+                payment_line = $30, payment_line_status = $31, payment_line_reason = $32,
+                rejection_reason_code = $33
          WHERE id = $25 AND version = $26",
     )
     .bind(p.status.as_str())
@@ -338,6 +343,13 @@ pub(super) async fn write_state(
     .bind(p.due_date_source.map(ValueSource::as_str))
     .bind(p.id)
     .bind(expected_version)
+    .bind(p.first_approved_by)
+    .bind(p.first_approved_at)
+    .bind(p.uploaded_by)
+    .bind(&p.payment_line)
+    .bind(p.payment_line_status.map(PaymentLineStatus::as_str))
+    .bind(&p.payment_line_reason)
+    .bind(&p.rejection_reason_code)
     .execute(conn)
     .await?
     .rows_affected();
@@ -368,7 +380,7 @@ pub async fn status_counts(pool: &PgPool, month: Option<&str>) -> StoreResult<St
     Ok(counts)
 }
 
-fn parse_status(s: String) -> StoreResult<ProcessStatus> {
+pub(super) fn parse_status(s: String) -> StoreResult<ProcessStatus> {
     ProcessStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
 }
 
@@ -377,7 +389,7 @@ fn parse_source(s: Option<String>) -> StoreResult<Option<ValueSource>> {
         .transpose()
 }
 
-fn decode_row(r: &PgRow) -> StoreResult<ProcessRow> {
+pub(super) fn decode_row(r: &PgRow) -> StoreResult<ProcessRow> {
     Ok(ProcessRow {
         id: r.try_get("id")?,
         client_id: r.try_get("client_id")?,
@@ -430,6 +442,19 @@ pub(super) fn decode(r: &PgRow) -> StoreResult<Process> {
         created_by: r.try_get("created_by")?,
         notes: r.try_get("notes")?,
         last_rejection_reason: r.try_get("last_rejection_reason")?,
+        first_approved_by: r.try_get("first_approved_by")?,
+        first_approved_at: r.try_get("first_approved_at")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        payment_line: r.try_get("payment_line")?,
+        payment_line_status: r
+            .try_get::<Option<String>, _>("payment_line_status")?
+            .map(|v| {
+                PaymentLineStatus::parse(&v)
+                    .ok_or_else(|| StoreError::Corrupt(format!("linha digitável {v:?}")))
+            })
+            .transpose()?,
+        payment_line_reason: r.try_get("payment_line_reason")?,
+        rejection_reason_code: r.try_get("rejection_reason_code")?,
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,

@@ -1,9 +1,11 @@
 //! The embedded default: one SQLite file in the OS app-data folder, WAL journal (readers
 //! never wait for the writer), foreign keys enforced, migrations applied on open.
 
+mod approval;
 mod audit;
 mod clients;
 mod codec;
+mod dashboard;
 mod executions;
 mod operators;
 mod processes;
@@ -249,6 +251,21 @@ impl Store for SqliteStore {
         processes::client_history(&self.pool, client_id, limit).await
     }
 
+    async fn approval_queue(
+        &self,
+        query: &crate::QueueQuery,
+    ) -> StoreResult<(i64, Vec<(ProcessRow, Process)>)> {
+        approval::queue(&self.pool, query).await
+    }
+
+    async fn invoice_history(
+        &self,
+        client_ids: &[Uuid],
+        since_month: Option<&str>,
+    ) -> StoreResult<Vec<crate::HistoryEntry>> {
+        approval::history(&self.pool, client_ids, since_month).await
+    }
+
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {
         processes::status_counts(&self.pool, month).await
     }
@@ -342,6 +359,37 @@ impl Store for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         settings::put(&self.pool, key, value, audit).await
+    }
+
+    async fn latest_change_seq(&self) -> StoreResult<i64> {
+        dashboard::latest_seq(&self.pool).await
+    }
+
+    async fn changes_since(&self, seq: i64, limit: i64) -> StoreResult<Vec<crate::Change>> {
+        dashboard::since(&self.pool, seq, limit).await
+    }
+
+    async fn prune_change_feed(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        dashboard::prune(&self.pool, before).await
+    }
+
+    async fn change_listener(&self) -> StoreResult<Option<crate::ChangeListener>> {
+        Ok(None)
+    }
+
+    async fn process_months(&self) -> StoreResult<Vec<String>> {
+        dashboard::months(&self.pool).await
+    }
+
+    async fn operator_month(
+        &self,
+        month: &str,
+    ) -> StoreResult<Vec<brm_core::dashboard::OperatorMonth>> {
+        dashboard::operator_month(&self.pool, month).await
+    }
+
+    async fn attention_processes(&self, month: &str, limit: i64) -> StoreResult<Vec<ProcessRow>> {
+        dashboard::attention(&self.pool, month, limit).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -6,8 +6,8 @@ use crate::{MonthRequest, StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::Page;
 use brm_core::process::{
-    cents_to_string, MonthCreation, Process, ProcessFilter, ProcessRow, ProcessStatus,
-    StatusCounts, ValueSource,
+    cents_to_string, MonthCreation, PaymentLineStatus, Process, ProcessFilter, ProcessRow,
+    ProcessStatus, StatusCounts, ValueSource,
 };
 use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
@@ -74,7 +74,7 @@ macro_rules! row_columns {
     };
 }
 
-const ROW_SELECT: &str = concat!(
+pub(super) const ROW_SELECT: &str = concat!(
     "SELECT ",
     row_columns!(),
     "
@@ -100,7 +100,7 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a ProcessFilter) {
     }
 }
 
-fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
+pub(super) fn search_patterns(f: &ProcessFilter) -> (Option<String>, Option<String>) {
     let text = f.search.as_deref().map(|s| like_pattern(&fold(s)));
     let digits = f.search.as_deref().and_then(|s| {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();
@@ -314,7 +314,9 @@ pub(super) async fn write_state(
                 due_date_source = ?, approved_by = ?, approved_at = ?,
                 sent_to_sat = ?, sent_at = ?, download_attempts = ?, last_download_at = ?,
                 sat_attempts = ?, last_sat_at = ?, next_retry_at = ?, needs_attention = ?,
-                manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?
+                manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?,
+                first_approved_by = ?, first_approved_at = ?, uploaded_by = ?, payment_line = ?,
+                payment_line_status = ?, payment_line_reason = ?, rejection_reason_code = ?
          WHERE id = ? AND version = ?",
     )
     .bind(p.status.as_str())
@@ -341,6 +343,13 @@ pub(super) async fn write_state(
     .bind(&p.last_rejection_reason)
     .bind(p.version)
     .bind(ts(p.updated_at))
+    .bind(p.first_approved_by.map(|u| u.to_string()))
+    .bind(p.first_approved_at.map(ts))
+    .bind(p.uploaded_by.map(|u| u.to_string()))
+    .bind(&p.payment_line)
+    .bind(p.payment_line_status.map(PaymentLineStatus::as_str))
+    .bind(&p.payment_line_reason)
+    .bind(&p.rejection_reason_code)
     .bind(p.id.to_string())
     .bind(expected_version)
     .execute(conn)
@@ -380,7 +389,7 @@ pub async fn status_counts(pool: &SqlitePool, month: Option<&str>) -> StoreResul
     Ok(counts)
 }
 
-fn parse_status(s: &str) -> StoreResult<ProcessStatus> {
+pub(super) fn parse_status(s: &str) -> StoreResult<ProcessStatus> {
     ProcessStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s:?}")))
 }
 
@@ -389,7 +398,15 @@ fn parse_source(s: Option<String>) -> StoreResult<Option<ValueSource>> {
         .transpose()
 }
 
-fn parse_date(s: Option<String>) -> StoreResult<Option<NaiveDate>> {
+fn parse_line_status(s: Option<String>) -> StoreResult<Option<PaymentLineStatus>> {
+    s.map(|v| {
+        PaymentLineStatus::parse(&v)
+            .ok_or_else(|| StoreError::Corrupt(format!("linha digitável {v:?}")))
+    })
+    .transpose()
+}
+
+pub(super) fn parse_date(s: Option<String>) -> StoreResult<Option<NaiveDate>> {
     s.map(|d| {
         NaiveDate::parse_from_str(&d, "%Y-%m-%d")
             .map_err(|e| StoreError::Corrupt(format!("data {d:?}: {e}")))
@@ -401,7 +418,7 @@ fn parse_uuid_opt(s: Option<String>) -> StoreResult<Option<Uuid>> {
     s.as_deref().map(parse_uuid).transpose()
 }
 
-fn decode_row(r: &SqliteRow) -> StoreResult<ProcessRow> {
+pub(super) fn decode_row(r: &SqliteRow) -> StoreResult<ProcessRow> {
     Ok(ProcessRow {
         id: parse_uuid(r.try_get("id")?)?,
         client_id: parse_uuid(r.try_get("client_id")?)?,
@@ -454,6 +471,13 @@ pub(super) fn decode(r: &SqliteRow) -> StoreResult<Process> {
         created_by: parse_uuid_opt(r.try_get("created_by")?)?,
         notes: r.try_get("notes")?,
         last_rejection_reason: r.try_get("last_rejection_reason")?,
+        first_approved_by: parse_uuid_opt(r.try_get("first_approved_by")?)?,
+        first_approved_at: parse_ts_opt(r.try_get("first_approved_at")?)?,
+        uploaded_by: parse_uuid_opt(r.try_get("uploaded_by")?)?,
+        payment_line: r.try_get("payment_line")?,
+        payment_line_status: parse_line_status(r.try_get("payment_line_status")?)?,
+        payment_line_reason: r.try_get("payment_line_reason")?,
+        rejection_reason_code: r.try_get("rejection_reason_code")?,
         version: r.try_get("version")?,
         created_at: parse_ts(r.try_get("created_at")?)?,
         updated_at: parse_ts(r.try_get("updated_at")?)?,

@@ -2,6 +2,7 @@
 //! functions (SQLite now; PostgreSQL calls them unchanged when it lands).
 
 pub mod domain;
+pub mod live;
 pub mod robot_work;
 
 use brm_core::audit::{action, Actor, AuditEvent};

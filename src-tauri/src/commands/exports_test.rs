@@ -1,0 +1,143 @@
+//! The dashboard and export commands through Tauri's IPC on the mock runtime: the JSON
+//! the window gets, the file written into the export folder without overwriting, and
+//! a refusal by role as `{code, message}`.
+
+use super::roles_test::{block_on, invoke, TempDb};
+use crate::state::AppState;
+use brm_core::operator::OperatorInput;
+use brm_core::user::{NewAdminInput, NewUserInput};
+use brm_core::Role;
+use brm_secrets::{MemoryKeyStore, SecretBox};
+use brm_service::Desk;
+use serde_json::json;
+use std::sync::Arc;
+use tauri::test::{mock_builder, noop_assets, MockRuntime};
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+const PW: &str = "senha-forte-da-equipe";
+
+fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            super::dashboard::dashboard,
+            super::exports::export_list,
+        ])
+        .build(tauri::generate_context!(
+            "../tauri.conf.json",
+            test = true,
+            assets = noop_assets()
+        ))
+        .expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+#[test]
+fn dashboard_and_exports_through_ipc() {
+    let db = TempDb::new();
+    let out_dir = db.path().join("Downloads");
+    std::env::set_var("BRM_EXPORT_DIR", &out_dir);
+    let (desk, admin, operador) = block_on(async {
+        let store = brm_store::connect(&db.url()).await.unwrap();
+        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        desk.create_first_admin(NewAdminInput {
+            full_name: "Ana Administradora".into(),
+            email: "ana@beg.com.br".into(),
+            password: PW.into(),
+            password_confirmation: PW.into(),
+        })
+        .await
+        .unwrap();
+        let admin = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
+        desk.create_user(
+            &admin,
+            NewUserInput {
+                full_name: "Davi Operador".into(),
+                email: "davi@beg.com.br".into(),
+                phone: None,
+                role: Some(Role::Operador),
+                password: PW.into(),
+                password_confirmation: PW.into(),
+            },
+        )
+        .await
+        .unwrap();
+        for (name, code) in [("Vivo", "VIVO"), ("Oi", "OI")] {
+            desk.create_operator(
+                &admin,
+                OperatorInput {
+                    name: name.into(),
+                    code: code.into(),
+                    has_rpa: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let operador = desk
+            .login("davi@beg.com.br", PW.into())
+            .await
+            .unwrap()
+            .token;
+        (desk, admin, operador)
+    });
+    let (_app, window) = app(AppState::with_desk(desk));
+
+    // The dashboard answers every role, in the shape the window reads.
+    let d = invoke(
+        &window,
+        "dashboard",
+        json!({"token": operador, "month": "2026-11"}),
+    )
+    .unwrap();
+    assert_eq!(d["month"], "2026-11");
+    assert_eq!(d["counts"]["total"], 0);
+    for key in ["months", "by_operator", "attention", "recent_executions"] {
+        assert!(d[key].is_array(), "{key}: {d}");
+    }
+    let bad = invoke(
+        &window,
+        "dashboard",
+        json!({"token": operador, "month": "11-2026"}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "VALIDATION", "{bad}");
+
+    // An export lands in the folder; a second one does not overwrite the first.
+    let args = json!({"token": admin, "list": "operadoras",
+                      "filter": {"search": "vivo"}, "format": "csv"});
+    let first = invoke(&window, "export_list", args.clone()).unwrap();
+    assert_eq!(first["rows"], 1, "{first}");
+    let second = invoke(&window, "export_list", args).unwrap();
+    assert_ne!(first["path"], second["path"]);
+    assert!(
+        second["file_name"].as_str().unwrap().contains(" (2).csv"),
+        "{second}"
+    );
+    let text = std::fs::read_to_string(first["path"].as_str().unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}Nome;Código;"), "{text}");
+    assert!(
+        text.contains("Vivo;VIVO;Sim;") && !text.contains("Oi;OI"),
+        "{text}"
+    );
+
+    // Users are for administrators, as their list is.
+    let refused = invoke(
+        &window,
+        "export_list",
+        json!({"token": operador, "list": "usuarios", "filter": {}, "format": "xlsx"}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "FORBIDDEN", "{refused}");
+    assert_eq!(
+        refused["message"],
+        "Seu perfil não permite gerenciar usuários."
+    );
+    let files = std::fs::read_dir(&out_dir).unwrap().count();
+    assert_eq!(files, 2, "a refused export writes nothing");
+    std::env::remove_var("BRM_EXPORT_DIR");
+}
