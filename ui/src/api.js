@@ -58,8 +58,6 @@ export const api = {
     call("create_month_processes", { token, month, operator_id: operatorId ?? null }),
   listProcesses: (token, filter) => call("list_processes", { token, filter }),
   getProcess: (token, id) => call("get_process", { token, id }),
-  approveProcess: (token, id, version) => call("approve_process", { token, id, version }),
-  rejectProcess: (token, id, version, reason) => call("reject_process", { token, id, version, reason }),
   cancelProcess: (token, id, version, reason) => call("cancel_process", { token, id, version, reason }),
   // Robot actions on one process; each answers the updated detail (as get_process).
   downloadNow: (token, id, version) => call("download_now", { token, id, version }),
@@ -79,7 +77,26 @@ export const api = {
   resetUserPassword: (token, id, password, passwordConfirmation) =>
     call("reset_user_password", { token, id, password, password_confirmation: passwordConfirmation }),
 
+  // Approval desk (issue 5). approve answers {process, first_approval_only, message};
+  // invoicePdf answers the PDF's bytes as an ArrayBuffer.
+  listApprovalQueue: (token, filter) => call("list_approval_queue", { token, filter }),
+  invoicePdf: (token, id) => call("invoice_pdf", { token, id }),
+  clientInvoiceHistory: (token, clientId, months) => call("client_invoice_history", { token, client_id: clientId, months: months ?? null }),
+  setInvoiceValues: (token, id, version, amount, dueDate) =>
+    call("set_invoice_values", { token, id, version, amount: amount ?? null, due_date: dueDate ?? null }),
+  approveProcess: (token, id, version, notes) => call("approve_process", { token, id, version, notes: notes ?? null }),
+  rejectProcess: (token, id, version, reason, reasonCode) =>
+    call("reject_process", { token, id, version, reason, reason_code: reasonCode ?? null }),
+  approveMany: (token, items, notes) => call("approve_many", { token, items, notes: notes ?? null }),
+  rejectionReasons: (token) => call("rejection_reasons", { token }),
+  getApprovalSettings: (token) => call("get_approval_settings", { token }),
+  saveApprovalSettings: (token, input) => call("save_approval_settings", { token, input }),
+
   getDatabaseSettings: (token) => call("get_database_settings", { token }),
   testDatabaseConnection: (token, input) => call("test_database_connection", { token, input }),
   saveDatabaseSettings: (token, input) => call("save_database_settings", { token, input }),
+
+  // Dashboard and exports. `month` null = the service's default month.
+  dashboard: (token, month) => call("dashboard", { token, month: month ?? null }),
+  exportList: (token, list, filter, format) => call("export_list", { token, list, filter, format }),
 };

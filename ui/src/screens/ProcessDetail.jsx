@@ -29,6 +29,7 @@ import {
 import { Banner } from "../components/Banner.jsx";
 import { StatusBadge } from "../components/StatusBadge.jsx";
 import { ReasonForm } from "../components/ReasonForm.jsx";
+import { RejectForm } from "../components/RejectForm.jsx";
 import { Info } from "../components/Info.jsx";
 import { ApprovalChecks } from "../components/ApprovalChecks.jsx";
 
@@ -117,7 +118,7 @@ function SourceNote({ source, testId }) {
   );
 }
 
-function ProcessData({ process: p }) {
+function ProcessData({ process: p, uploadedBy }) {
   return (
     <dl className="facts">
       <Info label="Valor">
@@ -131,7 +132,7 @@ function ProcessData({ process: p }) {
       <Info label="Fatura">
         {p.invoice_file_name ? (
           <>
-            {p.invoice_file_name} ({formatBytes(p.invoice_size)}){p.manual_upload ? " · enviada manualmente" : ""}
+            {p.invoice_file_name} ({formatBytes(p.invoice_size)}){p.manual_upload ? ` · enviada manualmente${uploadedBy ? ` por ${uploadedBy}` : ""}` : ""}
             {p.invoice_sha256 && <small className="muted block mono">SHA-256 {p.invoice_sha256}</small>}
           </>
         ) : (
@@ -328,20 +329,26 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
   });
 
   // A problem with the reason itself stays on the reason form; anything else (someone
-  // decided first, the process moved on) closes it and is told in the banner.
-  async function decide(kind, reason) {
+  // decided first, the process moved on) closes it and is told in the banner. A first
+  // approval (four eyes) is said in Rust's words: the process still waits for another.
+  async function decide(kind, reason, reasonCode) {
     const { id: pid, version } = detail.process;
     setBusy(kind);
     setMessage(null);
     setNotice(null);
     try {
-      if (kind === "approve") await api.approveProcess(token, pid, version);
-      if (kind === "reject") await api.rejectProcess(token, pid, version, reason);
+      let done = DONE[kind];
+      if (kind === "approve") {
+        const result = await api.approveProcess(token, pid, version, null);
+        if (result?.first_approval_only && result.message) done = result.message;
+      }
+      if (kind === "reject") await api.rejectProcess(token, pid, version, reason, reasonCode);
       if (kind === "cancel") await api.cancelProcess(token, pid, version, reason);
       setAsking(null);
-      setNotice(DONE[kind]);
+      setNotice(done);
     } catch (err) {
-      if (err.fieldMap?.().reason) throw err;
+      const fields = err.fieldMap?.() ?? {};
+      if (fields.reason || fields.reason_code) throw err;
       setAsking(null);
       setMessage(err.message);
     } finally {
@@ -424,10 +431,27 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
             )}
           </p>
           {detail.checks?.length > 0 && <ApprovalChecks checks={detail.checks} />}
+          {awaitingApproval && detail.first_approval && (
+            <p className="first-approval" data-testid="first-approval">
+              1ª aprovação por {detail.first_approval.by_name} em {formatDateTime(detail.first_approval.at)}; falta a de outro aprovador.
+            </p>
+          )}
+          {awaitingApproval && detail.can_approve && detail.blocked_reason && (
+            <p className="blocked-reason" id="process-blocked-reason" role="note" data-testid="blocked-reason">
+              {detail.blocked_reason}
+            </p>
+          )}
           <div className="actions decision">
             {awaitingApproval && detail.can_approve && (
               <>
-                <button type="button" className="primary" disabled={!!busy || blocked} onClick={() => decide("approve")} data-testid="approve-process">
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={!!busy || blocked || !!detail.blocked_reason}
+                  aria-describedby={detail.blocked_reason ? "process-blocked-reason" : undefined}
+                  onClick={() => decide("approve")}
+                  data-testid="approve-process"
+                >
                   Aprovar
                 </button>
                 <button type="button" className="danger" disabled={!!busy || blocked} onClick={() => setAsking("reject")} data-testid="reject-process">
@@ -478,14 +502,7 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
             )}
           </div>
           {asking === "reject" && (
-            <ReasonForm
-              title="Rejeitar a fatura"
-              testId="reject-reason"
-              confirmLabel="Confirmar rejeição"
-              confirmTestId="confirm-reject"
-              onConfirm={(reason) => decide("reject", reason)}
-              onCancel={() => setAsking(null)}
-            />
+            <RejectForm token={token} onConfirm={(text, code) => decide("reject", text, code)} onCancel={() => setAsking(null)} />
           )}
           {asking === "cancel" && (
             <ReasonForm
@@ -500,7 +517,7 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
           {detail.can_upload && <UploadForm busy={busy} onUpload={upload} />}
           <section className="panel">
             <h2>Dados</h2>
-            <ProcessData process={p} />
+            <ProcessData process={p} uploadedBy={detail.uploaded_by_name ?? p.uploaded_by_name} />
           </section>
           <section className="panel" data-testid="executions">
             <h2>Execuções</h2>

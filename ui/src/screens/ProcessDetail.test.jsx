@@ -74,6 +74,11 @@ function detail({
   };
 }
 
+const REASONS = [
+  { code: "VALOR_DIVERGENTE", label: "Valor diferente do esperado", text_required: false },
+  { code: "OUTRO", label: "Outro motivo", text_required: true },
+];
+
 const pdf = (name = "fatura.pdf", body = "%PDF-1.7\n%âãÏÓ\n1 0 obj\n") => new File([body], name, { type: "application/pdf" });
 const chooseFile = (file) => fireEvent.change(screen.getByTestId("upload-fatura-input"), { target: { files: [file] } });
 
@@ -129,12 +134,14 @@ describe("ProcessDetail", () => {
   });
 
   it("approves with the version it read and reads the process again", async () => {
-    const approve = vi.spyOn(api, "approveProcess").mockResolvedValue(processRow({ status: "AGUARDANDO_ENVIO_SAT" }));
+    const approve = vi
+      .spyOn(api, "approveProcess")
+      .mockResolvedValue({ process: processRow({ status: "AGUARDANDO_ENVIO_SAT" }), first_approval_only: false, message: "Fatura aprovada." });
     let calls = 0;
     const { get } = open(async () => (++calls === 1 ? detail() : detail({ status: "AGUARDANDO_ENVIO_SAT" })));
     fireEvent.click(await screen.findByTestId("approve-process"));
     expect((await screen.findByTestId("banner-info")).textContent).toContain("Processo aprovado.");
-    expect(approve).toHaveBeenCalledWith(TOKEN, "p-1", 7);
+    expect(approve).toHaveBeenCalledWith(TOKEN, "p-1", 7, null);
     await waitFor(() => expect(screen.getByTestId("process-status").textContent).toBe("Aguardando envio ao SAT"));
     expect(get).toHaveBeenCalledTimes(2);
   });
@@ -150,30 +157,69 @@ describe("ProcessDetail", () => {
     expect(screen.queryByTestId("approve-process")).toBeNull();
   });
 
-  it("requires a reason to reject", async () => {
+  it("rejects with a reason from Rust's list; OUTRO needs the text", async () => {
+    vi.spyOn(api, "rejectionReasons").mockResolvedValue(REASONS);
     const reject = vi.spyOn(api, "rejectProcess").mockResolvedValue(processRow({ status: "AGUARDANDO_DOWNLOAD" }));
     open(detail());
     fireEvent.click(await screen.findByTestId("reject-process"));
-    fireEvent.input(screen.getByTestId("reject-reason"), { target: { value: "   " } });
-    fireEvent.click(screen.getByTestId("confirm-reject"));
-    expect((await screen.findByTestId("error-reason")).textContent).toBe("Informe o motivo.");
+    await screen.findByRole("option", { name: "Outro motivo" });
+    fireEvent.click(screen.getByTestId("btn-confirmar-rejeicao"));
+    expect((await screen.findByTestId("error-reason_code")).textContent).toBe("Escolha o motivo da rejeição.");
+    fireEvent.change(screen.getByTestId("reject-reason-code"), { target: { value: "OUTRO" } });
+    fireEvent.click(screen.getByTestId("btn-confirmar-rejeicao"));
+    expect((await screen.findByTestId("error-reason")).textContent).toBe("Descreva o motivo (pelo menos 5 caracteres).");
     expect(reject).not.toHaveBeenCalled();
 
-    fireEvent.input(screen.getByTestId("reject-reason"), { target: { value: "Fatura de outro cliente" } });
-    fireEvent.click(screen.getByTestId("confirm-reject"));
+    fireEvent.input(screen.getByTestId("reject-reason-text"), { target: { value: "Fatura de outro cliente" } });
+    fireEvent.click(screen.getByTestId("btn-confirmar-rejeicao"));
     expect((await screen.findByTestId("banner-info")).textContent).toContain("Processo rejeitado.");
-    expect(reject).toHaveBeenCalledWith(TOKEN, "p-1", 7, "Fatura de outro cliente");
-    expect(screen.queryByTestId("reject-reason")).toBeNull();
+    expect(reject).toHaveBeenCalledWith(TOKEN, "p-1", 7, "Fatura de outro cliente", "OUTRO");
+    expect(screen.queryByTestId("reject-form")).toBeNull();
   });
 
-  it("keeps the reason form open with Rust's message about the reason", async () => {
+  it("keeps the reject form open with Rust's message about the reason", async () => {
+    vi.spyOn(api, "rejectionReasons").mockResolvedValue(REASONS);
     vi.spyOn(api, "rejectProcess").mockRejectedValue(invalid("reason", "O motivo deve ter até 500 caracteres."));
     open(detail());
     fireEvent.click(await screen.findByTestId("reject-process"));
-    fireEvent.input(screen.getByTestId("reject-reason"), { target: { value: "x".repeat(600) } });
-    fireEvent.click(screen.getByTestId("confirm-reject"));
+    await screen.findByRole("option", { name: "Valor diferente do esperado" });
+    fireEvent.change(screen.getByTestId("reject-reason-code"), { target: { value: "VALOR_DIVERGENTE" } });
+    fireEvent.input(screen.getByTestId("reject-reason-text"), { target: { value: "x".repeat(40) } });
+    fireEvent.click(screen.getByTestId("btn-confirmar-rejeicao"));
     expect((await screen.findByTestId("error-reason")).textContent).toBe("O motivo deve ter até 500 caracteres.");
-    expect(screen.getByTestId("reject-reason")).toBeTruthy();
+    expect(screen.getByTestId("reject-form")).toBeTruthy();
+  });
+
+  it("says a first approval in Rust's words and shows why this person cannot approve again", async () => {
+    vi.spyOn(api, "approveProcess").mockResolvedValue({
+      process: processRow(),
+      first_approval_only: true,
+      message: "Primeira aprovação registrada; falta a de outro aprovador.",
+    });
+    let calls = 0;
+    open(async () =>
+      ++calls === 1
+        ? detail()
+        : {
+            ...detail(),
+            first_approval: { by_id: "u-1", by_name: "Ana Admin", at: "2026-11-05T17:03:00Z" },
+            blocked_reason: "Esta fatura precisa de um segundo aprovador, diferente de Ana Admin.",
+          },
+    );
+    fireEvent.click(await screen.findByTestId("approve-process"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Primeira aprovação registrada; falta a de outro aprovador.");
+    expect((await screen.findByTestId("blocked-reason")).textContent).toContain("diferente de Ana Admin");
+    expect(screen.getByTestId("first-approval").textContent).toBe(
+      "1ª aprovação por Ana Admin em 05/11/2026 14:03; falta a de outro aprovador.",
+    );
+    expect(screen.getByTestId("approve-process").disabled).toBe(true);
+    expect(screen.getByTestId("reject-process").disabled).toBe(false);
+  });
+
+  it("names who uploaded the invoice by hand", async () => {
+    open({ ...detail({ process: { manual_upload: true } }), uploaded_by_name: "Otávio" });
+    await screen.findByTestId("process-status");
+    expect(screen.getByTestId("process-detail").textContent).toContain("enviada manualmente por Otávio");
   });
 
   it("cancels with a reason when Rust allows it", async () => {

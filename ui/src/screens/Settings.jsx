@@ -14,6 +14,121 @@ const SSL_MODES = [
   ["verify-full", "Verificar o servidor (verify-full)"],
 ];
 
+// The approval settings: how far an amount may vary from the client's average, how many
+// days before the due date the check warns, and four eyes. Checked here and again in Rust.
+export function validateApprovalSettings(form) {
+  const errors = {};
+  const tol = String(form.tolerance_pct).trim();
+  const days = String(form.due_soon_days).trim();
+  if (!/^\d+(?:[.,]\d+)?$/.test(tol) || Number(tol.replace(",", ".")) > 1000) {
+    errors.tolerance_pct = "Informe a tolerância em % (de 0 a 1000).";
+  }
+  if (!/^\d+$/.test(days) || Number(days) > 365) errors.due_soon_days = "Informe os dias de alerta (de 0 a 365).";
+  return errors;
+}
+
+function ApprovalSettings({ token, onSaved }) {
+  const [form, setForm] = useState(null);
+  const [errors, setErrors] = useState({});
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const set = (key) => (value) => setForm((f) => ({ ...f, [key]: value }));
+
+  useEffect(() => {
+    let live = true;
+    api
+      .getApprovalSettings(token)
+      .then((s) => live && setForm({ tolerance_pct: String(s.tolerance_pct ?? 20), due_soon_days: String(s.due_soon_days ?? 5), four_eyes: !!s.four_eyes }))
+      .catch((err) => live && setError(err.message));
+    return () => {
+      live = false;
+    };
+  }, [token]);
+
+  async function save(e) {
+    e.preventDefault();
+    const found = validateApprovalSettings(form);
+    setErrors(found);
+    setError(null);
+    if (Object.keys(found).length) return;
+    setBusy(true);
+    try {
+      const saved = await api.saveApprovalSettings(token, {
+        tolerance_pct: Number(String(form.tolerance_pct).replace(",", ".")),
+        due_soon_days: Number(form.due_soon_days),
+        four_eyes: !!form.four_eyes,
+      });
+      if (saved) setForm({ tolerance_pct: String(saved.tolerance_pct), due_soon_days: String(saved.due_soon_days), four_eyes: !!saved.four_eyes });
+      onSaved("Configurações de aprovação salvas.");
+    } catch (err) {
+      const map = err.fieldMap?.() ?? {};
+      setErrors(map);
+      setError(Object.keys(map).length ? null : err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={save} noValidate data-testid="approval-settings" aria-busy={form ? "false" : "true"}>
+      <h2>Aprovação</h2>
+      {error && (
+        <p className="field__error" role="alert" data-testid="approval-settings-error">
+          {error}
+        </p>
+      )}
+      {!form && !error && <p className="muted">Carregando…</p>}
+      {form && (
+        <>
+          <div className="grid3">
+            <Field
+              label="Tolerância de variação do valor (%)"
+              name="tolerance_pct"
+              inputMode="decimal"
+              value={form.tolerance_pct}
+              onChange={set("tolerance_pct")}
+              error={errors.tolerance_pct}
+              data-testid="settings-tolerance"
+            />
+            <Field
+              label="Dias de alerta antes do vencimento"
+              name="due_soon_days"
+              inputMode="numeric"
+              value={form.due_soon_days}
+              onChange={set("due_soon_days")}
+              error={errors.due_soon_days}
+              data-testid="settings-due-days"
+            />
+          </div>
+          <div className={`check${errors.four_eyes ? " field--error" : ""}`}>
+            <label>
+              <input
+                type="checkbox"
+                name="four_eyes"
+                checked={form.four_eyes}
+                onChange={(e) => set("four_eyes")(e.currentTarget.checked)}
+                data-testid="settings-four-eyes"
+              />{" "}
+              Exigir segundo aprovador quando uma verificação falhar (quatro olhos)
+            </label>
+            {errors.four_eyes && (
+              <p className="field__error" data-testid="error-four_eyes">
+                {errors.four_eyes}
+              </p>
+            )}
+          </div>
+          <p className="note">O valor é comparado com a média dos últimos 3 meses do cliente. Ninguém aprova uma fatura que enviou manualmente.</p>
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy} data-testid="btn-salvar-aprovacao">
+              {busy ? "Salvando…" : "Salvar aprovação"}
+            </button>
+          </div>
+        </>
+      )}
+    </form>
+  );
+}
+
 const KIND_LABEL = { sqlite: "Banco embutido (SQLite)", postgres: "PostgreSQL compartilhado" };
 
 function toForm(s) {
@@ -194,6 +309,13 @@ export default function Settings({ token }) {
           </div>
         </form>
       )}
+      <ApprovalSettings
+        token={token}
+        onSaved={(text) => {
+          setMessage(null);
+          setNotice(text);
+        }}
+      />
     </main>
   );
 }

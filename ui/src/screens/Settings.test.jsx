@@ -1,8 +1,14 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
-import Settings from "./Settings.jsx";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import Settings, { validateApprovalSettings } from "./Settings.jsx";
 import { api } from "../api.js";
 import { invalid, TOKEN } from "../testing.js";
+
+const APPROVAL = { tolerance_pct: 20, due_soon_days: 5, four_eyes: false };
+let getApproval;
+beforeEach(() => {
+  getApproval = vi.spyOn(api, "getApprovalSettings").mockResolvedValue(APPROVAL);
+});
 
 afterEach(() => {
   cleanup();
@@ -103,5 +109,51 @@ describe("Settings", () => {
     fireEvent.click(screen.getByTestId("kind-postgres"));
     fireEvent.click(screen.getByTestId("save-settings"));
     expect((await screen.findByTestId("error-host")).textContent).toBe("Informe o servidor do PostgreSQL.");
+  });
+});
+
+describe("Settings: Aprovação", () => {
+  it("shows the approval settings and saves four eyes", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const save = vi.spyOn(api, "saveApprovalSettings").mockResolvedValue({ tolerance_pct: 15, due_soon_days: 7, four_eyes: true });
+    render(<Settings token={TOKEN} />);
+    const box = await screen.findByTestId("settings-four-eyes");
+    expect(getApproval).toHaveBeenCalledWith(TOKEN);
+    expect(box.checked).toBe(false);
+    expect(screen.getByLabelText("Tolerância de variação do valor (%)").value).toBe("20");
+    expect(screen.getByLabelText("Dias de alerta antes do vencimento").value).toBe("5");
+    fireEvent.input(screen.getByTestId("settings-tolerance"), { target: { value: "15" } });
+    fireEvent.input(screen.getByTestId("settings-due-days"), { target: { value: "7" } });
+    fireEvent.click(box);
+    fireEvent.click(screen.getByTestId("btn-salvar-aprovacao"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Configurações de aprovação salvas.");
+    expect(save).toHaveBeenCalledWith(TOKEN, { tolerance_pct: 15, due_soon_days: 7, four_eyes: true });
+    expect(screen.getByTestId("settings-four-eyes").checked).toBe(true);
+  });
+
+  it("refuses out-of-range numbers before sending and shows Rust's field errors", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const save = vi.spyOn(api, "saveApprovalSettings").mockRejectedValue(invalid("due_soon_days", "Os dias de alerta devem estar entre 0 e 365."));
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-four-eyes");
+    fireEvent.input(screen.getByTestId("settings-tolerance"), { target: { value: "-3" } });
+    fireEvent.input(screen.getByTestId("settings-due-days"), { target: { value: "400" } });
+    fireEvent.click(screen.getByTestId("btn-salvar-aprovacao"));
+    expect((await screen.findByTestId("error-tolerance_pct")).textContent).toBe("Informe a tolerância em % (de 0 a 1000).");
+    expect(screen.getByTestId("error-due_soon_days").textContent).toBe("Informe os dias de alerta (de 0 a 365).");
+    expect(save).not.toHaveBeenCalled();
+
+    fireEvent.input(screen.getByTestId("settings-tolerance"), { target: { value: "10" } });
+    fireEvent.input(screen.getByTestId("settings-due-days"), { target: { value: "30" } });
+    fireEvent.click(screen.getByTestId("btn-salvar-aprovacao"));
+    await waitFor(() => expect(screen.getByTestId("error-due_soon_days").textContent).toBe("Os dias de alerta devem estar entre 0 e 365."));
+    expect(screen.queryByTestId("error-tolerance_pct")).toBeNull();
+    expect(screen.queryByTestId("banner-info")).toBeNull();
+  });
+
+  it("validates like Rust", () => {
+    expect(validateApprovalSettings({ tolerance_pct: "20", due_soon_days: "5" })).toEqual({});
+    expect(validateApprovalSettings({ tolerance_pct: "12,5", due_soon_days: "0" })).toEqual({});
+    expect(Object.keys(validateApprovalSettings({ tolerance_pct: "1001", due_soon_days: "x" }))).toEqual(["tolerance_pct", "due_soon_days"]);
   });
 });
