@@ -86,7 +86,14 @@ export class Page {
     await this.type("password", password);
     await this.click("login-submit");
     await this.waitFor("who");
-    await this.waitFor("processes");
+    // The desk opens on the dashboard (Painel).
+    await this.waitFor("dashboard");
+  }
+
+  // Chooses an option of the <select> with this test id by its value.
+  async choose(testId, value) {
+    const select = await this.waitFor(testId);
+    await select.findElement(By.css(`option[value="${value}"]`)).click();
   }
 
   // Opens a tab of the desk (nav-processos, nav-operadoras, ...) and waits for its screen.

@@ -45,7 +45,7 @@ test("first run, login, operators, and the data survives a restart", async (t) =
     await app.type("password", ADMIN.password);
     await app.click("login-submit");
     await app.waitForText("who", ADMIN.name);
-    await app.waitFor("processes"); // the desk opens on Processos
+    await app.waitFor("dashboard"); // the desk opens on the dashboard (Painel)
     await app.nav("operadoras", "operators");
     await app.waitForText("pager", "0 operadoras");
     await app.screenshot("05-operadoras-vazia");

@@ -28,12 +28,22 @@ export const onDbStatus = (handler) => subscribe("db-status", handler);
 // checked_at, jobs_pending, jobs_active}, the same shape `robot_status` answers.
 export const onRobotStatus = (handler) => subscribe("robot-status", handler);
 
-// `model-changed`: {processes: [ids], executions: [ids]} that changed in the database
-// (batched by Rust, a few per second at most). Screens showing one of them read it again.
+// `model-changed`: {processes, executions, clients, operators, users, settings: [ids],
+// everything: bool} that changed in the database (batched by Rust, a few per second at
+// most), from this window, another window or, on PostgreSQL, another desktop. Screens
+// showing one of them read it again; `everything` means "read whatever you show".
 export const onModelChanged = (handler) => subscribe("model-changed", handler);
 
 // Whether a model-changed payload names `id` in its `kind` list ("processes"/"executions").
 export function names(payload, kind, id) {
   const ids = payload?.[kind];
   return Array.isArray(ids) && ids.includes(id);
+}
+
+// Whether a model-changed payload concerns any of `kinds` ("processes", "clients", ...):
+// one of those lists is non-empty, or the payload says everything changed.
+export function touches(payload, ...kinds) {
+  if (!payload) return false;
+  if (payload.everything === true) return true;
+  return kinds.some((kind) => Array.isArray(payload[kind]) && payload[kind].length > 0);
 }

@@ -57,3 +57,15 @@ describe("onRobotStatus and onModelChanged", () => {
     expect(names(null, "processes", "p-1")).toBe(false);
   });
 });
+
+describe("touches", () => {
+  it("tells whether a model-changed payload concerns some kinds, or everything", async () => {
+    const { touches } = await import("./events.js");
+    expect(touches({ clients: ["c-1"], processes: [] }, "clients")).toBe(true);
+    expect(touches({ clients: [], processes: ["p-1"] }, "clients", "operators")).toBe(false);
+    expect(touches({ processes: ["p-1"] }, "clients", "processes")).toBe(true);
+    expect(touches({ everything: true }, "users")).toBe(true);
+    expect(touches({ everything: false, users: [] }, "users")).toBe(false);
+    expect(touches(null, "users")).toBe(false);
+  });
+});

@@ -3,15 +3,21 @@
 // request was sent is dropped, so fast typing in a search box never shows stale rows.
 // `error` is only about reading the list: screens keep their own message for actions,
 // so reloading after a refused action does not wipe the reason it was refused.
+//
+// While a read is in flight `loading` is true but the previous page stays in `page`:
+// screens keep showing the old rows (no flash, no collapsed table, the scroll position
+// and the selected row stay) and mark the table aria-busy instead.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 export function usePagedList(fetchPage) {
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
+  const [loading, setLoading] = useState(true);
   const latest = useRef(0);
 
   const reload = useCallback(async () => {
     const n = ++latest.current;
+    setLoading(true);
     try {
       const p = await fetchPage();
       if (n !== latest.current) return;
@@ -19,6 +25,8 @@ export function usePagedList(fetchPage) {
       setError(null);
     } catch (err) {
       if (n === latest.current) setError(err.message);
+    } finally {
+      if (n === latest.current) setLoading(false);
     }
   }, [fetchPage]);
 
@@ -26,5 +34,5 @@ export function usePagedList(fetchPage) {
     reload();
   }, [reload]);
 
-  return { page, error, reload };
+  return { page, error, loading, reload };
 }

@@ -16,3 +16,27 @@ export function Pager({ page, pageSize, total, noun, onPage }) {
     </div>
   );
 }
+
+// A visible "Carregando…" with a spinner while a list is read; the space it takes stays
+// reserved, so rows below do not jump when it appears.
+export function Busy({ busy, label = "Carregando…" }) {
+  return (
+    <span className={busy ? "busy" : "busy busy--idle"} role="status" aria-live="polite" data-testid="busy">
+      {busy && (
+        <>
+          <span className="spinner" aria-hidden="true" /> {label}
+        </>
+      )}
+    </span>
+  );
+}
+
+// The table of a list inside its own scrolling box (wide tables scroll sideways there,
+// never the window), busy while the list is read again.
+export function TableBox({ busy, children }) {
+  return (
+    <div className="table-box" aria-busy={busy ? "true" : "false"}>
+      {children}
+    </div>
+  );
+}

@@ -1,8 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
 import Clients from "./Clients.jsx";
 import { api } from "../api.js";
-import { client, invalid, OPERATORS, pageOf, TOKEN } from "../testing.js";
+import { client, invalid, OPERATORS, pageOf, settle, TOKEN } from "../testing.js";
+import { onModelChanged } from "../events.js";
+
+vi.mock("../events.js", async (importOriginal) => ({ ...(await importOriginal()), onModelChanged: vi.fn() }));
+const handlers = new Set();
+const changed = (payload) => act(() => handlers.forEach((h) => h(payload)));
+beforeEach(() => {
+  handlers.clear();
+  onModelChanged.mockImplementation((handler) => {
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  });
+});
 
 afterEach(() => {
   cleanup();
@@ -100,5 +112,28 @@ describe("Clients", () => {
     fireEvent.click(await screen.findByTestId("toggle-client-exemplo0030"));
     expect((await screen.findByTestId("banner-info")).textContent).toBe("Cliente PÃO E TAL TRANSPORTES S/A desativado.");
     expect(toggle).toHaveBeenCalledWith(TOKEN, "c-1", 4, false);
+  });
+
+  it("reads the same page again when clients change elsewhere, not for processes", async () => {
+    render(<Clients token={TOKEN} />);
+    await screen.findAllByTestId("client-row");
+    fireEvent.click(screen.getByRole("button", { name: "Próxima" }));
+    await waitFor(() => expect(lastFilter().page).toBe(1));
+    const calls = listClients.mock.calls.length;
+    changed({ processes: ["p-1"] });
+    await settle();
+    expect(listClients.mock.calls.length).toBe(calls);
+    changed({ clients: ["c-1"] });
+    await waitFor(() => expect(listClients.mock.calls.length).toBe(calls + 1));
+    expect(lastFilter().page).toBe(1);
+  });
+
+  it("exports clients with the current filter", async () => {
+    const exportList = vi.spyOn(api, "exportList").mockResolvedValue({ path: "/tmp/c.csv", file_name: "c.csv", rows: 41 });
+    render(<Clients token={TOKEN} />);
+    fireEvent.input(await screen.findByTestId("clients-search"), { target: { value: "pão" } });
+    fireEvent.click(screen.getByTestId("btn-export-csv"));
+    await waitFor(() => expect(screen.getByTestId("export-status").textContent).toBe("Exportado: c.csv (41 linhas) em /tmp/c.csv"));
+    expect(exportList).toHaveBeenCalledWith(TOKEN, "clientes", expect.objectContaining({ search: "pão", page: 0 }), "csv");
   });
 });

@@ -1,11 +1,16 @@
 // The logged-in frame: the database banner, the header with the tabs this person may use,
-// the robot service's health and who is logged in, and the screen of the chosen tab. Hiding a tab is a courtesy:
-// every command checks the role on the Rust side.
+// the robot service's health, the theme and who is logged in, and the screen of the chosen tab. Hiding a tab is a
+// courtesy: every command checks the role on the Rust side. Screens move the person with
+// `onNavigate(tab, params)`: the dashboard opens Processos or Execuções already filtered
+// (params become the list's `initialFilter`).
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { roleLabel } from "../format.js";
 import { DbBanner } from "../components/DbBanner.jsx";
 import { RobotStatus } from "../components/RobotStatus.jsx";
+import { ThemeToggle } from "../components/ThemeToggle.jsx";
+import Dashboard from "./Dashboard.jsx";
+import Approvals from "./Approvals.jsx";
 import Processes from "./Processes.jsx";
 import Executions from "./Executions.jsx";
 import Clients from "./Clients.jsx";
@@ -15,6 +20,8 @@ import Users from "./Users.jsx";
 import Settings from "./Settings.jsx";
 
 const TABS = [
+  { id: "painel", label: "Painel" },
+  { id: "aprovacao", label: "Aprovação" },
   { id: "processos", label: "Processos" },
   { id: "execucoes", label: "Execuções" },
   { id: "clientes", label: "Clientes" },
@@ -24,10 +31,14 @@ const TABS = [
   { id: "config", label: "Configurações", adminOnly: true },
 ];
 
-function Screen({ tab, token, isAdmin, onNavigate }) {
+function Screen({ tab, params, token, user, isAdmin, onNavigate }) {
   switch (tab) {
+    case "painel":
+      return <Dashboard token={token} onNavigate={onNavigate} />;
+    case "aprovacao":
+      return <Approvals token={token} user={user} onNavigate={onNavigate} />;
     case "execucoes":
-      return <Executions token={token} />;
+      return <Executions token={token} initialFilter={params} />;
     case "clientes":
       return <Clients token={token} />;
     case "importar":
@@ -39,7 +50,7 @@ function Screen({ tab, token, isAdmin, onNavigate }) {
     case "config":
       return <Settings token={token} />;
     default:
-      return <Processes token={token} />;
+      return <Processes token={token} initialFilter={params} />;
   }
 }
 
@@ -47,7 +58,12 @@ export default function Desk({ session, onLogout }) {
   const { token, user } = session;
   const isAdmin = user.role === "ADMINISTRADOR";
   const tabs = TABS.filter((t) => isAdmin || !t.adminOnly);
-  const [tab, setTab] = useState("processos");
+  // `n` counts navigations: opening the same tab with new parameters starts it afresh.
+  const [nav, setNav] = useState({ tab: "painel", params: null, n: 0 });
+  const tab = nav.tab;
+  // Clicking the tab already open keeps it as it is (page, filter, scroll).
+  const navigate = (id, params = null) =>
+    setNav((v) => (id === v.tab && !params ? v : { tab: id, params, n: v.n + 1 }));
 
   async function logout() {
     try {
@@ -69,7 +85,7 @@ export default function Desk({ session, onLogout }) {
               type="button"
               className={t.id === tab ? "tab current" : "tab"}
               aria-current={t.id === tab ? "page" : undefined}
-              onClick={() => setTab(t.id)}
+              onClick={() => navigate(t.id)}
               id={`nav-${t.id}`}
               data-testid={`nav-${t.id}`}
             >
@@ -77,15 +93,26 @@ export default function Desk({ session, onLogout }) {
             </button>
           ))}
         </nav>
-        <RobotStatus token={token} />
-        <span className="who" data-testid="who">
-          {user.full_name} · {roleLabel(user.role)}
-        </span>
-        <button type="button" onClick={logout} data-testid="logout">
-          Sair
-        </button>
+        <div className="topbar__tools">
+          <RobotStatus token={token} />
+          <ThemeToggle />
+          <span className="who" data-testid="who">
+            {user.full_name} · {roleLabel(user.role)}
+          </span>
+          <button type="button" onClick={logout} data-testid="logout">
+            Sair
+          </button>
+        </div>
       </header>
-      <Screen key={tab} tab={tab} token={token} isAdmin={isAdmin} onNavigate={setTab} />
+      <Screen
+        key={`${tab}-${nav.n}`}
+        tab={tab}
+        params={nav.params}
+        token={token}
+        user={user}
+        isAdmin={isAdmin}
+        onNavigate={navigate}
+      />
     </div>
   );
 }

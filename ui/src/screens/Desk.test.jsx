@@ -22,26 +22,64 @@ beforeEach(() => {
   vi.spyOn(api, "listProcesses").mockResolvedValue(pageOf([]));
   vi.spyOn(api, "listClients").mockResolvedValue(pageOf([]));
   vi.spyOn(api, "listExecutions").mockResolvedValue(pageOf([]));
+  vi.spyOn(api, "dashboard").mockResolvedValue(DASH);
   vi.spyOn(api, "robotStatus").mockResolvedValue({ state: "indisponivel", message: "Conexão recusada", checked_at: null, jobs_pending: 0, jobs_active: 0 });
 });
+
+const DASH = {
+  month: "2026-11",
+  months: ["2026-11"],
+  counts: { aguardando_download: 0, aguardando_aprovacao: 2, aguardando_envio_sat: 0, upload_realizado: 0, cancelado: 0, needs_attention: 0, total: 2 },
+  by_operator: [],
+  attention: [],
+  recent_executions: [],
+};
 
 const session = (role) => ({ token: TOKEN, user: { id: "u-1", full_name: "Ana", email: "ana@beg.com.br", role } });
 const tabs = () => screen.getAllByRole("button").filter((b) => b.dataset.testid?.startsWith("nav-")).map((b) => b.dataset.testid);
 
 describe("Desk", () => {
-  it("opens on Processos and shows an administrator every tab", async () => {
+  it("opens on the Painel and shows an administrator every tab", async () => {
     render(<Desk session={session("ADMINISTRADOR")} onLogout={() => {}} />);
-    expect(await screen.findByTestId("processes")).toBeTruthy();
-    expect(tabs()).toEqual(["nav-processos", "nav-execucoes", "nav-clientes", "nav-importar", "nav-operadoras", "nav-usuarios", "nav-config"]);
-    expect(screen.getByTestId("nav-processos").getAttribute("aria-current")).toBe("page");
+    expect(await screen.findByTestId("dashboard")).toBeTruthy();
+    expect(tabs()).toEqual([
+      "nav-painel",
+      "nav-aprovacao",
+      "nav-processos",
+      "nav-execucoes",
+      "nav-clientes",
+      "nav-importar",
+      "nav-operadoras",
+      "nav-usuarios",
+      "nav-config",
+    ]);
+    expect(screen.getByTestId("nav-painel").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByTestId("theme-toggle").closest("header")).toBeTruthy();
     expect(screen.getByTestId("who").textContent).toBe("Ana · Administrador");
     expect(api.databaseStatus).toHaveBeenCalledWith(TOKEN);
   });
 
   it("hides users and settings from an operator", async () => {
     render(<Desk session={session("OPERADOR")} onLogout={() => {}} />);
-    await screen.findByTestId("processes");
-    expect(tabs()).toEqual(["nav-processos", "nav-execucoes", "nav-clientes", "nav-importar", "nav-operadoras"]);
+    await screen.findByTestId("dashboard");
+    expect(tabs()).toEqual(["nav-painel", "nav-aprovacao", "nav-processos", "nav-execucoes", "nav-clientes", "nav-importar", "nav-operadoras"]);
+  });
+
+  it("opens Processos filtered from a number on the Painel", async () => {
+    render(<Desk session={session("APROVADOR")} onLogout={() => {}} />);
+    fireEvent.click(await screen.findByTestId("dash-count-AGUARDANDO_APROVACAO"));
+    expect(await screen.findByTestId("processes")).toBeTruthy();
+    expect(screen.getByTestId("nav-processos").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByTestId("processes-status").value).toBe("AGUARDANDO_APROVACAO");
+    expect(screen.getByTestId("processes-month").value).toBe("2026-11");
+    await waitFor(() =>
+      expect(api.listProcesses).toHaveBeenLastCalledWith(TOKEN, expect.objectContaining({ month: "2026-11", status: "AGUARDANDO_APROVACAO", page: 0 })),
+    );
+    // The tab itself opens the list unfiltered.
+    fireEvent.click(screen.getByTestId("nav-painel"));
+    await screen.findByTestId("dashboard");
+    fireEvent.click(screen.getByTestId("nav-processos"));
+    await waitFor(() => expect(screen.getByTestId("processes-status").value).toBe(""));
   });
 
   it("switches screens from the tabs", async () => {

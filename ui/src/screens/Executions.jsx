@@ -1,8 +1,10 @@
 // Executions: every robot run and manual upload, newest first, filtered and paginated by
 // the database. A row opens its detail in place of the list (and from there its
 // process); the filter survives the round trip. The list follows `model-changed` events
-// by asking for the same page again.
-import { useCallback, useState } from "preact/hooks";
+// by asking for the same page again. `initialFilter` (from the dashboard) starts it
+// filtered ({status, kind, operator_id, month, open_only}) or with one execution open
+// ({open_id}).
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import {
   EXECUTION_KIND_LABEL,
@@ -14,9 +16,10 @@ import {
 } from "../format.js";
 import { usePagedList } from "../usePagedList.js";
 import { useOperatorOptions } from "../useOperatorOptions.js";
-import { useModelChanged } from "../useModelChanged.js";
+import { useReloadOn } from "../useModelChanged.js";
 import { Banner } from "../components/Banner.jsx";
-import { Pager } from "../components/Pager.jsx";
+import { Busy, Pager, TableBox } from "../components/Pager.jsx";
+import { ExportButtons } from "../components/ExportButtons.jsx";
 import { OperatorOptions } from "../components/OperatorOptions.jsx";
 import { ExecutionBadge, Progress } from "../components/ExecutionBadge.jsx";
 import ExecutionDetail from "./ExecutionDetail.jsx";
@@ -29,33 +32,56 @@ const ERROR_CLASS_TITLE = {
   NEGOCIO: "Falha de negócio: sem nova tentativa automática; uma pessoa precisa agir",
 };
 
-export default function Executions({ token }) {
-  const [filter, setFilter] = useState({ status: "", kind: "", operator_id: "", month: "", search: "", open_only: false, page: 0 });
-  const [openId, setOpenId] = useState(null); // the execution shown in place of the list
+// The filter the list command (and the export) takes.
+export function listFilter(filter) {
+  return {
+    status: filter.status || null,
+    kind: filter.kind || null,
+    operator_id: filter.operator_id || null,
+    month: filter.month || null,
+    process_id: null,
+    search: filter.search.trim() || null,
+    open_only: filter.open_only,
+    page: filter.page,
+    page_size: PAGE_SIZE,
+  };
+}
+
+export default function Executions({ token, initialFilter }) {
+  const init = initialFilter ?? {};
+  const [filter, setFilter] = useState({
+    status: init.status || "",
+    kind: init.kind || "",
+    operator_id: init.operator_id || "",
+    month: init.month || "",
+    search: "",
+    open_only: !!init.open_only,
+    page: 0,
+  });
+  const [openId, setOpenId] = useState(init.open_id || null); // the execution shown in place of the list
   const [processId, setProcessId] = useState(null); // its process, shown in place of it
+  const [selectedId, setSelectedId] = useState(init.open_id || null); // the row last opened
+  const scrollY = useRef(null);
   const operators = useOperatorOptions(token);
 
-  const fetchPage = useCallback(
-    () =>
-      api.listExecutions(token, {
-        status: filter.status || null,
-        kind: filter.kind || null,
-        operator_id: filter.operator_id || null,
-        month: filter.month || null,
-        process_id: null,
-        search: filter.search.trim() || null,
-        open_only: filter.open_only,
-        page: filter.page,
-        page_size: PAGE_SIZE,
-      }),
-    [token, filter],
-  );
-  const { page, error, reload } = usePagedList(fetchPage);
+  const fetchPage = useCallback(() => api.listExecutions(token, listFilter(filter)), [token, filter]);
+  const { page, error, loading, reload } = usePagedList(fetchPage);
   const change = (patch) => setFilter((f) => ({ ...f, ...patch, page: 0 }));
 
-  useModelChanged((payload) => {
-    if (!openId && payload.executions?.length > 0) reload();
-  });
+  useReloadOn(["executions", "clients", "operators"], reload, { paused: !!openId });
+
+  // Back from a detail: the window returns to where the list was scrolled.
+  useLayoutEffect(() => {
+    if (openId || scrollY.current === null) return;
+    if (scrollY.current > 0) globalThis.scrollTo?.(0, scrollY.current);
+    scrollY.current = null;
+  }, [openId]);
+
+  function open(id) {
+    scrollY.current = globalThis.scrollY ?? 0;
+    setSelectedId(id);
+    setOpenId(id);
+  }
 
   if (openId && processId) {
     return <ProcessDetail token={token} id={processId} onBack={() => setProcessId(null)} backLabel="← Voltar à execução" />;
@@ -76,7 +102,10 @@ export default function Executions({ token }) {
 
   return (
     <main className="content" data-testid="executions">
-      <h1>Execuções</h1>
+      <div className="title-row">
+        <h1>Execuções</h1>
+        <ExportButtons token={token} list="execucoes" filter={listFilter(filter)} />
+      </div>
       <Banner>{error}</Banner>
       <div className="filters">
         <select
@@ -144,86 +173,92 @@ export default function Executions({ token }) {
           />{" "}
           Somente em andamento
         </label>
+        <Busy busy={loading} />
       </div>
-      <table data-testid="executions-table">
-        <thead>
-          <tr>
-            <th>Criada em</th>
-            <th>Tipo</th>
-            <th>Cliente</th>
-            <th>Operadora</th>
-            <th>Mês</th>
-            <th>Situação</th>
-            <th>Progresso</th>
-            <th>Tentativa</th>
-            <th>Erro</th>
-            <th aria-label="Ações" />
-          </tr>
-        </thead>
-        <tbody>
-          {page?.items.map((x) => (
-            <tr
-              key={x.id}
-              className="clickable"
-              data-testid="execution-row"
-              data-id={x.id}
-              data-process-id={x.process_id}
-              data-kind={x.kind}
-              data-status={x.status}
-              onClick={() => setOpenId(x.id)}
-            >
-              <td className="nowrap">{formatDateTime(x.created_at)}</td>
-              <td>{executionKindLabel(x.kind)}</td>
-              <td>{x.client_name}</td>
-              <td>{x.operator_name}</td>
-              <td>{formatMonth(x.reference_month)}</td>
-              <td>
-                <ExecutionBadge status={x.status} />
-              </td>
-              <td className="nowrap">
-                <Progress value={x.progress} />
-              </td>
-              <td className="num">{x.attempt}</td>
-              <td data-testid="execution-row-error">
-                {x.error ? (
-                  <>
-                    {x.error}
-                    {x.error_class && " "}
-                    {x.error_class && (
-                      <span className={`error-class error-class--${x.error_class}`} title={ERROR_CLASS_TITLE[x.error_class]}>
-                        {errorClassLabel(x.error_class)}
-                      </span>
-                    )}
-                  </>
-                ) : (
-                  "—"
-                )}
-              </td>
-              <td>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      setOpenId(x.id);
-                    }}
-                    data-testid={`open-execution-${x.id}`}
-                  >
-                    Abrir
-                  </button>
-                </div>
-              </td>
-            </tr>
-          ))}
-          {page && page.items.length === 0 && (
+      <TableBox busy={loading}>
+        <table data-testid="executions-table">
+          <thead>
             <tr>
-              <td colSpan={10} className="muted">
-                Nenhuma execução encontrada.
-              </td>
+              <th>Criada em</th>
+              <th>Tipo</th>
+              <th>Cliente</th>
+              <th>Operadora</th>
+              <th>Mês</th>
+              <th>Situação</th>
+              <th>Progresso</th>
+              <th>Tentativa</th>
+              <th>Erro</th>
+              <th aria-label="Ações" />
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {page?.items.map((x) => (
+              <tr
+                key={x.id}
+                className={x.id === selectedId ? "clickable selected" : "clickable"}
+                aria-selected={x.id === selectedId ? "true" : undefined}
+                data-testid="execution-row"
+                data-id={x.id}
+                data-process-id={x.process_id}
+                data-kind={x.kind}
+                data-status={x.status}
+                onClick={() => open(x.id)}
+              >
+                <td className="nowrap">{formatDateTime(x.created_at)}</td>
+                <td>{executionKindLabel(x.kind)}</td>
+                <td>{x.client_name}</td>
+                <td>{x.operator_name}</td>
+                <td>{formatMonth(x.reference_month)}</td>
+                <td>
+                  <ExecutionBadge status={x.status} />
+                </td>
+                <td className="nowrap">
+                  <Progress value={x.progress} />
+                </td>
+                <td className="num">{x.attempt}</td>
+                <td data-testid="execution-row-error">
+                  {x.error ? (
+                    <>
+                      {x.error}
+                      {x.error_class && " "}
+                      {x.error_class && (
+                        <span className={`error-class error-class--${x.error_class}`} title={ERROR_CLASS_TITLE[x.error_class]}>
+                          {errorClassLabel(x.error_class)}
+                        </span>
+                      )}
+                    </>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        open(x.id);
+                      }}
+                      data-testid={`open-execution-${x.id}`}
+                    >
+                      Abrir
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+            {page && page.items.length === 0 && (
+              <tr>
+                <td colSpan={10} className="muted empty-row" data-testid="executions-empty">
+                  {filter.status || filter.kind || filter.operator_id || filter.month || filter.search.trim() || filter.open_only
+                    ? "Nenhuma execução com estes filtros. Limpe a busca ou escolha outra situação, tipo ou mês."
+                    : "Nenhuma execução ainda. Elas aparecem quando o robô baixa uma fatura ou quando alguém envia uma à mão, em Processos."}
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </TableBox>
       {page && (
         <Pager
           page={filter.page}

@@ -191,4 +191,29 @@ describe("Executions", () => {
     await screen.findByTestId("execution-detail");
     expect(api.getExecution).toHaveBeenLastCalledWith(TOKEN, "e-1");
   });
+
+  it("starts filtered by the dashboard's month, or with the execution it named open", async () => {
+    vi.spyOn(api, "getExecution").mockResolvedValue({ execution: executionRow({ id: "e-2", process_id: "p-2" }), logs: [] });
+    const { unmount } = render(<Executions token={TOKEN} initialFilter={{ month: "2026-11" }} />);
+    await screen.findAllByTestId("execution-row");
+    expect(listExecutions).toHaveBeenCalledTimes(1);
+    expect(lastFilter()).toMatchObject({ month: "2026-11", status: null, page: 0 });
+    expect(screen.getByTestId("executions-month").value).toBe("2026-11");
+    unmount();
+
+    render(<Executions token={TOKEN} initialFilter={{ open_id: "e-2" }} />);
+    await waitFor(() => expect(api.getExecution).toHaveBeenCalledWith(TOKEN, "e-2"));
+  });
+
+  it("exports with the current filter and reloads on everything", async () => {
+    const exportList = vi.spyOn(api, "exportList").mockResolvedValue({ path: "/tmp/e.csv", file_name: "e.csv", rows: 2 });
+    render(<Executions token={TOKEN} />);
+    fireEvent.click(await screen.findByTestId("executions-open-only"));
+    await waitFor(() => expect(lastFilter().open_only).toBe(true));
+    fireEvent.click(screen.getByTestId("btn-export-csv"));
+    await waitFor(() => expect(exportList).toHaveBeenCalledWith(TOKEN, "execucoes", expect.objectContaining({ open_only: true }), "csv"));
+    const calls = listExecutions.mock.calls.length;
+    changed({ everything: true });
+    await waitFor(() => expect(listExecutions.mock.calls.length).toBe(calls + 1));
+  });
 });

@@ -1,7 +1,12 @@
-// Operators: the list (filtered and paginated by the database) and its form.
-import { useCallback, useEffect, useState } from "preact/hooks";
+// Operators: the list (filtered and paginated by the database) and its form. The list
+// reads itself again when operators change (here or in another window/desktop).
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api.js";
+import { usePagedList } from "../usePagedList.js";
+import { useReloadOn } from "../useModelChanged.js";
 import { Banner } from "../components/Banner.jsx";
+import { Busy, Pager, TableBox } from "../components/Pager.jsx";
+import { ExportButtons } from "../components/ExportButtons.jsx";
 import OperatorForm from "./OperatorForm.jsx";
 
 const PAGE_SIZE = 20;
@@ -13,29 +18,19 @@ function robotLabel(op) {
 
 export default function Operators({ token, canEdit }) {
   const [filter, setFilter] = useState({ search: "", active: null, page: 0 });
-  const [page, setPage] = useState(null);
   const [editing, setEditing] = useState(null); // null | "new" | operator
   const [message, setMessage] = useState(null);
   const [notice, setNotice] = useState(null);
 
-  const load = useCallback(async () => {
-    try {
-      const p = await api.listOperators(token, {
-        search: filter.search || null,
-        active: filter.active,
-        page: filter.page,
-        page_size: PAGE_SIZE,
-      });
-      setPage(p);
-      setMessage(null);
-    } catch (err) {
-      setMessage(err.message);
-    }
-  }, [token, filter]);
-
-  useEffect(() => {
-    load();
-  }, [load]);
+  const listFilter = {
+    search: filter.search || null,
+    active: filter.active,
+    page: filter.page,
+    page_size: PAGE_SIZE,
+  };
+  const fetchPage = useCallback(() => api.listOperators(token, listFilter), [token, filter]);
+  const { page, error, loading, reload: load } = usePagedList(fetchPage);
+  useReloadOn(["operators"], load);
 
   async function save(input) {
     const saved =
@@ -57,12 +52,11 @@ export default function Operators({ token, canEdit }) {
     }
   }
 
-  const pages = page ? Math.max(1, Math.ceil(page.total / PAGE_SIZE)) : 1;
-
   return (
     <main className="content" data-testid="operators">
       <div className="title-row">
         <h1>Operadoras</h1>
+        <ExportButtons token={token} list="operadoras" filter={listFilter} />
         {canEdit && !editing && (
           <button
             type="button"
@@ -78,7 +72,7 @@ export default function Operators({ token, canEdit }) {
         )}
       </div>
       {!canEdit && <p className="muted">Somente administradores alteram operadoras.</p>}
-      <Banner>{message}</Banner>
+      <Banner>{message ?? error}</Banner>
       {!editing && <Banner kind="info">{notice}</Banner>}
       {editing && (
         <OperatorForm
@@ -105,65 +99,68 @@ export default function Operators({ token, canEdit }) {
           <option value="true">Ativas</option>
           <option value="false">Inativas</option>
         </select>
+        <Busy busy={loading} />
       </div>
-      <table data-testid="operators-table">
-        <thead>
-          <tr>
-            <th>Nome</th>
-            <th>Código</th>
-            <th>Robô</th>
-            <th>Tempo limite</th>
-            <th>Tentativas</th>
-            <th>Situação</th>
-            {canEdit && <th aria-label="Ações" />}
-          </tr>
-        </thead>
-        <tbody>
-          {page?.items.map((op) => (
-            <tr key={op.id} data-testid="operator-row" data-code={op.code} className={op.active ? "" : "inactive"}>
-              <td>{op.name}</td>
-              <td>
-                <code>{op.code}</code>
-              </td>
-              <td>{robotLabel(op)}</td>
-              <td>{op.timeout_secs} s</td>
-              <td>{op.max_attempts}</td>
-              <td>{op.active ? "Ativa" : "Inativa"}</td>
-              {canEdit && (
-                <td>
-                  <div className="row-actions">
-                  <button type="button" onClick={() => setEditing(op)} disabled={!!editing} data-testid={`edit-${op.code}`}>
-                    Editar
-                  </button>
-                  <button type="button" onClick={() => toggle(op)} disabled={!!editing} data-testid={`toggle-${op.code}`}>
-                    {op.active ? "Desativar" : "Ativar"}
-                  </button>
-                  </div>
-                </td>
-              )}
-            </tr>
-          ))}
-          {page && page.items.length === 0 && (
+      <TableBox busy={loading}>
+        <table data-testid="operators-table">
+          <thead>
             <tr>
-              <td colSpan={canEdit ? 7 : 6} className="muted">
-                Nenhuma operadora encontrada.
-              </td>
+              <th>Nome</th>
+              <th>Código</th>
+              <th>Robô</th>
+              <th>Tempo limite</th>
+              <th>Tentativas</th>
+              <th>Situação</th>
+              {canEdit && <th aria-label="Ações" />}
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {page?.items.map((op) => (
+              <tr key={op.id} data-testid="operator-row" data-code={op.code} className={op.active ? "" : "inactive"}>
+                <td>{op.name}</td>
+                <td>
+                  <code>{op.code}</code>
+                </td>
+                <td>{robotLabel(op)}</td>
+                <td>{op.timeout_secs} s</td>
+                <td>{op.max_attempts}</td>
+                <td>{op.active ? "Ativa" : "Inativa"}</td>
+                {canEdit && (
+                  <td>
+                    <div className="row-actions">
+                    <button type="button" onClick={() => setEditing(op)} disabled={!!editing} data-testid={`edit-${op.code}`}>
+                      Editar
+                    </button>
+                    <button type="button" onClick={() => toggle(op)} disabled={!!editing} data-testid={`toggle-${op.code}`}>
+                      {op.active ? "Desativar" : "Ativar"}
+                    </button>
+                    </div>
+                  </td>
+                )}
+              </tr>
+            ))}
+            {page && page.items.length === 0 && (
+              <tr>
+                <td colSpan={canEdit ? 7 : 6} className="muted empty-row" data-testid="operators-empty">
+                  {filter.search || filter.active !== null
+                    ? "Nenhuma operadora com estes filtros. Limpe a busca ou escolha outra situação."
+                    : canEdit
+                      ? "Nenhuma operadora cadastrada. Use “Nova operadora” para cadastrar a primeira."
+                      : "Nenhuma operadora cadastrada. Peça a um administrador que cadastre as operadoras."}
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </TableBox>
       {page && (
-        <div className="pager">
-          <button type="button" disabled={filter.page === 0} onClick={() => setFilter({ ...filter, page: filter.page - 1 })}>
-            Anterior
-          </button>
-          <span data-testid="pager">
-            Página {filter.page + 1} de {pages} · {page.total} operadora{page.total === 1 ? "" : "s"}
-          </span>
-          <button type="button" disabled={filter.page + 1 >= pages} onClick={() => setFilter({ ...filter, page: filter.page + 1 })}>
-            Próxima
-          </button>
-        </div>
+        <Pager
+          page={filter.page}
+          pageSize={PAGE_SIZE}
+          total={page.total}
+          noun={["operadora", "operadoras"]}
+          onPage={(n) => setFilter((f) => ({ ...f, page: n }))}
+        />
       )}
     </main>
   );

@@ -158,4 +158,52 @@ describe("Processes", () => {
     await settle();
     expect(listProcesses.mock.calls.length).toBe(calls);
   });
+
+  it("starts filtered by the dashboard's parameters and prefills the month to create", async () => {
+    render(<Processes token={TOKEN} initialFilter={{ month: "2026-11", operator_id: "op-vivo", status: "AGUARDANDO_DOWNLOAD", create: true }} />);
+    await screen.findAllByTestId("process-row");
+    expect(listProcesses).toHaveBeenCalledTimes(1);
+    expect(lastFilter()).toEqual({
+      month: "2026-11",
+      status: "AGUARDANDO_DOWNLOAD",
+      operator_id: "op-vivo",
+      search: null,
+      needs_attention: null,
+      page: 0,
+      page_size: 20,
+    });
+    expect(screen.getByTestId("processes-month").value).toBe("2026-11");
+    expect(screen.getByTestId("month-input").value).toBe("2026-11");
+    await screen.findAllByRole("option", { name: "Vivo" });
+    expect(screen.getByLabelText("Operadora", { selector: "#f-create-operator" }).value).toBe("op-vivo");
+  });
+
+  it("opens the process the dashboard named and marks its row when coming back", async () => {
+    vi.spyOn(api, "getProcess").mockResolvedValue({ process: processRow({ id: "p-2" }), client: client(), executions: [], audit: [], can_approve: false, can_cancel: false });
+    render(<Processes token={TOKEN} initialFilter={{ needs_attention: true, open_id: "p-2" }} />);
+    expect(await screen.findByTestId("process-detail")).toBeTruthy();
+    expect(api.getProcess).toHaveBeenCalledWith(TOKEN, "p-2");
+    fireEvent.click(screen.getByTestId("process-back"));
+    const rows = await screen.findAllByTestId("process-row");
+    expect(rows.map((r) => r.getAttribute("aria-selected"))).toEqual([null, "true"]);
+    expect(screen.getByTestId("processes-attention").checked).toBe(true);
+  });
+
+  it("exports what it shows, with the current filter", async () => {
+    const exportList = vi.spyOn(api, "exportList").mockResolvedValue({ path: "/tmp/p.csv", file_name: "p.csv", rows: 2 });
+    render(<Processes token={TOKEN} />);
+    fireEvent.change(await screen.findByTestId("processes-status"), { target: { value: "CANCELADO" } });
+    fireEvent.click(screen.getByTestId("btn-export-xlsx"));
+    await waitFor(() => expect(screen.getByTestId("export-status").textContent).toBe("Exportado: p.csv (2 linhas) em /tmp/p.csv"));
+    expect(exportList).toHaveBeenCalledWith(TOKEN, "processos", expect.objectContaining({ status: "CANCELADO", page: 0, page_size: 20 }), "xlsx");
+  });
+
+  it("says what to do next when a month has no process, and reloads on everything", async () => {
+    listProcesses.mockResolvedValue(pageOf([]));
+    render(<Processes token={TOKEN} initialFilter={{ month: "2026-12" }} />);
+    expect((await screen.findByTestId("processes-empty")).textContent).toContain("Nenhum processo neste mês. Crie os processos do mês");
+    const calls = listProcesses.mock.calls.length;
+    changed({ everything: true });
+    await waitFor(() => expect(listProcesses.mock.calls.length).toBe(calls + 1));
+  });
 });

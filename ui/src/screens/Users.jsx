@@ -1,11 +1,14 @@
 // Users (administrators only): who may log in and with which role. Rust refuses what
 // would leave the desk without an active administrator; the message lands in the banner.
+// The list reads itself again when users change (here or in another window/desktop).
 import { useCallback, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { formatDateTime } from "../format.js";
 import { usePagedList } from "../usePagedList.js";
+import { useReloadOn } from "../useModelChanged.js";
+import { ExportButtons } from "../components/ExportButtons.jsx";
 import { Banner } from "../components/Banner.jsx";
-import { Pager } from "../components/Pager.jsx";
+import { Busy, Pager, TableBox } from "../components/Pager.jsx";
 import UserForm, { ResetPasswordForm, RoleOptions } from "./UserForm.jsx";
 
 const PAGE_SIZE = 20;
@@ -16,17 +19,15 @@ export default function Users({ token }) {
   const [message, setMessage] = useState(null);
   const [notice, setNotice] = useState(null);
 
-  const fetchPage = useCallback(
-    () =>
-      api.listUsers(token, {
-        search: filter.search.trim() || null,
-        active: filter.active,
-        page: filter.page,
-        page_size: PAGE_SIZE,
-      }),
-    [token, filter],
-  );
-  const { page, error, reload } = usePagedList(fetchPage);
+  const listFilter = {
+    search: filter.search.trim() || null,
+    active: filter.active,
+    page: filter.page,
+    page_size: PAGE_SIZE,
+  };
+  const fetchPage = useCallback(() => api.listUsers(token, listFilter), [token, filter]);
+  const { page, error, loading, reload } = usePagedList(fetchPage);
+  useReloadOn(["users"], reload);
   const change = (patch) => setFilter((f) => ({ ...f, ...patch, page: 0 }));
 
   function open(target) {
@@ -66,6 +67,7 @@ export default function Users({ token }) {
     <main className="content" data-testid="users">
       <div className="title-row">
         <h1>Usuários</h1>
+        <ExportButtons token={token} list="usuarios" filter={listFilter} />
         {!editing && (
           <button type="button" className="primary" onClick={() => open("new")} data-testid="new-user">
             Novo usuário
@@ -97,79 +99,83 @@ export default function Users({ token }) {
           <option value="true">Ativos</option>
           <option value="false">Inativos</option>
         </select>
+        <Busy busy={loading} />
       </div>
-      <table data-testid="users-table">
-        <thead>
-          <tr>
-            <th>Nome</th>
-            <th>E-mail</th>
-            <th>Telefone</th>
-            <th>Papel</th>
-            <th>Situação</th>
-            <th>Último acesso</th>
-            <th aria-label="Ações" />
-          </tr>
-        </thead>
-        <tbody>
-          {page?.items.map((u) => (
-            <tr key={u.id} data-testid="user-row" data-email={u.email} className={u.active ? "" : "inactive"}>
-              <td>{u.full_name}</td>
-              <td>{u.email}</td>
-              <td>{u.phone || "—"}</td>
-              <td>
-                <select
-                  aria-label={`Papel de ${u.full_name}`}
-                  value={u.role}
-                  disabled={!!editing}
-                  onChange={(e) => {
-                    const role = e.currentTarget.value;
-                    run(() => api.setUserRole(token, u.id, role), (s) => `Papel de ${s.full_name} alterado.`);
-                  }}
-                  data-testid={`role-${u.email}`}
-                >
-                  <RoleOptions />
-                </select>
-              </td>
-              <td>
-                {u.active ? "Ativo" : "Inativo"}
-                {u.locked && (
-                  <span className="attention" title="Bloqueado por tentativas de senha erradas">
-                    Bloqueado
-                  </span>
-                )}
-              </td>
-              <td className="nowrap">{u.last_login_at ? formatDateTime(u.last_login_at) : "Nunca"}</td>
-              <td>
-                <div className="row-actions">
-                  <button
-                    type="button"
-                    disabled={!!editing}
-                    onClick={() =>
-                      run(
-                        () => api.setUserActive(token, u.id, !u.active),
-                        (s) => `Usuário ${s.full_name} ${s.active ? "ativado" : "desativado"}.`,
-                      )
-                    }
-                    data-testid={`toggle-user-${u.email}`}
-                  >
-                    {u.active ? "Desativar" : "Ativar"}
-                  </button>
-                  <button type="button" disabled={!!editing} onClick={() => open({ reset: u })} data-testid={`reset-${u.email}`}>
-                    {u.locked ? "Redefinir senha e desbloquear" : "Redefinir senha"}
-                  </button>
-                </div>
-              </td>
-            </tr>
-          ))}
-          {page && page.items.length === 0 && (
+      <TableBox busy={loading}>
+        <table data-testid="users-table">
+          <thead>
             <tr>
-              <td colSpan={7} className="muted">
-                Nenhum usuário encontrado.
-              </td>
+              <th>Nome</th>
+              <th>E-mail</th>
+              <th>Telefone</th>
+              <th>Papel</th>
+              <th>Situação</th>
+              <th>Último acesso</th>
+              <th aria-label="Ações" />
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {page?.items.map((u) => (
+              <tr key={u.id} data-testid="user-row" data-email={u.email} className={u.active ? "" : "inactive"}>
+                <td>{u.full_name}</td>
+                <td>{u.email}</td>
+                <td>{u.phone || "—"}</td>
+                <td>
+                  <select
+                    aria-label={`Papel de ${u.full_name}`}
+                    value={u.role}
+                    disabled={!!editing}
+                    onChange={(e) => {
+                      const role = e.currentTarget.value;
+                      run(() => api.setUserRole(token, u.id, role), (s) => `Papel de ${s.full_name} alterado.`);
+                    }}
+                    data-testid={`role-${u.email}`}
+                  >
+                    <RoleOptions />
+                  </select>
+                </td>
+                <td>
+                  {u.active ? "Ativo" : "Inativo"}
+                  {u.locked && (
+                    <span className="attention" title="Bloqueado por tentativas de senha erradas">
+                      Bloqueado
+                    </span>
+                  )}
+                </td>
+                <td className="nowrap">{u.last_login_at ? formatDateTime(u.last_login_at) : "Nunca"}</td>
+                <td>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      disabled={!!editing}
+                      onClick={() =>
+                        run(
+                          () => api.setUserActive(token, u.id, !u.active),
+                          (s) => `Usuário ${s.full_name} ${s.active ? "ativado" : "desativado"}.`,
+                        )
+                      }
+                      data-testid={`toggle-user-${u.email}`}
+                    >
+                      {u.active ? "Desativar" : "Ativar"}
+                    </button>
+                    <button type="button" disabled={!!editing} onClick={() => open({ reset: u })} data-testid={`reset-${u.email}`}>
+                      {u.locked ? "Redefinir senha e desbloquear" : "Redefinir senha"}
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+            {page && page.items.length === 0 && (
+              <tr>
+                <td colSpan={7} className="muted empty-row" data-testid="users-empty">
+                  Nenhum usuário com estes filtros. Limpe a busca ou escolha outra situação; para dar acesso a alguém, use “Novo
+                  usuário”.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </TableBox>
       {page && (
         <Pager
           page={filter.page}
