@@ -93,7 +93,12 @@ export class Page {
   // Chooses an option of the <select> with this test id by its value.
   async choose(testId, value) {
     const select = await this.waitFor(testId);
-    await select.findElement(By.css(`option[value="${value}"]`)).click();
+    // Options may arrive after the select (loaded from Rust).
+    const option = await this.waitUntil(async () => {
+      const found = await select.findElements(By.css(`option[value="${value}"]`));
+      return found[0] ?? false;
+    }, `a opção ${value} em ${testId}`);
+    await option.click();
   }
 
   // Opens a tab of the desk (nav-processos, nav-operadoras, ...) and waits for its screen.

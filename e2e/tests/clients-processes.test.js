@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { By } from "selenium-webdriver";
-import { startApp } from "../lib/app.js";
+import { DB_FILE, startApp } from "../lib/app.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const OPERADOR = { name: "Otávio Operador", email: "otavio@beg.com.br", password: "senha-do-operador-1" };
@@ -66,7 +67,7 @@ test("clients import, the month's processes, and an approval only the right role
   }
 
   async function openProcessOf(hash) {
-    await app.waitFor("processes");
+    if (!(await app.has("processes"))) await app.nav("processos", "processes");
     const row = await app.waitUntil(async () => {
       const rows = await app.driver.findElements(By.css(`[data-testid="process-row"][data-client-hash="${hash}"]`));
       return rows[0] ?? false;
@@ -359,5 +360,291 @@ test("clients import, the month's processes, and an approval only the right role
       120_000,
     );
     await app.screenshot("14-enviado-ao-sat");
+  });
+
+  // ---- The approval desk (issue 5) -------------------------------------------------
+  const APROVADOR = { name: "Bruna Aprovadora", email: "bruna@beg.com.br", password: "senha-da-aprovadora-1" };
+  let fourEyes = null; // {id, client}
+
+  let rejectedId = null;
+
+  async function queueRows() {
+    return app.all("queue-row");
+  }
+
+  async function inQueue(id) {
+    return (await app.driver.findElements(By.css(`[data-testid="queue-row"][data-id="${id}"]`))).length > 0;
+  }
+
+  async function selectQueueRow(id) {
+    const row = await app.waitUntil(async () => {
+      const rows = await app.driver.findElements(By.css(`[data-testid="queue-row"][data-id="${id}"]`));
+      return rows[0] ?? false;
+    }, `a fatura ${id} na fila`);
+    await row.click();
+    await app.waitUntil(
+      async () => (await (await app.waitFor("approval-detail")).getAttribute("data-id")) === id,
+      "o detalhe da fatura escolhida",
+    );
+  }
+
+  // Non-white pixels of the canvases pdf.js drew (a blank canvas has none).
+  async function inkedPixels() {
+    return app.driver.executeScript(`
+      let n = 0;
+      for (const c of document.querySelectorAll('[data-testid="pdf-preview"] canvas')) {
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) n++;
+      }
+      return n;`);
+  }
+
+  await t.test("the approval desk lists the waiting invoices and renders the PDF inline", async () => {
+    await app.nav("aprovacao", "approval-queue");
+    const rows = await app.waitForCount("queue-row", ACTIVE - 1);
+    await rows[0].click();
+    const preview = await app.waitFor("pdf-preview");
+    await app.waitUntil(async () => (await preview.getAttribute("data-state")) === "ready", "a prévia da fatura renderizada", 60_000);
+    // The simulator's invoices have one page; pdf.js reports what it drew.
+    assert.equal(await preview.getAttribute("data-pages-rendered"), "1");
+    const inked = await inkedPixels();
+    assert.ok(inked > 2000, `the rendered page has text and lines (${inked} dark pixels)`);
+    await app.waitFor("history-chart");
+    const detail = await app.waitFor("approval-detail");
+    assert.match(await detail.getText(), /R\$ [\d.]+,\d{2}/);
+    assert.equal((await app.all("approval-check")).length, 4);
+    await app.screenshot("15-aprovacao-previa");
+    // O opens the PDF large; Escape closes it.
+    await app.driver.executeScript("document.activeElement?.blur()");
+    await app.driver.actions().sendKeys("o").perform();
+    await app.waitFor("pdf-large");
+    await app.screenshot("16-aprovacao-pdf-ampliado");
+    await app.driver.actions().sendKeys("\uE00C").perform();
+    await app.waitUntil(async () => !(await app.has("pdf-large")), "a prévia ampliada fechada");
+  });
+
+  // Another desktop on the same database changes the invoice on screen. Here it is a
+  // second writer on the same SQLite file (Debian's python); a desktop on PostgreSQL is
+  // the same path with LISTEN/NOTIFY (crates/brm-store/tests/suite/live.rs).
+  await t.test("a change from another desktop reaches the open desk within a second, in place", async (st) => {
+    const rows = await app.waitForCount("queue-row", ACTIVE - 1);
+    const target = await rows[6].getAttribute("data-id");
+    await selectQueueRow(target);
+    const list = await app.driver.findElement(By.css(".queue-list"));
+    await app.driver.executeScript("arguments[0].scrollTop = 90", list);
+    const scrollBefore = await app.driver.executeScript("return arguments[0].scrollTop", list);
+    await app.driver.manage().setTimeouts({ script: 15_000 });
+    // The writer waits 0.5 s, commits, and prints when it committed (ms since the epoch).
+    const writer = spawn("/usr/bin/python3", [
+      "-c",
+      `import sqlite3, sys, time
+time.sleep(0.5)
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("UPDATE processes SET amount_cents = 123456, version = version + 1 WHERE id = ?", (sys.argv[2],))
+db.commit()
+print(int(time.time() * 1000), flush=True)`,
+      DB_FILE,
+      target,
+    ]);
+    let out = "";
+    writer.stdout.on("data", (d) => (out += d));
+    const committed = new Promise((resolve, reject) => {
+      writer.on("error", reject);
+      writer.on("close", (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`python: ${code}`))));
+    });
+    // Seen when the detail pane says R$ 1.234,56 (a MutationObserver in the page).
+    const seenAt = await app.driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const shows = () => (document.querySelector('[data-testid="approval-detail"]')?.textContent ?? "").includes("1.234,56");
+      const obs = new MutationObserver(() => { if (shows()) { obs.disconnect(); done(Date.now()); } });
+      obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+      setTimeout(() => { obs.disconnect(); done(null); }, 12000);`);
+    const commitAt = await committed;
+    assert.ok(seenAt, "the window showed the new amount");
+    const latency = seenAt - commitAt;
+    st.diagnostic(`another desktop's change on screen after ${latency} ms`);
+    console.log(`# live update latency (SQLite, second writer): ${latency} ms`);
+    assert.ok(latency < 1000, `shown within 1 s (took ${latency} ms)`);
+    assert.equal(await (await app.waitFor("approval-detail")).getAttribute("data-id"), target, "the selection is kept");
+    const scrollAfter = await app.driver.executeScript("return arguments[0].scrollTop", list);
+    assert.equal(scrollAfter, scrollBefore, "the queue keeps its scroll position");
+  });
+
+  await t.test("a rejection needs a reason from the list; the invoice leaves the queue", async () => {
+    const [row] = await queueRows();
+    const id = await row.getAttribute("data-id");
+    await selectQueueRow(id);
+    await app.click("btn-rejeitar");
+    await app.choose("reject-reason-code", "OUTRO");
+    await app.click("btn-confirmar-rejeicao");
+    // "Outro motivo" needs the text: nothing is sent.
+    await app.waitUntil(async () => (await app.all("queue-row")).length === ACTIVE - 1, "a fila inalterada");
+    await app.choose("reject-reason-code", "VALOR_DIVERGENTE");
+    await app.typeInto("reject-reason-text", "Valor muito acima do contrato");
+    await app.screenshot("17-aprovacao-rejeicao");
+    await app.click("btn-confirmar-rejeicao");
+    await app.waitForText("approval-message", "rejeitada");
+    // Gone from the queue (the robot downloads it again later: rejected means "wrong
+    // invoice, fetch it again", so it is matched by id, not by the queue's length).
+    await app.waitUntil(async () => !(await inQueue(id)), "a fatura rejeitada fora da fila");
+    rejectedId = id;
+  });
+
+  await t.test("the administrator asks for four eyes when a check fails", async () => {
+    await app.nav("config", "settings");
+    const box = await app.waitFor("settings-four-eyes");
+    if (!(await box.isSelected())) await box.click();
+    await app.click("btn-salvar-aprovacao");
+    await app.waitForText("banner-info", "salv");
+  });
+
+  await t.test("four eyes: the first approval is recorded, the same person is blocked", async () => {
+    await app.nav("aprovacao", "approval-queue");
+    const rows = await app.waitUntil(async () => {
+      const all = await queueRows();
+      return all.length >= ACTIVE - 2 ? all : false;
+    }, "a fila de aprovação");
+    let row = rows[0];
+    if ((await row.getAttribute("data-id")) === rejectedId) row = rows[1];
+    fourEyes = { id: await row.getAttribute("data-id"), client: await row.getAttribute("data-client") };
+    await selectQueueRow(fourEyes.id);
+    // A first month has no earlier amounts: the variation check has no data, so the
+    // invoice did not pass every check and needs two approvers.
+    await app.typeInto("approval-notes", "Conferido com o contrato");
+    await app.click("btn-aprovar");
+    await app.waitForText("approval-message", "Primeira aprovação registrada");
+    await app.waitForText("blocked-reason", `diferente de ${ADMIN.name}`);
+    const approve = await app.driver.findElements(app.byTestId("btn-aprovar"));
+    assert.ok(approve.length === 0 || !(await approve[0].isEnabled()), "no second approval by the same person");
+    // The keyboard path is blocked too.
+    await app.driver.executeScript("document.activeElement?.blur()");
+    await app.driver.actions().sendKeys("a").perform();
+    await app.driver.sleep(1000);
+    assert.ok(await inQueue(fourEyes.id), "still waiting for the second approval");
+    await app.screenshot("18-aprovacao-quatro-olhos");
+  });
+
+  await t.test("a second approver completes it; the SAT upload follows", async () => {
+    await app.nav("usuarios", "users");
+    await app.click("new-user");
+    await app.waitFor("user-form");
+    await app.type("full_name", APROVADOR.name);
+    await app.type("email", APROVADOR.email);
+    await choose("role", "APROVADOR");
+    await app.type("password", APROVADOR.password);
+    await app.type("password_confirmation", APROVADOR.password);
+    await app.click("save-user");
+    await app.waitForText("banner-info", `Usuário ${APROVADOR.name} criado.`);
+    await app.click("logout");
+    await app.login(APROVADOR.email, APROVADOR.password);
+    await app.nav("aprovacao", "approval-queue");
+    await selectQueueRow(fourEyes.id);
+    await app.click("btn-aprovar");
+    await app.waitForText("approval-message", "aprovada");
+    await app.waitUntil(async () => !(await inQueue(fourEyes.id)), "a fatura aprovada fora da fila");
+    await app.click("logout");
+    await app.login(ADMIN.email, ADMIN.password);
+  });
+
+  await t.test("the dashboard shows both approved invoices sent to SAT", async () => {
+    await app.nav("painel", "dashboard");
+    await app.waitUntil(
+      async () => (await (await app.waitFor("dash-count-UPLOAD_REALIZADO")).getText()).trim() === "2",
+      "2 faturas enviadas ao SAT no painel",
+      120_000,
+    );
+    const matrix = await app.waitFor("month-matrix");
+    assert.match(await matrix.getText(), /VIVO|Vivo/);
+    await app.screenshot("19-painel-concluidas");
+    // A number is a link to the list behind it.
+    await app.click("dash-count-UPLOAD_REALIZADO");
+    await app.waitFor("processes");
+    await app.waitForCount("process-row", 2);
+  });
+
+  await t.test("a list exports what it shows to XLSX and CSV", async () => {
+    await app.nav("processos", "processes");
+    await app.waitFor("process-row");
+    for (const [button, magic] of [
+      ["btn-export-xlsx", "PK"],
+      ["btn-export-csv", "\ufeff"],
+    ]) {
+      await app.click(button);
+      const status = await app.waitUntil(async () => {
+        const text = await (await app.waitFor("export-status")).getText();
+        return /Exportado: .*\.(xlsx|csv)/.test(text) && text.includes(button.endsWith("xlsx") ? ".xlsx" : ".csv") ? text : false;
+      }, "a exportação concluída");
+      const file = status.replace(/^.* em /, "").trim();
+      assert.ok(fs.existsSync(file), `the file ${file} exists`);
+      const head = fs.readFileSync(file).subarray(0, 3).toString("utf8");
+      assert.ok(head.startsWith(magic), `${file} starts like its format`);
+      assert.match(status, /\(\d+ linhas?\)/);
+      if (button === "btn-export-csv") {
+        const csv = fs.readFileSync(file, "utf8");
+        assert.match(csv.split("\r\n")[0], /Cliente/);
+        assert.ok(!csv.includes("senha-ficticia"), "no portal password in an export");
+      }
+    }
+    await app.screenshot("20-processos-exportados");
+  });
+
+  await t.test("every main screen, light and dark", async () => {
+    const screens = [
+      ["painel", "dashboard"],
+      ["aprovacao", "approval-queue"],
+      ["processos", "processes"],
+      ["execucoes", "executions"],
+      ["clientes", "clients"],
+      ["importar", "import"],
+      ["operadoras", "operators"],
+      ["usuarios", "users"],
+      ["config", "settings"],
+    ];
+    for (const theme of ["light", "dark"]) {
+      await app.choose("theme-toggle", theme);
+      await app.waitUntil(
+        async () => (await app.driver.executeScript("return document.documentElement.dataset.theme")) === theme,
+        `o tema ${theme}`,
+      );
+      for (const [tab, id] of screens) {
+        await app.nav(tab, id);
+        if (tab === "aprovacao") {
+          await app.waitUntil(
+            async () => (await (await app.waitFor("pdf-preview")).getAttribute("data-state")) === "ready",
+            "a prévia da fatura",
+            60_000,
+          );
+        }
+        await app.driver.sleep(400); // charts animate in
+        await app.screenshot(`tela-${tab}-${theme === "light" ? "claro" : "escuro"}`);
+      }
+    }
+  });
+
+  await t.test("every main screen fits 1024x640 without sideways scrolling", async (st) => {
+    await app.choose("theme-toggle", "auto");
+    await app.driver.manage().window().setRect({ width: 1024, height: 640 });
+    const { w, h } = await app.driver.executeScript("return { w: window.innerWidth, h: window.innerHeight }");
+    st.diagnostic(`viewport ${w}x${h}`);
+    assert.ok(w <= 1024 && w >= 1000, `the window is 1024 wide (viewport ${w})`);
+    for (const [tab, id] of [
+      ["painel", "dashboard"],
+      ["aprovacao", "approval-queue"],
+      ["processos", "processes"],
+      ["execucoes", "executions"],
+      ["clientes", "clients"],
+      ["importar", "import"],
+      ["operadoras", "operators"],
+      ["usuarios", "users"],
+      ["config", "settings"],
+    ]) {
+      await app.nav(tab, id);
+      await app.driver.sleep(400);
+      const overflow = await app.driver.executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      );
+      await app.screenshot(`tela-${tab}-1024x640`);
+      assert.ok(overflow <= 0, `${tab}: ${overflow}px wider than the window`);
+    }
   });
 });
