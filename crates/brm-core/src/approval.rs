@@ -34,6 +34,76 @@ pub enum Outcome {
     SemDados,
 }
 
+impl CheckKind {
+    pub const ALL: [CheckKind; 4] = [
+        CheckKind::VariacaoValor,
+        CheckKind::PossivelDuplicata,
+        CheckKind::Vencimento,
+        CheckKind::LinhaDigitavel,
+    ];
+
+    /// What a person reads (the window's `CHECK_KIND_LABEL`, exports).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::VariacaoValor => "Variação do valor",
+            Self::PossivelDuplicata => "Possível duplicata",
+            Self::Vencimento => "Vencimento",
+            Self::LinhaDigitavel => "Linha digitável",
+        }
+    }
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Ok,
+        Outcome::Atencao,
+        Outcome::Falhou,
+        Outcome::SemDados,
+    ];
+
+    /// What a person reads (the window's `CHECK_OUTCOME_LABEL`, exports).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Atencao => "Atenção",
+            Self::Falhou => "Falhou",
+            Self::SemDados => "Sem dados",
+        }
+    }
+}
+
+/// One line for a list or an export: "4 OK", "3 OK, 1 sem dados", "2 OK, 1 pede atenção,
+/// 1 sem dados"; failed checks by name first: "Falhou: Variação do valor (3 OK)".
+/// No checks: "".
+pub fn summary(checks: &[Check]) -> String {
+    let count = |o: Outcome| checks.iter().filter(|c| c.outcome == o).count();
+    let mut counts = Vec::new();
+    let ok = count(Outcome::Ok);
+    if ok > 0 {
+        counts.push(format!("{ok} OK"));
+    }
+    match count(Outcome::Atencao) {
+        0 => {}
+        1 => counts.push("1 pede atenção".to_string()),
+        n => counts.push(format!("{n} pedem atenção")),
+    }
+    let no_data = count(Outcome::SemDados);
+    if no_data > 0 {
+        counts.push(format!("{no_data} sem dados"));
+    }
+    let counts = counts.join(", ");
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Falhou)
+        .map(|c| c.kind.label())
+        .collect();
+    match (failed.is_empty(), counts.is_empty()) {
+        (true, _) => counts,
+        (false, true) => format!("Falhou: {}", failed.join(", ")),
+        (false, false) => format!("Falhou: {} ({counts})", failed.join(", ")),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub kind: CheckKind,
@@ -394,6 +464,53 @@ fn brl(cents: i128) -> String {
 #[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_and_summary_are_pt_br() {
+        assert_eq!(
+            CheckKind::ALL.map(CheckKind::label),
+            [
+                "Variação do valor",
+                "Possível duplicata",
+                "Vencimento",
+                "Linha digitável"
+            ]
+        );
+        assert_eq!(
+            Outcome::ALL.map(Outcome::label),
+            ["OK", "Atenção", "Falhou", "Sem dados"]
+        );
+        let c = |kind, outcome| Check {
+            kind,
+            outcome,
+            reason: "motivo".into(),
+            days_left: None,
+        };
+        use CheckKind::*;
+        use Outcome::*;
+        assert_eq!(summary(&[]), "");
+        let all_ok: Vec<_> = CheckKind::ALL.iter().map(|k| c(*k, Ok)).collect();
+        assert_eq!(summary(&all_ok), "4 OK");
+        assert_eq!(
+            summary(&[
+                c(VariacaoValor, SemDados),
+                c(PossivelDuplicata, Ok),
+                c(Vencimento, Ok),
+                c(LinhaDigitavel, Ok)
+            ]),
+            "3 OK, 1 sem dados"
+        );
+        assert_eq!(
+            summary(&[
+                c(VariacaoValor, Falhou),
+                c(PossivelDuplicata, Ok),
+                c(Vencimento, Atencao),
+                c(LinhaDigitavel, Falhou)
+            ]),
+            "Falhou: Variação do valor, Linha digitável (1 OK, 1 pede atenção)"
+        );
+        assert_eq!(summary(&[c(Vencimento, Falhou)]), "Falhou: Vencimento");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

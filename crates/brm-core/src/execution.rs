@@ -52,7 +52,30 @@ wire_enum!(ErrorClass {
     Negocio = "NEGOCIO",
 });
 
+impl ExecutionKind {
+    /// What a person reads (the window's `EXECUTION_KIND_LABEL`, exports).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::DownloadFatura => "Download da fatura",
+            Self::UploadSat => "Envio ao SAT",
+            Self::UploadManual => "Envio manual",
+        }
+    }
+}
+
 impl ExecutionStatus {
+    /// What a person reads (the window's `EXECUTION_STATUS_LABEL`, exports).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pendente => "Pendente",
+            Self::Executando => "Executando",
+            Self::Concluido => "Concluída",
+            Self::Falhou => "Falhou",
+            Self::Timeout => "Tempo esgotado",
+            Self::Cancelado => "Cancelada",
+        }
+    }
+
     /// Still owned by the robot: the poller asks about these.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Pendente | Self::Executando)
@@ -147,5 +170,26 @@ mod tests {
         assert_eq!(ErrorClass::parse("NEGOCIO"), Some(ErrorClass::Negocio));
         assert!(ExecutionStatus::Executando.is_open());
         assert!(!ExecutionStatus::Timeout.is_open());
+    }
+
+    #[test]
+    fn labels_are_pt_br_words() {
+        let kinds: Vec<_> = ExecutionKind::ALL.iter().map(|k| k.label()).collect();
+        assert_eq!(
+            kinds,
+            ["Download da fatura", "Envio ao SAT", "Envio manual"]
+        );
+        let statuses: Vec<_> = ExecutionStatus::ALL.iter().map(|s| s.label()).collect();
+        assert_eq!(
+            statuses,
+            [
+                "Pendente",
+                "Executando",
+                "Concluída",
+                "Falhou",
+                "Tempo esgotado",
+                "Cancelada"
+            ]
+        );
     }
 }

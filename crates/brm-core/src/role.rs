@@ -29,6 +29,15 @@ impl Role {
         }
     }
 
+    /// What a person reads (the window's `ROLE_LABEL`, exports).
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Administrador => "Administrador",
+            Role::Aprovador => "Aprovador",
+            Role::Operador => "Operador",
+        }
+    }
+
     /// Operators are registry data shared by everyone: only administrators change them.
     pub fn can_edit_operators(self) -> bool {
         self == Role::Administrador
@@ -77,6 +86,14 @@ mod tests {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn labels_are_pt_br_words() {
+        assert_eq!(
+            [Role::Administrador, Role::Aprovador, Role::Operador].map(Role::label),
+            ["Administrador", "Aprovador", "Operador"]
+        );
     }
 
     #[test]

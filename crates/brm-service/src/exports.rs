@@ -3,12 +3,14 @@
 //! (money as numbers in R$, dates as real dates, bold frozen header with a filter).
 //! The same role check as the list; every page of the filtered result; never a secret.
 
+use crate::approval_desk::{ApprovalQueueFilter, QueueItem};
 use crate::processes::brasilia;
 use crate::Desk;
+use brm_core::approval;
 use brm_core::client::ClientFilter;
 use brm_core::execution::ExecutionFilter;
 use brm_core::operator::OperatorFilter;
-use brm_core::process::{parse_cents, ProcessFilter, ProcessRow, ProcessStatus};
+use brm_core::process::{parse_cents, ProcessFilter, ProcessRow, ValueSource};
 use brm_core::user::UserFilter;
 use brm_core::{Error, ErrorCode, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
@@ -231,44 +233,101 @@ fn filter<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> Res
     serde_json::from_value(v).map_err(bad_filter)
 }
 
+/// "2026-11" → "11/2026"; anything else as it is.
+fn month_br(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) => format!("{m}/{y}"),
+        None => month.to_string(),
+    }
+}
+
+/// "Linha digitável", "Texto da fatura", "Robô", "Digitado" (as the approval desk shows
+/// them); nothing when the value has no source.
+fn source_cell(source: Option<ValueSource>) -> Cell {
+    let Some(label) = source.map(ValueSource::label) else {
+        return text("");
+    };
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => text(first.to_uppercase().chain(chars).collect::<String>()),
+        None => text(""),
+    }
+}
+
+fn process_columns() -> Vec<(&'static str, f64)> {
+    vec![
+        ("Mês de referência", 12.0),
+        ("Cliente", 40.0),
+        ("CNPJ", 20.0),
+        ("HASH", 14.0),
+        ("Operadora", 16.0),
+        ("Situação", 24.0),
+        ("Valor (R$)", 14.0),
+        ("Vencimento", 12.0),
+        ("Tentativas de download", 10.0),
+        ("Tentativas de envio ao SAT", 10.0),
+        ("Precisa de atenção", 10.0),
+        ("Atualizado em", 17.0),
+    ]
+}
+
+/// The process list's cells of one row, in [`process_columns`] order.
+fn process_cells(r: ProcessRow) -> Vec<Cell> {
+    vec![
+        text(month_br(&r.reference_month)),
+        text(r.client_name),
+        text(format_cnpj(&r.cnpj)),
+        opt(&r.client_hash),
+        text(r.operator_name),
+        text(r.status.label()),
+        Cell::Money(r.amount.as_deref().and_then(parse_cents)),
+        Cell::Date(r.due_date),
+        Cell::Int(r.download_attempts),
+        Cell::Int(r.sat_attempts),
+        Cell::Bool(r.needs_attention),
+        Cell::DateTime(Some(r.updated_at)),
+    ]
+}
+
 fn process_table(rows: Vec<ProcessRow>) -> Table {
     Table {
         sheet: "Processos",
-        columns: vec![
-            ("Mês de referência", 12.0),
-            ("Cliente", 40.0),
-            ("CNPJ", 20.0),
-            ("HASH", 14.0),
-            ("Operadora", 16.0),
-            ("Situação", 24.0),
-            ("Valor (R$)", 14.0),
-            ("Vencimento", 12.0),
-            ("Tentativas de download", 10.0),
-            ("Tentativas de envio ao SAT", 10.0),
-            ("Precisa de atenção", 10.0),
-            ("Atualizado em", 17.0),
-        ],
-        rows: rows
+        columns: process_columns(),
+        rows: rows.into_iter().map(process_cells).collect(),
+    }
+}
+
+/// The approval desk's queue, in its order: the process columns, then what the desk
+/// shows of each invoice (its checks, where amount and due date came from, a first
+/// approval under four eyes, who uploaded it by hand).
+fn approval_table(items: Vec<QueueItem>) -> Table {
+    let mut columns = process_columns();
+    columns.extend([
+        ("Verificações", 40.0),
+        ("Fonte do valor", 16.0),
+        ("Fonte do vencimento", 16.0),
+        ("1ª aprovação", 24.0),
+        ("Envio manual por", 24.0),
+    ]);
+    Table {
+        sheet: "Aprovação",
+        columns,
+        rows: items
             .into_iter()
-            .map(|r| {
-                let month = match r.reference_month.split_once('-') {
-                    Some((y, m)) => format!("{m}/{y}"),
-                    None => r.reference_month.clone(),
-                };
-                vec![
-                    text(month),
-                    text(r.client_name),
-                    text(format_cnpj(&r.cnpj)),
-                    opt(&r.client_hash),
-                    text(r.operator_name),
-                    text(r.status.label()),
-                    Cell::Money(r.amount.as_deref().and_then(parse_cents)),
-                    Cell::Date(r.due_date),
-                    Cell::Int(r.download_attempts),
-                    Cell::Int(r.sat_attempts),
-                    Cell::Bool(r.needs_attention),
-                    Cell::DateTime(Some(r.updated_at)),
-                ]
+            .map(|item| {
+                let mut cells = process_cells(item.row);
+                cells.extend([
+                    text(approval::summary(&item.checks)),
+                    source_cell(item.amount_source),
+                    source_cell(item.due_date_source),
+                    text(item.first_approval.map(|f| f.by_name).unwrap_or_default()),
+                    text(if item.manual_upload {
+                        item.uploaded_by_name.unwrap_or_default()
+                    } else {
+                        String::new()
+                    }),
+                ]);
+                cells
             })
             .collect(),
     }
@@ -276,8 +335,10 @@ fn process_table(rows: Vec<ProcessRow>) -> Table {
 
 impl Desk {
     /// Exports `list` (processos, aprovacao, execucoes, clientes, operadoras, usuarios)
-    /// with `filter` (the same object the list command takes; page and page size are
-    /// ignored) as `format` ("csv" or "xlsx").
+    /// with `filter` (the same object the list command takes: `list_approval_queue`'s
+    /// `{month, operator_id, search, sort, descending}` for aprovacao; page and page size
+    /// are ignored) as `format` ("csv" or "xlsx"). Wire values (statuses, kinds, roles,
+    /// sources) are written as the window shows them, in pt-BR words.
     pub async fn export_list(
         &self,
         token: &str,
@@ -287,13 +348,14 @@ impl Desk {
     ) -> Result<Export> {
         let format = ExportFormat::parse(format)?;
         let table = match list {
-            "processos" | "aprovacao" => {
+            "aprovacao" => {
+                // The filter the approval desk sends to `list_approval_queue`; the same
+                // query, so the same rows in the same order (up to the queue's cap).
+                let f: ApprovalQueueFilter = filter(filter_json)?;
+                approval_table(self.approval_queue(token, f).await?.items)
+            }
+            "processos" => {
                 let mut f: ProcessFilter = filter(filter_json)?;
-                let approval = list == "aprovacao";
-                if approval {
-                    f.status = Some(ProcessStatus::AguardandoAprovacao);
-                    f.needs_attention = None;
-                }
                 let mut rows = Vec::new();
                 for page in 0.. {
                     f.page = page;
@@ -305,11 +367,7 @@ impl Desk {
                         break;
                     }
                 }
-                let mut t = process_table(rows);
-                if approval {
-                    t.sheet = "Aprovação";
-                }
-                t
+                process_table(rows)
             }
             "execucoes" => {
                 let mut f: ExecutionFilter = filter(filter_json)?;
@@ -349,9 +407,9 @@ impl Desk {
                                 Cell::DateTime(Some(e.created_at)),
                                 text(r.client_name),
                                 text(r.operator_name),
-                                text(r.reference_month),
-                                text(e.kind.as_str()),
-                                text(e.status.as_str()),
+                                text(month_br(&r.reference_month)),
+                                text(e.kind.label()),
+                                text(e.status.label()),
                                 Cell::Int(e.progress),
                                 Cell::Int(e.attempt),
                                 opt(&e.job_id),
@@ -492,7 +550,7 @@ impl Desk {
                                 text(u.full_name),
                                 text(u.email),
                                 opt(&u.phone),
-                                text(u.role.as_str()),
+                                text(u.role.label()),
                                 Cell::Bool(u.active),
                                 Cell::Bool(u.locked),
                                 Cell::DateTime(u.last_login_at),

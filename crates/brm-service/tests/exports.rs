@@ -100,6 +100,22 @@ async fn add_client(o: &Office, name: &str, cnpj: &str, unit: &str) {
         .unwrap();
 }
 
+/// One robot run that timed out on Alfa's process.
+async fn add_execution(pool: &SqlitePool) {
+    sqlx::query(
+        "INSERT INTO executions (id, process_id, kind, status, progress, attempt, error,
+                                 triggered_by, created_at, updated_at)
+         SELECT ?, id, 'DOWNLOAD_FATURA', 'TIMEOUT', 40, 2, 'O portal não respondeu.',
+                'agendamento', '2026-11-29T12:00:00.000000Z', '2026-11-29T12:00:00.000000Z'
+         FROM processes
+         WHERE client_id = (SELECT id FROM clients WHERE legal_name LIKE 'Alfa%')",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 /// Two clients, November created, one invoice waiting for approval with amount and due date.
 async fn fixture(pool: &SqlitePool) -> Office {
     let o = office(pool).await;
@@ -166,6 +182,179 @@ async fn csv_export_is_excel_pt_br(pool: SqlitePool) {
     assert_eq!(clients.rows, 2);
     assert!(text.contains("Senha cadastrada") && text.contains(";Sim;"));
     assert!(!text.contains("segredo-do-portal") && !text.contains("v1:"));
+
+    // Roles, execution kinds and statuses in the window's words, never wire values.
+    let users = o
+        .desk
+        .export_list(&o.admin, "usuarios", json!({}), "csv")
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(users.bytes).unwrap(),
+        "\u{feff}Nome;E-mail;Telefone;Perfil;Ativo;Bloqueado;Último acesso\r\n\
+Ana Administradora;ana@beg.com.br;;Administrador;Sim;Não;29/11/2026 14:03\r\n\
+Davi Operador;davi@beg.com.br;;Operador;Sim;Não;29/11/2026 14:03\r\n"
+    );
+    add_execution(&pool).await;
+    let runs = o
+        .desk
+        .export_list(&o.admin, "execucoes", json!({"month": "2026-11"}), "csv")
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(runs.bytes).unwrap(),
+        "\u{feff}Criada em;Cliente;Operadora;Mês de referência;Tipo;Situação;Progresso (%);Tentativa;Job do robô;Iniciada em;Concluída em;Erro;Disparada por\r\n\
+29/11/2026 09:00;Alfa Comércio Ltda;Vivo;11/2026;Download da fatura;Tempo esgotado;40;2;;;;O portal não respondeu.;agendamento\r\n"
+    );
+}
+
+/// The approval desk's queue with two invoices: Alfa (values read from the invoice,
+/// a first approval by Ana) and Beta (uploaded by hand by Davi, overdue, a bad payment
+/// line, values typed and from the robot).
+async fn approval_fixture(pool: &SqlitePool) -> Office {
+    let o = fixture(pool).await;
+    sqlx::query(
+        "UPDATE processes SET amount_source = 'LINHA_DIGITAVEL', due_date_source = 'TEXTO_DA_FATURA',
+                payment_line_status = 'VALIDA',
+                first_approved_by = (SELECT id FROM users WHERE email = 'ana@beg.com.br'),
+                first_approved_at = '2026-11-28T15:00:00.000000Z'
+         WHERE client_id = (SELECT id FROM clients WHERE legal_name LIKE 'Alfa%')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE processes SET status = 'AGUARDANDO_APROVACAO', amount_cents = 50000,
+                due_date = '2026-11-20', amount_source = 'DIGITADO', due_date_source = 'ROBO',
+                payment_line_status = 'INVALIDA', payment_line_reason = 'Dígito verificador errado.',
+                manual_upload = 1,
+                uploaded_by = (SELECT id FROM users WHERE email = 'davi@beg.com.br')
+         WHERE client_id = (SELECT id FROM clients WHERE legal_name LIKE 'Beta%')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    o
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn approval_export_is_the_desk_queue_in_its_order(pool: SqlitePool) {
+    let o = approval_fixture(&pool).await;
+    // Exactly what Approvals.jsx sends to list_approval_queue and to the export.
+    let screen = json!({"month": null, "operator_id": null, "search": null,
+                        "sort": "vencimento", "descending": false});
+    let out = o
+        .desk
+        .export_list(&o.admin, "aprovacao", screen, "csv")
+        .await
+        .unwrap();
+    assert_eq!(out.file_name, "aprovacao-2026-11-29-1403.csv");
+    assert_eq!(out.rows, 2);
+    let header = "\u{feff}Mês de referência;Cliente;CNPJ;HASH;Operadora;Situação;Valor (R$);Vencimento;Tentativas de download;Tentativas de envio ao SAT;Precisa de atenção;Atualizado em;Verificações;Fonte do valor;Fonte do vencimento;1ª aprovação;Envio manual por\r\n";
+    let beta = "11/2026;\"Beta; \"\"Serviços\"\" S/A\";13.878.375/0001-09;H-Sinop;Vivo;Aguardando aprovação;500,00;20/11/2026;0;0;Não;29/11/2026 14:03;Falhou: Vencimento, Linha digitável (1 OK, 1 sem dados);Digitado;Robô;;Davi Operador\r\n";
+    let alfa = "11/2026;Alfa Comércio Ltda;10.141.561/0001-64;H-Cuiabá;Vivo;Aguardando aprovação;1.234,56;10/12/2026;0;0;Não;29/11/2026 14:03;3 OK, 1 sem dados;Linha digitável;Texto da fatura;Ana Administradora;\r\n";
+    // By due date, the overdue one first, as the desk lists them.
+    assert_eq!(
+        String::from_utf8(out.bytes).unwrap(),
+        format!("{header}{beta}{alfa}")
+    );
+
+    // Another sort and direction: the export follows the desk's own query.
+    for (sort, descending) in [("valor", true), ("valor", false), ("cliente", true)] {
+        let f = json!({"sort": sort, "descending": descending});
+        let desk_order: Vec<String> = o
+            .desk
+            .approval_queue(&o.operador, serde_json::from_value(f.clone()).unwrap())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.row.client_name)
+            .collect();
+        let text = String::from_utf8(
+            o.desk
+                .export_list(&o.operador, "aprovacao", f, "csv")
+                .await
+                .unwrap()
+                .bytes,
+        )
+        .unwrap();
+        let alfa_first = text.find("Alfa").unwrap() < text.find("Beta").unwrap();
+        assert_eq!(
+            alfa_first,
+            desk_order[0].starts_with("Alfa"),
+            "{sort} {descending}"
+        );
+    }
+    let by_value = String::from_utf8(
+        o.desk
+            .export_list(
+                &o.admin,
+                "aprovacao",
+                json!({"sort": "valor", "descending": true}),
+                "csv",
+            )
+            .await
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    assert_eq!(by_value, format!("{header}{alfa}{beta}"));
+
+    // The desk's filters: search and month.
+    let one = o
+        .desk
+        .export_list(
+            &o.admin,
+            "aprovacao",
+            json!({"search": "beta", "sort": "vencimento"}),
+            "csv",
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.rows, 1);
+    assert_eq!(
+        String::from_utf8(one.bytes).unwrap(),
+        format!("{header}{beta}")
+    );
+    let none = o
+        .desk
+        .export_list(&o.admin, "aprovacao", json!({"month": "2026-10"}), "csv")
+        .await
+        .unwrap();
+    assert_eq!(none.rows, 0);
+
+    // A sort the desk does not know is refused with the desk's own message.
+    let e = o
+        .desk
+        .export_list(&o.admin, "aprovacao", json!({"sort": "data"}), "csv")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(
+        e.message.contains("Ordenação desconhecida"),
+        "{}",
+        e.message
+    );
+
+    // XLSX: the same columns, money as a number.
+    let out = o
+        .desk
+        .export_list(&o.admin, "aprovacao", json!({"sort": "vencimento"}), "xlsx")
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(out.bytes)).unwrap();
+    let range = book.worksheet_range("Aprovação").unwrap();
+    assert_eq!(range.height(), 3);
+    let cell = |r, c| range.get((r, c)).cloned();
+    assert_eq!(cell(0, 12), Some(Data::String("Verificações".into())));
+    assert_eq!(cell(0, 16), Some(Data::String("Envio manual por".into())));
+    assert_eq!(cell(1, 6), Some(Data::Float(500.0)));
+    assert_eq!(cell(1, 13), Some(Data::String("Digitado".into())));
+    assert_eq!(cell(1, 16), Some(Data::String("Davi Operador".into())));
+    assert_eq!(cell(2, 12), Some(Data::String("3 OK, 1 sem dados".into())));
+    assert_eq!(cell(2, 15), Some(Data::String("Ana Administradora".into())));
+    assert_eq!(cell(2, 16), Some(Data::Empty));
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
@@ -202,6 +391,46 @@ async fn xlsx_export_has_numbers_dates_and_a_header(pool: SqlitePool) {
     }
     // No amount: an empty cell, not zero.
     assert_eq!(range.get((2, 6)), Some(&Data::Empty));
+    assert_eq!(
+        range.get((1, 5)),
+        Some(&Data::String("Aguardando aprovação".into()))
+    );
+
+    // Words, not wire values, in every sheet.
+    add_execution(&pool).await;
+    let runs = o
+        .desk
+        .export_list(&o.admin, "execucoes", json!({}), "xlsx")
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(runs.bytes)).unwrap();
+    let range = book.worksheet_range("Execuções").unwrap();
+    assert_eq!(range.get((1, 3)), Some(&Data::String("11/2026".into())));
+    assert_eq!(
+        range.get((1, 4)),
+        Some(&Data::String("Download da fatura".into()))
+    );
+    assert_eq!(
+        range.get((1, 5)),
+        Some(&Data::String("Tempo esgotado".into()))
+    );
+    let users = o
+        .desk
+        .export_list(&o.admin, "usuarios", json!({}), "xlsx")
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(users.bytes)).unwrap();
+    let range = book.worksheet_range("Usuários").unwrap();
+    let roles: Vec<_> = (1..range.height() as u32)
+        .map(|r| range.get_value((r, 3)).cloned())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            Some(Data::String("Administrador".into())),
+            Some(Data::String("Operador".into()))
+        ]
+    );
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]

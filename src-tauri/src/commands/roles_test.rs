@@ -3,7 +3,8 @@
 //! `capabilities/`), as a logged-in OPERADOR or APROVADOR. Each must come back as the
 //! serialised `{"code":"FORBIDDEN",...}` the window shows, and the data must not move.
 //! A command added to [`cases`] (and to the handler in [`app`]) is covered for every
-//! role it names.
+//! role it names; every role it does not name must get past the role check (any answer
+//! but FORBIDDEN), and a session that does not exist gets UNAUTHENTICATED, as JSON.
 //!
 //! The mock runtime stands in for the WebKit window only (no display is needed); the
 //! database is a real SQLite file, and secrets go to an in-memory key store, never the
@@ -41,6 +42,8 @@ struct Case {
 
 const NOT_ADMIN: &[Role] = &[Role::Operador, Role::Aprovador];
 const OPERADOR: &[Role] = &[Role::Operador];
+/// Every logged-in role may call it.
+const NOBODY: &[Role] = &[];
 
 fn cases() -> Vec<Case> {
     vec![
@@ -124,6 +127,82 @@ fn cases() -> Vec<Case> {
             args: |i| json!({"token": i.token, "input": pg_settings()}),
             refused: NOT_ADMIN,
         },
+        // --- approval desk: everyone sees the queue, approvers decide and type values,
+        // administrators change its settings -------------------------------------------
+        Case {
+            // What Approvals.jsx sends.
+            cmd: "list_approval_queue",
+            args: |i| {
+                json!({"token": i.token, "filter": {"month": null, "operator_id": null,
+                       "search": null, "sort": "vencimento", "descending": false}})
+            },
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "invoice_pdf",
+            args: |i| json!({"token": i.token, "id": Uuid::new_v4()}),
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "client_invoice_history",
+            args: |i| json!({"token": i.token, "client_id": Uuid::new_v4(), "months": 12}),
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "set_invoice_values",
+            args: |i| {
+                json!({"token": i.token, "id": Uuid::new_v4(), "version": 1,
+                       "amount": "1.234,56", "due_date": "2026-12-10"})
+            },
+            refused: OPERADOR,
+        },
+        Case {
+            cmd: "approve_many",
+            args: |i| {
+                json!({"token": i.token, "items": [{"id": Uuid::new_v4(), "version": 1}],
+                       "notes": null})
+            },
+            refused: OPERADOR,
+        },
+        Case {
+            cmd: "rejection_reasons",
+            args: |i| json!({"token": i.token}),
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "get_approval_settings",
+            args: |i| json!({"token": i.token}),
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "save_approval_settings",
+            args: |i| {
+                json!({"token": i.token,
+                       "input": {"tolerance_pct": 5, "due_soon_days": 1, "four_eyes": true}})
+            },
+            refused: NOT_ADMIN,
+        },
+        // --- dashboard and exports: an export has its list's role --------------------
+        Case {
+            cmd: "dashboard",
+            args: |i| json!({"token": i.token, "month": "2026-11"}),
+            refused: NOBODY,
+        },
+        Case {
+            cmd: "export_list",
+            args: |i| json!({"token": i.token, "list": "usuarios", "filter": {}, "format": "csv"}),
+            refused: NOT_ADMIN,
+        },
+        Case {
+            // A month that does not parse: the role check passes, then VALIDATION, and
+            // no file is written anywhere.
+            cmd: "export_list",
+            args: |i| {
+                json!({"token": i.token, "list": "aprovacao", "filter": {"month": "13/2026"},
+                       "format": "xlsx"})
+            },
+            refused: NOBODY,
+        },
     ]
 }
 
@@ -149,6 +228,16 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
             super::settings::get_database_settings,
             super::settings::test_database_connection,
             super::settings::save_database_settings,
+            super::approval::list_approval_queue,
+            super::approval::invoice_pdf,
+            super::approval::client_invoice_history,
+            super::approval::set_invoice_values,
+            super::approval::approve_many,
+            super::approval::rejection_reasons,
+            super::approval::get_approval_settings,
+            super::approval::save_approval_settings,
+            super::dashboard::dashboard,
+            super::exports::export_list,
         ])
         .build(tauri::generate_context!(
             "../tauri.conf.json",
@@ -282,6 +371,9 @@ fn commands_refuse_roles_that_may_not_use_them() {
     let audit_before = block_on(desk.store().audit_trail("usuario", None, 1000))
         .unwrap()
         .len();
+    let settings_before =
+        serde_json::to_value(block_on(desk.get_approval_settings(&sessions[1].1.token)).unwrap())
+            .unwrap();
 
     let mut checked = 0;
     for case in cases() {
@@ -303,7 +395,53 @@ fn commands_refuse_roles_that_may_not_use_them() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 22);
+    assert_eq!(checked, 28);
+
+    // The roles a case does not refuse get past the role check: whatever the answer
+    // (an id of nothing is NOT_FOUND), it is the desk's JSON and not FORBIDDEN.
+    let mut allowed = 0;
+    for case in cases() {
+        for (role, ids) in sessions.iter().filter(|(r, _)| !case.refused.contains(r)) {
+            let who = format!("{} as {}", case.cmd, role.as_str());
+            if let Err(err) = invoke(&window, case.cmd, (case.args)(ids)) {
+                let code = err["code"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{who}: {err}"));
+                assert!(
+                    !["FORBIDDEN", "UNAUTHENTICATED"].contains(&code),
+                    "{who}: {err}"
+                );
+            }
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 18);
+
+    // Without a session every command answers UNAUTHENTICATED, as JSON.
+    let nobody = Ids {
+        token: "sessao-que-nao-existe".into(),
+        admin: admin_id,
+        me: admin_id,
+    };
+    let mut unauthenticated = 0;
+    for case in cases() {
+        let err = invoke(&window, case.cmd, (case.args)(&nobody)).expect_err(case.cmd);
+        assert_eq!(err["code"], "UNAUTHENTICATED", "{}: {err}", case.cmd);
+        assert_eq!(
+            err.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["code", "message"],
+            "{}: {err}",
+            case.cmd
+        );
+        unauthenticated += 1;
+    }
+    assert_eq!(unauthenticated, 23);
+    assert_eq!(
+        serde_json::to_value(block_on(desk.get_approval_settings(&sessions[1].1.token)).unwrap())
+            .unwrap(),
+        settings_before,
+        "refused settings changed nothing"
+    );
 
     assert_eq!(
         block_on(users(&desk)),
