@@ -381,7 +381,8 @@ test("clients import, the month's processes, and an approval only the right role
       const rows = await app.driver.findElements(By.css(`[data-testid="queue-row"][data-id="${id}"]`));
       return rows[0] ?? false;
     }, `a fatura ${id} na fila`);
-    await row.click();
+    await app.driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", row);
+    await row.findElement(By.css(".queue-row__main")).click();
     await app.waitUntil(
       async () => (await (await app.waitFor("approval-detail")).getAttribute("data-id")) === id,
       "o detalhe da fatura escolhida",
@@ -640,11 +641,17 @@ print(int(time.time() * 1000), flush=True)`,
     ]) {
       await app.nav(tab, id);
       await app.driver.sleep(400);
-      const overflow = await app.driver.executeScript(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-      );
+      // How much wider than the window the page is, and which elements stick out.
+      const [overflow, culprits] = await app.driver.executeScript(`
+        const w = document.documentElement.clientWidth;
+        const out = [];
+        for (const el of document.querySelectorAll("body *")) {
+          const r = el.getBoundingClientRect();
+          if (r.right > w + 1 && out.length < 5) out.push(el.tagName.toLowerCase() + "." + el.className + " (" + Math.round(r.right) + "px)");
+        }
+        return [document.documentElement.scrollWidth - w, out];`);
       await app.screenshot(`tela-${tab}-1024x640`);
-      assert.ok(overflow <= 0, `${tab}: ${overflow}px wider than the window`);
+      assert.ok(overflow <= 0, `${tab}: ${overflow}px wider than the window: ${culprits.join(", ")}`);
     }
   });
 });

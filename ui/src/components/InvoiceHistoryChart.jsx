@@ -160,30 +160,33 @@ export function InvoiceHistoryChart({ token, clientId, currentMonth, revision = 
           <div className="history-chart__canvas">
             <canvas ref={canvas} role="img" aria-label={`Gráfico de barras: ${historySummary(history, currentMonth)}`} />
           </div>
-          <table className="visually-hidden" data-testid="history-table">
-            <caption>Valores por mês de referência</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mês</th>
-                <th scope="col">Valor</th>
-                <th scope="col">Vencimento</th>
-                <th scope="col">Situação</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.map((h) => (
-                <tr key={h.process_id ?? h.reference_month} aria-current={h.reference_month === currentMonth ? "true" : undefined}>
-                  <td>
-                    {formatMonth(h.reference_month)}
-                    {h.reference_month === currentMonth ? " (esta fatura)" : ""}
-                  </td>
-                  <td>{formatMoney(centsToDecimal(h.amount_cents))}</td>
-                  <td>{formatDate(h.due_date)}</td>
-                  <td>{statusLabel(h.status)}</td>
+          {/* The wrapper, not the table, is hidden: a table ignores width: 1px and widens the page. */}
+          <div className="visually-hidden">
+            <table data-testid="history-table">
+              <caption>Valores por mês de referência</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Mês</th>
+                  <th scope="col">Valor</th>
+                  <th scope="col">Vencimento</th>
+                  <th scope="col">Situação</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {history.map((h) => (
+                  <tr key={h.process_id ?? h.reference_month} aria-current={h.reference_month === currentMonth ? "true" : undefined}>
+                    <td>
+                      {formatMonth(h.reference_month)}
+                      {h.reference_month === currentMonth ? " (esta fatura)" : ""}
+                    </td>
+                    <td>{formatMoney(centsToDecimal(h.amount_cents))}</td>
+                    <td>{formatDate(h.due_date)}</td>
+                    <td>{statusLabel(h.status)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

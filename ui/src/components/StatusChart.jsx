@@ -107,29 +107,32 @@ export function StatusChart({ kind = "bar", title, labels, datasets, testid }) {
         {!failed && <canvas ref={canvas} role="img" aria-label={summary} />}
         {failed && <p className="muted">Não foi possível desenhar o gráfico; os números estão na tabela.</p>}
       </div>
-      <table className="visually-hidden">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Item</th>
-            {datasets.map((d) => (
-              <th key={d.label} scope="col">
-                {d.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {labels.map((l, i) => (
-            <tr key={l}>
-              <th scope="row">{l}</th>
+      {/* The wrapper, not the table, is hidden: a table ignores width: 1px and widens the page. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Item</th>
               {datasets.map((d) => (
-                <td key={d.label}>{d.data[i] ?? 0}</td>
+                <th key={d.label} scope="col">
+                  {d.label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {labels.map((l, i) => (
+              <tr key={l}>
+                <th scope="row">{l}</th>
+                {datasets.map((d) => (
+                  <td key={d.label}>{d.data[i] ?? 0}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

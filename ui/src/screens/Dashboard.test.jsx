@@ -219,7 +219,7 @@ describe("Dashboard", () => {
     expect(bars.config.data.labels).toEqual(["Vivo", "Claro"]);
     const label = doughnut.canvas.getAttribute("aria-label");
     expect(label).toContain("Aguardando aprovação 2");
-    const hidden = screen.getByTestId("chart-operators").querySelector("table.visually-hidden");
+    const hidden = screen.getByTestId("chart-operators").querySelector(".visually-hidden table");
     expect(hidden.textContent).toContain("Claro");
 
     act(() => {
