@@ -31,12 +31,9 @@ impl From<StatusCounts> for DashboardCounts {
 pub struct OperatorMonth {
     pub operator_id: Uuid,
     pub operator_name: String,
-    pub aguardando_download: i64,
-    pub aguardando_aprovacao: i64,
-    pub aguardando_envio_sat: i64,
-    pub upload_realizado: i64,
-    pub cancelado: i64,
-    pub needs_attention: i64,
+    /// Its processes of the month by status (flat in the JSON, as the window reads them).
+    #[serde(flatten)]
+    pub counts: StatusCounts,
     /// Active clients of this operator with no process in the month (what is missing).
     pub sem_processo: i64,
     /// Processes of the month (every status).
@@ -45,13 +42,7 @@ pub struct OperatorMonth {
 
 impl OperatorMonth {
     pub fn add(&mut self, status: ProcessStatus, n: i64) {
-        match status {
-            ProcessStatus::AguardandoDownload => self.aguardando_download += n,
-            ProcessStatus::AguardandoAprovacao => self.aguardando_aprovacao += n,
-            ProcessStatus::AguardandoEnvioSat => self.aguardando_envio_sat += n,
-            ProcessStatus::UploadRealizado => self.upload_realizado += n,
-            ProcessStatus::Cancelado => self.cancelado += n,
-        }
+        self.counts.add(status, n);
         self.total += n;
     }
 }
@@ -87,6 +78,40 @@ mod tests {
         assert_eq!(json["aguardando_download"], 2);
         let mut o = OperatorMonth::default();
         o.add(ProcessStatus::UploadRealizado, 4);
-        assert_eq!((o.upload_realizado, o.total), (4, 4));
+        assert_eq!((o.counts.upload_realizado, o.total), (4, 4));
+    }
+
+    #[test]
+    fn an_operator_row_stays_flat_in_json() {
+        let mut o = OperatorMonth {
+            operator_id: Uuid::nil(),
+            operator_name: "Vivo".into(),
+            sem_processo: 2,
+            ..Default::default()
+        };
+        o.add(ProcessStatus::AguardandoDownload, 1);
+        o.add(ProcessStatus::AguardandoAprovacao, 2);
+        o.add(ProcessStatus::AguardandoEnvioSat, 3);
+        o.add(ProcessStatus::UploadRealizado, 4);
+        o.add(ProcessStatus::Cancelado, 5);
+        o.counts.needs_attention = 6;
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "operator_id": "00000000-0000-0000-0000-000000000000",
+                "operator_name": "Vivo",
+                "aguardando_download": 1,
+                "aguardando_aprovacao": 2,
+                "aguardando_envio_sat": 3,
+                "upload_realizado": 4,
+                "cancelado": 5,
+                "needs_attention": 6,
+                "sem_processo": 2,
+                "total": 15,
+            })
+        );
+        let back: OperatorMonth = serde_json::from_value(json).unwrap();
+        assert_eq!(back, o);
     }
 }

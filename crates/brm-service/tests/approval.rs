@@ -3,25 +3,21 @@
 //! manual uploader who may not approve, coded rejections, typed values, bulk approval,
 //! the client's history and the invoice file.
 
+mod common;
+
 use base64::Engine as _;
-use brm_core::client::ClientInput;
-use brm_core::clock::ManualClock;
-use brm_core::operator::OperatorInput;
 use brm_core::process::{Process, ProcessStatus, ValueSource};
-use brm_core::user::NewAdminInput;
-use brm_core::{ErrorCode, Role};
+use brm_core::ErrorCode;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::approval_desk::BulkItem;
-use brm_service::{password, ApprovalQueueFilter, ApprovalSettings, Desk, RobotHooks};
-use brm_store::sqlite::SqliteStore;
+use brm_service::{ApprovalQueueFilter, ApprovalSettings, Desk, RobotHooks};
 use brm_store::Store;
-use chrono::{TimeZone, Utc};
+use common::{login, TempFolder};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
 
-const PW: &str = "senha-forte-do-admin";
 const MONTH: &str = "2026-11";
 
 struct Office {
@@ -34,13 +30,6 @@ struct Office {
     davi: String,
     operator_id: Uuid,
     _folder: TempFolder,
-}
-
-struct TempFolder(std::path::PathBuf);
-impl Drop for TempFolder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A valid CNPJ from a number (check digits computed).
@@ -65,97 +54,35 @@ fn cnpj(n: u64) -> String {
     all.iter().map(|d| d.to_string()).collect()
 }
 
-async fn add_user(pool: &SqlitePool, name: &str, email: &str, role: Role) {
-    let hash = password::hash_blocking(PW).unwrap();
-    sqlx::query(
-        "INSERT INTO users (id, full_name, email, role, password_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
-    )
-    .bind(Uuid::new_v4().to_string())
-    .bind(name)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash)
-    .execute(pool)
-    .await
-    .unwrap();
-}
-
 async fn office(pool: &SqlitePool) -> Office {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 2, 17, 3, 0).unwrap(),
-    ));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
-    let dir = std::env::temp_dir().join(format!("brm-approval-{}", Uuid::new_v4()));
-    let storage = Arc::new(brm_storage::LocalFolder::new(&dir).unwrap());
-    let desk = Desk::with_clock(store.clone(), clock)
+    let store = common::sqlite_store(pool);
+    let folder = TempFolder::new("brm-approval");
+    let storage = Arc::new(brm_storage::LocalFolder::new(&folder.0).unwrap());
+    let desk = Desk::with_clock(store.clone(), common::clock_at(2026, 11, 2, 17, 3))
         .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())))
         .with_robot(RobotHooks {
             storage,
             wake: Arc::new(|| {}),
         });
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    add_user(pool, "Bruno Aprovador", "bruno@beg.com.br", Role::Aprovador).await;
-    add_user(
-        pool,
-        "Carla Aprovadora",
-        "carla@beg.com.br",
-        Role::Aprovador,
-    )
-    .await;
-    add_user(pool, "Davi Operador", "davi@beg.com.br", Role::Operador).await;
-    let login = |e: &'static str| {
-        let desk = desk.clone();
-        async move { desk.login(e, PW.into()).await.unwrap().token }
-    };
-    let admin = login("ana@beg.com.br").await;
-    let op = desk
-        .create_operator(
-            &admin,
-            OperatorInput {
-                name: "Vivo".into(),
-                code: "VIVO".into(),
-                has_rpa: false,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let admin = common::first_admin(&desk).await;
+    common::insert_team(pool).await;
+    let operator_id = common::add_operator(&desk, &admin, "Vivo", "VIVO", false).await;
     Office {
-        bruno: login("bruno@beg.com.br").await,
-        carla: login("carla@beg.com.br").await,
-        davi: login("davi@beg.com.br").await,
+        bruno: login(&desk, "bruno@beg.com.br").await,
+        carla: login(&desk, "carla@beg.com.br").await,
+        davi: login(&desk, "davi@beg.com.br").await,
         admin,
         store,
         pool: pool.clone(),
-        operator_id: op.id,
+        operator_id,
         desk,
-        _folder: TempFolder(dir),
+        _folder: folder,
     }
 }
 
 impl Office {
     async fn client(&self, n: u64, name: &str) -> Uuid {
-        self.desk
-            .create_client(
-                &self.admin,
-                ClientInput {
-                    legal_name: name.into(),
-                    cnpj: cnpj(n),
-                    operator_id: Some(self.operator_id),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id
+        common::add_client(&self.desk, &self.admin, name, &cnpj(n), self.operator_id).await
     }
 
     async fn months(&self, months: &[&str]) {

@@ -4,42 +4,18 @@
 //! client's history, through the same `Desk` as on SQLite. Without that variable the test
 //! says so and passes, unless CI or BRM_REQUIRE_POSTGRES demands PostgreSQL.
 
+mod common;
+
 use brm_core::audit::{Actor, AuditEvent};
-use brm_core::client::ClientInput;
-use brm_core::operator::OperatorInput;
 use brm_core::process::{PaymentLineStatus, ProcessStatus, ValueSource};
-use brm_core::user::{NewAdminInput, NewUserInput};
 use brm_core::{ErrorCode, Role};
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::{ApprovalQueueFilter, ApprovalSettings, Desk};
 use brm_store::Store;
 use chrono::{NaiveDate, Utc};
-use sqlx::PgPool;
+use common::login;
 use std::sync::Arc;
 use uuid::Uuid;
-
-const PW: &str = "senha-forte-da-equipe";
-
-async fn fresh_url() -> Option<String> {
-    let Ok(url) = std::env::var("BRM_TEST_POSTGRES_URL") else {
-        if std::env::var_os("CI").is_some() || std::env::var_os("BRM_REQUIRE_POSTGRES").is_some() {
-            panic!("BRM_TEST_POSTGRES_URL is not set: run through scripts/test.sh");
-        }
-        eprintln!("PostgreSQL tests skipped: BRM_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    let admin = PgPool::connect(&url)
-        .await
-        .expect("connect to the test cluster");
-    let name = format!("brm_test_{}", Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let (base, _) = url.rsplit_once('/').expect("URL with a database");
-    Some(format!("{base}/{name}"))
-}
 
 /// Puts a process in `status` with these values, through the store (as the worker would).
 async fn set(
@@ -66,78 +42,28 @@ async fn set(
 
 #[tokio::test]
 async fn four_eyes_and_the_queue_on_postgres() {
-    let Some(url) = fresh_url().await else { return };
+    let Some(url) = common::fresh_postgres_url().await else {
+        return;
+    };
     let store = brm_store::connect(&url).await.unwrap();
     let desk =
         Desk::new(store.clone()).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    let admin = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
+    let admin = common::first_admin(&desk).await;
     for (name, email) in [
         ("Bruno Aprovador", "bruno@beg.com.br"),
         ("Carla Aprovadora", "carla@beg.com.br"),
     ] {
-        desk.create_user(
-            &admin,
-            NewUserInput {
-                full_name: name.into(),
-                email: email.into(),
-                phone: None,
-                role: Some(Role::Aprovador),
-                password: PW.into(),
-                password_confirmation: PW.into(),
-            },
-        )
-        .await
-        .unwrap();
+        common::create_user(&desk, &admin, name, email, Role::Aprovador).await;
     }
-    let bruno = desk
-        .login("bruno@beg.com.br", PW.into())
-        .await
-        .unwrap()
-        .token;
-    let carla = desk
-        .login("carla@beg.com.br", PW.into())
-        .await
-        .unwrap()
-        .token;
-    let op = desk
-        .create_operator(
-            &admin,
-            OperatorInput {
-                name: "Vivo".into(),
-                code: "VIVO".into(),
-                has_rpa: false,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let bruno = login(&desk, "bruno@beg.com.br").await;
+    let carla = login(&desk, "carla@beg.com.br").await;
+    let op = common::add_operator(&desk, &admin, "Vivo", "VIVO", false).await;
     let mut clients = Vec::new();
     for (name, cnpj) in [
         ("ACME LTDA", "13.878.375/0001-09"),
         ("BETA SA", "11.222.333/0001-81"),
     ] {
-        clients.push(
-            desk.create_client(
-                &admin,
-                ClientInput {
-                    legal_name: name.into(),
-                    cnpj: cnpj.into(),
-                    operator_id: Some(op.id),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id,
-        );
+        clients.push(common::add_client(&desk, &admin, name, cnpj, op).await);
     }
     for m in ["2099-08", "2099-09", "2099-10", "2099-11"] {
         desk.create_month_processes(&admin, m, None).await.unwrap();

@@ -7,8 +7,9 @@
 //! sets); without it the test says so and passes, unless BRM_REQUIRE_POSTGRES (or CI)
 //! demands PostgreSQL.
 
+mod common;
+
 use brm_core::operator::{OperatorFilter, OperatorInput};
-use brm_core::user::NewAdminInput;
 use brm_core::ErrorCode;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::health::WRITE_REFUSED;
@@ -19,8 +20,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const PW: &str = "senha-forte-do-admin";
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-test-cluster.sh")
@@ -127,15 +126,7 @@ async fn postgres_goes_away_writes_are_refused_and_it_comes_back_on_the_same_ser
     let cluster = tokio::task::spawn_blocking(Cluster::start).await.unwrap();
     let store = brm_store::connect(&cluster.url).await.unwrap();
     let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    let token = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
+    let token = common::first_admin(&desk).await;
     desk.create_operator(&token, operator("Vivo", "VIVO"))
         .await
         .unwrap();

@@ -4,23 +4,20 @@
 //! its own tests in brm-secrets). The connection test also runs against the real
 //! PostgreSQL test cluster when the run provides one.
 
+mod common;
+
 use brm_core::operator::{OperatorFilter, OperatorInput};
-use brm_core::user::NewAdminInput;
 use brm_core::{ErrorCode, Role};
 use brm_secrets::{KeyStore, KeyStoreErrorKind, MemoryKeyStore, SecretBox, POSTGRES_PASSWORD};
 use brm_service::db_settings::file::DbConfigFile;
 use brm_service::db_settings::startup::{RunningDb, Source};
 use brm_service::db_settings::{DbKind, DbSettingsInput, PostgresConfig, SslMode};
 use brm_service::health::WRITE_REFUSED;
-use brm_service::{password, DbSettingsContext, DbState, Desk, ALTERAR_CONFIGURACAO};
-use brm_store::sqlite::SqliteStore;
-use brm_store::Store;
+use brm_service::{DbSettingsContext, DbState, Desk, ALTERAR_CONFIGURACAO};
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-const PW: &str = "senha-forte-do-admin";
 
 struct World {
     desk: Desk,
@@ -57,18 +54,10 @@ fn running_sqlite() -> RunningDb {
 }
 
 async fn world(pool: &SqlitePool) -> World {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
+    let store = common::sqlite_store(pool);
     let keys = Arc::new(MemoryKeyStore::new());
     let desk = Desk::new(store).with_secrets(SecretBox::new(keys.clone()));
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    let admin = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
+    let admin = common::first_admin(&desk).await;
     let dir = std::env::temp_dir().join(format!("brm-settings-{}", uuid::Uuid::new_v4()));
     World {
         desk,
@@ -79,20 +68,8 @@ async fn world(pool: &SqlitePool) -> World {
 }
 
 async fn add_user(desk: &Desk, pool: &SqlitePool, email: &str, role: Role) -> String {
-    let hash = password::hash_blocking(PW).unwrap();
-    sqlx::query(
-        "INSERT INTO users (id, full_name, email, role, password_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(format!("Pessoa {}", role.as_str()))
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash)
-    .execute(pool)
-    .await
-    .unwrap();
-    desk.login(email, PW.into()).await.unwrap().token
+    common::insert_user(pool, &format!("Pessoa {}", role.as_str()), email, role).await;
+    common::login(desk, email).await
 }
 
 fn pg_input(password: Option<&str>) -> DbSettingsInput {

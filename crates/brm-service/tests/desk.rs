@@ -1,53 +1,31 @@
 //! The use cases through `Desk`, the same calls the window's commands make, on a real
 //! SQLite database and a clock the tests move.
 
+mod common;
+
 use brm_core::audit::action;
 use brm_core::clock::ManualClock;
 use brm_core::operator::{OperatorFilter, OperatorInput};
 use brm_core::user::NewAdminInput;
 use brm_core::{ErrorCode, Role};
-use brm_service::{password, Desk};
-use brm_store::sqlite::SqliteStore;
-use brm_store::Store;
-use chrono::{Duration, TimeZone, Utc};
+use brm_service::Desk;
+use chrono::Duration;
+use common::{admin_input, PW};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
-const PW: &str = "senha-forte-do-admin";
-
 fn desk(pool: &SqlitePool) -> (Desk, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap(),
-    ));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
-    (Desk::with_clock(store, clock.clone()), clock)
-}
-
-fn admin_input(password: &str) -> NewAdminInput {
-    NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: password.into(),
-        password_confirmation: password.into(),
-    }
+    let clock = common::clock_at(2026, 11, 2, 12, 0);
+    (
+        Desk::with_clock(common::sqlite_store(pool), clock.clone()),
+        clock,
+    )
 }
 
 /// Adds a user of another role straight into the table: user management is not in this
 /// slice yet, and these tests need an OPERADOR and an APROVADOR to be refused.
 async fn add_user(pool: &SqlitePool, email: &str, role: Role) {
-    let hash = password::hash_blocking(PW).unwrap();
-    sqlx::query(
-        "INSERT INTO users (id, full_name, email, role, password_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(format!("Pessoa {}", role.as_str()))
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash)
-    .execute(pool)
-    .await
-    .unwrap();
+    common::insert_user(pool, &format!("Pessoa {}", role.as_str()), email, role).await;
 }
 
 fn vivo() -> OperatorInput {

@@ -3,47 +3,27 @@
 //! keyring is an in-memory key store here; the real Secret Service is tested in
 //! `brm-secrets`.
 
+mod common;
+
 use brm_core::client::{ClientFilter, ClientInput};
 use brm_core::clock::{Clock, ManualClock};
-use brm_core::operator::OperatorInput;
 use brm_core::process::{ProcessFilter, ProcessStatus, Transition};
-use brm_core::user::NewAdminInput;
-use brm_core::{ErrorCode, Role};
+use brm_core::ErrorCode;
 use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::{password, Desk};
-use brm_store::sqlite::SqliteStore;
-use brm_store::Store;
-use chrono::{Duration, TimeZone, Utc};
+use brm_service::Desk;
+use chrono::Duration;
+use common::login;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-const PW: &str = "senha-forte-do-admin";
 const FIXTURE: &[u8] = include_bytes!("../../brm-core/tests/fixtures/clientes-exemplo.csv");
 
 fn desk_with(pool: &SqlitePool, keys: MemoryKeyStore) -> (Desk, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 2, 17, 3, 0).unwrap(),
-    ));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
-    let desk = Desk::with_clock(store, clock.clone()).with_secrets(SecretBox::new(Arc::new(keys)));
+    let clock = common::clock_at(2026, 11, 2, 17, 3);
+    let desk = Desk::with_clock(common::sqlite_store(pool), clock.clone())
+        .with_secrets(SecretBox::new(Arc::new(keys)));
     (desk, clock)
-}
-
-async fn add_user(pool: &SqlitePool, name: &str, email: &str, role: Role) {
-    let hash = password::hash_blocking(PW).unwrap();
-    sqlx::query(
-        "INSERT INTO users (id, full_name, email, role, password_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
-    )
-    .bind(Uuid::new_v4().to_string())
-    .bind(name)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash)
-    .execute(pool)
-    .await
-    .unwrap();
 }
 
 /// An administrator (Ana), an approver (Bruno), a second approver (Carla) and an
@@ -59,50 +39,20 @@ struct Office {
 
 async fn office(pool: &SqlitePool, keys: MemoryKeyStore) -> Office {
     let (desk, clock) = desk_with(pool, keys);
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    add_user(pool, "Bruno Aprovador", "bruno@beg.com.br", Role::Aprovador).await;
-    add_user(
-        pool,
-        "Carla Aprovadora",
-        "carla@beg.com.br",
-        Role::Aprovador,
-    )
-    .await;
-    add_user(pool, "Davi Operador", "davi@beg.com.br", Role::Operador).await;
-    let login = |e: &'static str| {
-        let desk = desk.clone();
-        async move { desk.login(e, PW.into()).await.unwrap().token }
-    };
-    let admin = login("ana@beg.com.br").await;
+    let admin = common::first_admin(&desk).await;
+    common::insert_team(pool).await;
     for (name, code) in [
         ("Vivo", "VIVO"),
         ("Oi", "OI"),
         ("Embratel", "EMBRATEL"),
         ("DigitalNet", "DIGITALNET"),
     ] {
-        desk.create_operator(
-            &admin,
-            OperatorInput {
-                name: name.into(),
-                code: code.into(),
-                has_rpa: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        common::add_operator(&desk, &admin, name, code, true).await;
     }
     Office {
-        approver: login("bruno@beg.com.br").await,
-        approver2: login("carla@beg.com.br").await,
-        operador: login("davi@beg.com.br").await,
+        approver: login(&desk, "bruno@beg.com.br").await,
+        approver2: login(&desk, "carla@beg.com.br").await,
+        operador: login(&desk, "davi@beg.com.br").await,
         admin,
         desk,
         clock,

@@ -1,24 +1,18 @@
 //! Exports of the lists (CSV and XLSX) and the dashboard, through `Desk` on SQLite.
 
+mod common;
+
 use brm_core::client::ClientInput;
-use brm_core::clock::ManualClock;
-use brm_core::operator::OperatorInput;
-use brm_core::user::NewAdminInput;
 use brm_core::{ErrorCode, Role};
 use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::{password, Desk};
-use brm_store::sqlite::SqliteStore;
-use brm_store::Store;
+use brm_service::Desk;
 use calamine::{Data, Reader, Xlsx};
-use chrono::{TimeZone, Utc};
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
-
-const PW: &str = "senha-forte-do-admin";
 
 struct Office {
     desk: Desk,
@@ -28,50 +22,15 @@ struct Office {
 }
 
 async fn office(pool: &SqlitePool) -> Office {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 29, 17, 3, 0).unwrap(),
-    ));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
-    let desk = Desk::with_clock(store, clock)
-        .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: "ana@beg.com.br".into(),
-        password: PW.into(),
-        password_confirmation: PW.into(),
-    })
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO users (id, full_name, email, role, password_hash, created_at, updated_at)
-         VALUES (?, 'Davi Operador', 'davi@beg.com.br', ?, ?, '2026-01-01T00:00:00.000000Z',
-                 '2026-01-01T00:00:00.000000Z')",
+    let desk = Desk::with_clock(
+        common::sqlite_store(pool),
+        common::clock_at(2026, 11, 29, 17, 3),
     )
-    .bind(Uuid::new_v4().to_string())
-    .bind(Role::Operador.as_str())
-    .bind(password::hash_blocking(PW).unwrap())
-    .execute(pool)
-    .await
-    .unwrap();
-    let admin = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
-    let operador = desk
-        .login("davi@beg.com.br", PW.into())
-        .await
-        .unwrap()
-        .token;
-    let vivo = desk
-        .create_operator(
-            &admin,
-            OperatorInput {
-                name: "Vivo".into(),
-                code: "VIVO".into(),
-                has_rpa: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+    let admin = common::first_admin(&desk).await;
+    common::insert_user(pool, "Davi Operador", "davi@beg.com.br", Role::Operador).await;
+    let operador = common::login(&desk, "davi@beg.com.br").await;
+    let vivo = common::add_operator(&desk, &admin, "Vivo", "VIVO", true).await;
     Office {
         desk,
         admin,

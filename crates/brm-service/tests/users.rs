@@ -2,31 +2,28 @@
 //! SQLite database, a clock the tests move and an in-memory key store (never the OS
 //! keyring).
 
+mod common;
+
 use brm_core::audit::{action, AuditEvent};
 use brm_core::clock::ManualClock;
-use brm_core::user::{NewAdminInput, NewUserInput, User, UserFilter};
+use brm_core::user::{NewUserInput, User, UserFilter};
 use brm_core::{ErrorCode, Role};
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::{Desk, REDEFINIR_SENHA};
-use brm_store::sqlite::SqliteStore;
-use brm_store::Store;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-const ADMIN_PW: &str = "senha-forte-do-admin";
+const ADMIN_PW: &str = common::PW;
 const PW: &str = "senha-forte-da-equipe";
 const NEW_PW: &str = "outra-senha-bem-longa";
 const ADMIN: &str = "ana@beg.com.br";
 
 fn desk(pool: &SqlitePool) -> (Desk, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap(),
-    ));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::from_pool(pool.clone()));
-    let desk = Desk::with_clock(store, clock.clone())
+    let clock = common::clock_at(2026, 11, 2, 12, 0);
+    let desk = Desk::with_clock(common::sqlite_store(pool), clock.clone())
         .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
     (desk, clock)
 }
@@ -34,15 +31,7 @@ fn desk(pool: &SqlitePool) -> (Desk, Arc<ManualClock>) {
 /// A desk with its first administrator, and that administrator's session token.
 async fn desk_with_admin(pool: &SqlitePool) -> (Desk, Arc<ManualClock>, String) {
     let (desk, clock) = desk(pool);
-    desk.create_first_admin(NewAdminInput {
-        full_name: "Ana Administradora".into(),
-        email: ADMIN.into(),
-        password: ADMIN_PW.into(),
-        password_confirmation: ADMIN_PW.into(),
-    })
-    .await
-    .unwrap();
-    let token = desk.login(ADMIN, ADMIN_PW.into()).await.unwrap().token;
+    let token = common::first_admin(&desk).await;
     (desk, clock, token)
 }
 

@@ -4,29 +4,27 @@
 //! (an ArrayBuffer in the window). Mock runtime for the window only; real SQLite and a
 //! real folder for the invoices.
 
-use super::roles_test::{block_on, invoke, TempDb};
+use super::roles_test::{
+    block_on, create_user, first_admin, invoke, login, manual_operator_client, mock_app, request,
+    TempDb,
+};
 use crate::state::AppState;
 use base64::Engine as _;
-use brm_core::client::ClientInput;
-use brm_core::operator::OperatorInput;
-use brm_core::user::{NewAdminInput, NewUserInput};
 use brm_core::Role;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::{Desk, RobotHooks};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
-use tauri::test::{get_ipc_response, mock_builder, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::ipc::InvokeResponseBody;
+use tauri::test::{get_ipc_response, MockRuntime};
+use tauri::{App, WebviewWindow};
 
-const PW: &str = "senha-forte-da-equipe";
 const PDF: &[u8] = b"%PDF-1.4\n% fatura de teste\n%%EOF\n";
 
 fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = mock_builder()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
+    mock_app(
+        state,
+        tauri::generate_handler![
             super::processes::approve_process,
             super::processes::reject_process,
             super::approval::list_approval_queue,
@@ -37,17 +35,8 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
             super::approval::rejection_reasons,
             super::approval::get_approval_settings,
             super::approval::save_approval_settings,
-        ])
-        .build(tauri::generate_context!(
-            "../tauri.conf.json",
-            test = true,
-            assets = noop_assets()
-        ))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
+        ],
+    )
 }
 
 /// A command whose answer is raw bytes (`tauri::ipc::Response`).
@@ -56,19 +45,7 @@ fn invoke_raw(
     cmd: &str,
     args: Value,
 ) -> Result<Vec<u8>, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| match body {
+    get_ipc_response(window, request(cmd, args)).map(|body| match body {
         InvokeResponseBody::Raw(bytes) => bytes,
         InvokeResponseBody::Json(j) => panic!("expected raw bytes, got JSON {j}"),
     })
@@ -95,72 +72,16 @@ fn setup(db: &TempDb) -> Setup {
                 storage,
                 wake: Arc::new(|| {}),
             });
-        let admin_pw = "senha-forte-do-admin";
-        desk.create_first_admin(NewAdminInput {
-            full_name: "Ana Administradora".into(),
-            email: "ana@beg.com.br".into(),
-            password: admin_pw.into(),
-            password_confirmation: admin_pw.into(),
-        })
-        .await
-        .unwrap();
-        let admin = desk
-            .login("ana@beg.com.br", admin_pw.into())
-            .await
-            .unwrap()
-            .token;
+        let admin = first_admin(&desk, "senha-forte-do-admin").await;
         for (name, email) in [
             ("Bruno Aprovador", "bruno@beg.com.br"),
             ("Carla Aprovadora", "carla@beg.com.br"),
         ] {
-            desk.create_user(
-                &admin,
-                NewUserInput {
-                    full_name: name.into(),
-                    email: email.into(),
-                    phone: None,
-                    role: Some(Role::Aprovador),
-                    password: PW.into(),
-                    password_confirmation: PW.into(),
-                },
-            )
-            .await
-            .unwrap();
+            create_user(&desk, &admin, name, email, Role::Aprovador).await;
         }
-        let bruno = desk
-            .login("bruno@beg.com.br", PW.into())
-            .await
-            .unwrap()
-            .token;
-        let carla = desk
-            .login("carla@beg.com.br", PW.into())
-            .await
-            .unwrap()
-            .token;
-        let op = desk
-            .create_operator(
-                &admin,
-                OperatorInput {
-                    name: "Azuton".into(),
-                    code: "AZUTON".into(),
-                    has_rpa: false,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let client = desk
-            .create_client(
-                &admin,
-                ClientInput {
-                    legal_name: "PÃO E TAL TRANSPORTES S/A".into(),
-                    cnpj: "13.878.375/0001-09".into(),
-                    operator_id: Some(op.id),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let bruno = login(&desk, "bruno@beg.com.br").await;
+        let carla = login(&desk, "carla@beg.com.br").await;
+        let client_id = manual_operator_client(&desk, &admin).await;
         desk.create_month_processes(&admin, "2026-11", None)
             .await
             .unwrap();
@@ -180,7 +101,7 @@ fn setup(db: &TempDb) -> Setup {
             admin,
             bruno,
             carla,
-            client_id: client.id,
+            client_id,
             process_id: p.id,
             version: detail.process.row.version,
             desk,

@@ -2,37 +2,22 @@
 //! the window gets, the file written into the export folder without overwriting, and
 //! a refusal by role as `{code, message}`.
 
-use super::roles_test::{block_on, invoke, TempDb};
+use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb, PW};
 use crate::state::AppState;
 use brm_core::operator::OperatorInput;
-use brm_core::user::{NewAdminInput, NewUserInput};
 use brm_core::Role;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::Desk;
 use serde_json::json;
 use std::sync::Arc;
-use tauri::test::{mock_builder, noop_assets, MockRuntime};
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-
-const PW: &str = "senha-forte-da-equipe";
+use tauri::test::MockRuntime;
+use tauri::{App, WebviewWindow};
 
 fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = mock_builder()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            super::dashboard::dashboard,
-            super::exports::export_list,
-        ])
-        .build(tauri::generate_context!(
-            "../tauri.conf.json",
-            test = true,
-            assets = noop_assets()
-        ))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
+    mock_app(
+        state,
+        tauri::generate_handler![super::dashboard::dashboard, super::exports::export_list,],
+    )
 }
 
 #[test]
@@ -43,28 +28,15 @@ fn dashboard_and_exports_through_ipc() {
     let (desk, admin, operador) = block_on(async {
         let store = brm_store::connect(&db.url()).await.unwrap();
         let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        desk.create_first_admin(NewAdminInput {
-            full_name: "Ana Administradora".into(),
-            email: "ana@beg.com.br".into(),
-            password: PW.into(),
-            password_confirmation: PW.into(),
-        })
-        .await
-        .unwrap();
-        let admin = desk.login("ana@beg.com.br", PW.into()).await.unwrap().token;
-        desk.create_user(
+        let admin = first_admin(&desk, PW).await;
+        create_user(
+            &desk,
             &admin,
-            NewUserInput {
-                full_name: "Davi Operador".into(),
-                email: "davi@beg.com.br".into(),
-                phone: None,
-                role: Some(Role::Operador),
-                password: PW.into(),
-                password_confirmation: PW.into(),
-            },
+            "Davi Operador",
+            "davi@beg.com.br",
+            Role::Operador,
         )
-        .await
-        .unwrap();
+        .await;
         for (name, code) in [("Vivo", "VIVO"), ("Oi", "OI")] {
             desk.create_operator(
                 &admin,
@@ -78,11 +50,7 @@ fn dashboard_and_exports_through_ipc() {
             .await
             .unwrap();
         }
-        let operador = desk
-            .login("davi@beg.com.br", PW.into())
-            .await
-            .unwrap()
-            .token;
+        let operador = login(&desk, "davi@beg.com.br").await;
         (desk, admin, operador)
     });
     let (_app, window) = app(AppState::with_desk(desk));

@@ -4,23 +4,20 @@
 //! session. Errors are checked as the JSON the window receives. Mock runtime for the
 //! window only; real SQLite and a real folder for the invoices.
 
-use super::roles_test::{block_on, invoke, TempDb};
+use super::roles_test::{block_on, first_admin, invoke, manual_operator_client, mock_app, TempDb};
 use crate::state::AppState;
 use base64::Engine as _;
-use brm_core::client::ClientInput;
-use brm_core::operator::OperatorInput;
-use brm_core::user::NewAdminInput;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::{Desk, RobotHooks};
 use serde_json::json;
 use std::sync::Arc;
-use tauri::test::{mock_builder, noop_assets, MockRuntime};
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::test::MockRuntime;
+use tauri::{App, WebviewWindow};
 
 fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = mock_builder()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
+    mock_app(
+        state,
+        tauri::generate_handler![
             super::processes::get_process,
             super::robot::list_executions,
             super::robot::get_execution,
@@ -29,17 +26,8 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
             super::robot::send_to_sat,
             super::robot::upload_invoice,
             super::robot::robot_status,
-        ])
-        .build(tauri::generate_context!(
-            "../tauri.conf.json",
-            test = true,
-            assets = noop_assets()
-        ))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
+        ],
+    )
 }
 
 #[test]
@@ -55,40 +43,8 @@ fn robot_commands_answer_the_window_in_json() {
                 storage,
                 wake: Arc::new(|| {}),
             });
-        let pw = "senha-forte-do-admin";
-        desk.create_first_admin(NewAdminInput {
-            full_name: "Ana Administradora".into(),
-            email: "ana@beg.com.br".into(),
-            password: pw.into(),
-            password_confirmation: pw.into(),
-        })
-        .await
-        .unwrap();
-        let token = desk.login("ana@beg.com.br", pw.into()).await.unwrap().token;
-        // An operator whose invoices arrive by hand.
-        let op = desk
-            .create_operator(
-                &token,
-                OperatorInput {
-                    name: "Azuton".into(),
-                    code: "AZUTON".into(),
-                    has_rpa: false,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        desk.create_client(
-            &token,
-            ClientInput {
-                legal_name: "PÃO E TAL TRANSPORTES S/A".into(),
-                cnpj: "13.878.375/0001-09".into(),
-                operator_id: Some(op.id),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let token = first_admin(&desk, "senha-forte-do-admin").await;
+        manual_operator_client(&desk, &token).await;
         desk.create_month_processes(&token, "2026-11", None)
             .await
             .unwrap();

@@ -11,6 +11,8 @@
 //! OS keyring.
 
 use crate::state::AppState;
+use brm_core::client::ClientInput;
+use brm_core::operator::OperatorInput;
 use brm_core::user::{NewAdminInput, NewUserInput, User, UserFilter};
 use brm_core::Role;
 use brm_secrets::{MemoryKeyStore, SecretBox};
@@ -18,13 +20,13 @@ use brm_service::Desk;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::ipc::{CallbackFn, Invoke, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 use uuid::Uuid;
 
-const PW: &str = "senha-forte-da-equipe";
+pub(super) const PW: &str = "senha-forte-da-equipe";
 
 /// The ids a command's arguments point at: real rows where the command needs one.
 struct Ids {
@@ -214,9 +216,9 @@ fn pg_settings() -> Value {
 /// The app as `run()` builds it, on the mock runtime, with a window labelled `main` so
 /// the capability in `capabilities/main.json` applies to it.
 fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = mock_builder()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
+    mock_app(
+        state,
+        tauri::generate_handler![
             super::users::list_users,
             super::users::create_user,
             super::users::set_user_role,
@@ -238,7 +240,23 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
             super::approval::save_approval_settings,
             super::dashboard::dashboard,
             super::exports::export_list,
-        ])
+        ],
+    )
+}
+
+/// The app on the mock runtime with `state` and these commands (a
+/// `tauri::generate_handler!`), this app's own configuration and capabilities, and a
+/// window labelled `main` so the capability in `capabilities/main.json` applies to it.
+pub(super) fn mock_app<H>(
+    state: AppState,
+    handler: H,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>)
+where
+    H: Fn(Invoke<MockRuntime>) -> bool + Send + Sync + 'static,
+{
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(handler)
         .build(tauri::generate_context!(
             "../tauri.conf.json",
             test = true,
@@ -251,24 +269,93 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     (app, window)
 }
 
+/// Creates Ana as the first administrator with this password and logs her in: her token.
+pub(super) async fn first_admin(desk: &Desk, password: &str) -> String {
+    desk.create_first_admin(NewAdminInput {
+        full_name: "Ana Administradora".into(),
+        email: "ana@beg.com.br".into(),
+        password: password.into(),
+        password_confirmation: password.into(),
+    })
+    .await
+    .unwrap();
+    desk.login("ana@beg.com.br", password.into())
+        .await
+        .unwrap()
+        .token
+}
+
+/// Creates a user through the desk, as the administrator does, with the password `PW`.
+pub(super) async fn create_user(desk: &Desk, admin: &str, name: &str, email: &str, role: Role) {
+    desk.create_user(
+        admin,
+        NewUserInput {
+            full_name: name.into(),
+            email: email.into(),
+            phone: None,
+            role: Some(role),
+            password: PW.into(),
+            password_confirmation: PW.into(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// An operator whose invoices arrive by hand (Azuton, no robot) and one client of it.
+pub(super) async fn manual_operator_client(desk: &Desk, admin: &str) -> Uuid {
+    let op = desk
+        .create_operator(
+            admin,
+            OperatorInput {
+                name: "Azuton".into(),
+                code: "AZUTON".into(),
+                has_rpa: false,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    desk.create_client(
+        admin,
+        ClientInput {
+            legal_name: "PÃO E TAL TRANSPORTES S/A".into(),
+            cnpj: "13.878.375/0001-09".into(),
+            operator_id: Some(op.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// A session token for a user with the password `PW`.
+pub(super) async fn login(desk: &Desk, email: &str) -> String {
+    desk.login(email, PW.into()).await.unwrap().token
+}
+
+/// The request the window sends for `cmd` with these JSON arguments.
+pub(super) fn request(cmd: &str, args: Value) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+/// A command whose answer is JSON.
 pub(super) fn invoke(
     window: &WebviewWindow<MockRuntime>,
     cmd: &str,
     args: Value,
 ) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().expect("json answer"))
+    get_ipc_response(window, request(cmd, args))
+        .map(|body| body.deserialize::<Value>().expect("json answer"))
 }
 
 /// A temporary SQLite file removed when the test ends, pass or fail.
@@ -314,37 +401,19 @@ fn commands_refuse_roles_that_may_not_use_them() {
     let desk = block_on(async {
         let store = brm_store::connect(&db.url()).await.unwrap();
         let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin_pw = "senha-forte-do-admin";
-        desk.create_first_admin(NewAdminInput {
-            full_name: "Ana Administradora".into(),
-            email: "ana@beg.com.br".into(),
-            password: admin_pw.into(),
-            password_confirmation: admin_pw.into(),
-        })
-        .await
-        .unwrap();
-        let admin = desk
-            .login("ana@beg.com.br", admin_pw.into())
-            .await
-            .unwrap()
-            .token;
+        let admin = first_admin(&desk, "senha-forte-do-admin").await;
         for (email, role) in [
             ("oper@beg.com.br", Role::Operador),
             ("aprov@beg.com.br", Role::Aprovador),
         ] {
-            desk.create_user(
+            create_user(
+                &desk,
                 &admin,
-                NewUserInput {
-                    full_name: format!("Pessoa {}", role.as_str()),
-                    email: email.into(),
-                    phone: None,
-                    role: Some(role),
-                    password: PW.into(),
-                    password_confirmation: PW.into(),
-                },
+                &format!("Pessoa {}", role.as_str()),
+                email,
+                role,
             )
-            .await
-            .unwrap();
+            .await;
         }
         desk
     });
@@ -461,23 +530,12 @@ fn commands_refuse_roles_that_may_not_use_them() {
 #[test]
 fn an_administrator_gets_through_the_same_commands() {
     let db = TempDb::new();
-    let admin_pw = "senha-forte-do-admin";
-    let desk = block_on(async {
+    let (desk, token) = block_on(async {
         let store = brm_store::connect(&db.url()).await.unwrap();
         let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        desk.create_first_admin(NewAdminInput {
-            full_name: "Ana Administradora".into(),
-            email: "ana@beg.com.br".into(),
-            password: admin_pw.into(),
-            password_confirmation: admin_pw.into(),
-        })
-        .await
-        .unwrap();
-        desk
+        let token = first_admin(&desk, "senha-forte-do-admin").await;
+        (desk, token)
     });
-    let token = block_on(desk.login("ana@beg.com.br", admin_pw.into()))
-        .unwrap()
-        .token;
     let (mock, window) = app(AppState::with_desk(desk.clone()));
 
     let created = invoke(

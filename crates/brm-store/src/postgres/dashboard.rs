@@ -94,7 +94,7 @@ pub async fn operator_month(pool: &PgPool, month: &str) -> StoreResult<Vec<Opera
             .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
         let e = entry(&mut by_id, r.try_get("id")?, r.try_get("name")?);
         e.add(status, r.try_get("n")?);
-        e.needs_attention += r.try_get::<i64, _>("a")?;
+        e.counts.needs_attention += r.try_get::<i64, _>("a")?;
     }
     for r in &missing {
         entry(&mut by_id, r.try_get("id")?, r.try_get("name")?).sem_processo = r.try_get("n")?;

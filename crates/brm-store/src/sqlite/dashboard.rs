@@ -94,7 +94,7 @@ pub async fn operator_month(pool: &SqlitePool, month: &str) -> StoreResult<Vec<O
             .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
         let e = entry(&mut by_id, r.try_get("id")?, r.try_get("name")?)?;
         e.add(status, r.try_get("n")?);
-        e.needs_attention += r.try_get::<Option<i64>, _>("a")?.unwrap_or(0);
+        e.counts.needs_attention += r.try_get::<Option<i64>, _>("a")?.unwrap_or(0);
     }
     for r in &missing {
         entry(&mut by_id, r.try_get("id")?, r.try_get("name")?)?.sem_processo = r.try_get("n")?;

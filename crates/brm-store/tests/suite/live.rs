@@ -264,10 +264,10 @@ pub async fn dashboard_aggregates(store: &dyn Store) {
     assert_eq!(v.operator_id, vivo);
     assert_eq!(
         (
-            v.aguardando_download,
-            v.aguardando_aprovacao,
-            v.cancelado,
-            v.needs_attention,
+            v.counts.aguardando_download,
+            v.counts.aguardando_aprovacao,
+            v.counts.cancelado,
+            v.counts.needs_attention,
             v.sem_processo,
             v.total
         ),
@@ -280,7 +280,7 @@ pub async fn dashboard_aggregates(store: &dyn Store) {
     let oi_oct = oct.iter().find(|o| o.operator_id == oi).unwrap();
     assert_eq!(
         (
-            oi_oct.aguardando_download,
+            oi_oct.counts.aguardando_download,
             oi_oct.sem_processo,
             oi_oct.total
         ),
