@@ -419,6 +419,12 @@ test("clients import, the month's processes, and an approval only the right role
     await app.driver.executeScript("document.activeElement?.blur()");
     await app.driver.actions().sendKeys("o").perform();
     await app.waitFor("pdf-large");
+    await app.waitUntil(
+      async () =>
+        (await app.driver.findElements(By.css('[data-testid="pdf-preview-large"][data-state="ready"]'))).length > 0,
+      "a fatura ampliada desenhada",
+      60_000,
+    );
     await app.screenshot("16-aprovacao-pdf-ampliado");
     await app.driver.actions().sendKeys("\uE00C").perform();
     await app.waitUntil(async () => !(await app.has("pdf-large")), "a prévia ampliada fechada");

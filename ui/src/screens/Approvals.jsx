@@ -280,7 +280,6 @@ function Detail({ token, item, canDecide, busy, notes, onNotes, asking, setAskin
         />
         {item.blocked_reason && (
           <p className="blocked-reason" id="blocked-reason" role="note" data-testid="blocked-reason">
-            <span aria-hidden="true">⛔ </span>
             {item.blocked_reason}
           </p>
         )}
@@ -573,6 +572,26 @@ export default function Approvals({ token, user, onNavigate }) {
           </button>
         </section>
       )}
+      {/* Filters above both panes: the queue keeps its height for rows (1024x640). */}
+      <div className="queue-filters" role="group" aria-label="Filtros da fila">
+        <Field label="Mês de referência" name="queue_month" type="month" value={month} onChange={setMonth} />
+        <Select label="Operadora" name="queue_operator" value={operatorId} onChange={setOperatorId}>
+          <option value="">Todas</option>
+          <OperatorOptions operators={operators} />
+        </Select>
+        <Field label="Buscar (cliente, CNPJ, hash)" name="queue_search" type="search" value={searchText} onChange={setSearchText} />
+        <Select label="Ordenar por" name="queue_sort" value={sort} onChange={setSort} data-testid="sort-select">
+          {SORTS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </Select>
+        <Select label="Ordem" name="queue_direction" value={descending ? "desc" : "asc"} onChange={(v) => setDescending(v === "desc")} data-testid="sort-direction">
+          <option value="asc">Crescente</option>
+          <option value="desc">Decrescente</option>
+        </Select>
+      </div>
       <div className="approvals__layout">
         <section className="panel approval-queue" data-testid="approval-queue" aria-labelledby="queue-title">
           <h2 id="queue-title">
@@ -584,25 +603,6 @@ export default function Approvals({ token, user, onNavigate }) {
               </span>
             )}
           </h2>
-          <div className="queue-filters">
-            <Field label="Mês de referência" name="queue_month" type="month" value={month} onChange={setMonth} />
-            <Select label="Operadora" name="queue_operator" value={operatorId} onChange={setOperatorId}>
-              <option value="">Todas</option>
-              <OperatorOptions operators={operators} />
-            </Select>
-            <Field label="Buscar (cliente, CNPJ, hash)" name="queue_search" type="search" value={searchText} onChange={setSearchText} />
-            <Select label="Ordenar por" name="queue_sort" value={sort} onChange={setSort} data-testid="sort-select">
-              {SORTS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </Select>
-            <Select label="Ordem" name="queue_direction" value={descending ? "desc" : "asc"} onChange={(v) => setDescending(v === "desc")} data-testid="sort-direction">
-              <option value="asc">Crescente</option>
-              <option value="desc">Decrescente</option>
-            </Select>
-          </div>
           {loadError && (
             <p className="field__error" role="alert" data-testid="queue-error">
               {loadError}
