@@ -66,6 +66,20 @@ test("clients import, the month's processes, and an approval only the right role
     if (found === "error") assert.fail(`mensagem de erro: ${await (await app.waitFor("banner-error")).getText()}`);
   }
 
+  // The administrator creates a user with this role on the Usuários tab.
+  async function createUser(person, role) {
+    await app.nav("usuarios", "users");
+    await app.click("new-user");
+    await app.waitFor("user-form");
+    await app.type("full_name", person.name);
+    await app.type("email", person.email);
+    await choose("role", role);
+    await app.type("password", person.password);
+    await app.type("password_confirmation", person.password);
+    await app.click("save-user");
+    await app.waitForText("banner-info", `Usuário ${person.name} criado.`);
+  }
+
   async function openProcessOf(hash) {
     if (!(await app.has("processes"))) await app.nav("processos", "processes");
     const row = await app.waitUntil(async () => {
@@ -239,16 +253,7 @@ test("clients import, the month's processes, and an approval only the right role
   });
 
   await t.test("the administrator creates an OPERADOR user", async () => {
-    await app.nav("usuarios", "users");
-    await app.click("new-user");
-    await app.waitFor("user-form");
-    await app.type("full_name", OPERADOR.name);
-    await app.type("email", OPERADOR.email);
-    await choose("role", "OPERADOR");
-    await app.type("password", OPERADOR.password);
-    await app.type("password_confirmation", OPERADOR.password);
-    await app.click("save-user");
-    await app.waitForText("banner-info", `Usuário ${OPERADOR.name} criado.`);
+    await createUser(OPERADOR, "OPERADOR");
     await app.waitForText("users-table", OPERADOR.email);
     const role = await app.waitFor(`role-${OPERADOR.email}`);
     assert.equal(await role.getAttribute("value"), "OPERADOR");
@@ -532,16 +537,7 @@ print(int(time.time() * 1000), flush=True)`,
   });
 
   await t.test("a second approver completes it; the SAT upload follows", async () => {
-    await app.nav("usuarios", "users");
-    await app.click("new-user");
-    await app.waitFor("user-form");
-    await app.type("full_name", APROVADOR.name);
-    await app.type("email", APROVADOR.email);
-    await choose("role", "APROVADOR");
-    await app.type("password", APROVADOR.password);
-    await app.type("password_confirmation", APROVADOR.password);
-    await app.click("save-user");
-    await app.waitForText("banner-info", `Usuário ${APROVADOR.name} criado.`);
+    await createUser(APROVADOR, "APROVADOR");
     await app.click("logout");
     await app.login(APROVADOR.email, APROVADOR.password);
     await app.nav("aprovacao", "approval-queue");
