@@ -1,11 +1,12 @@
 //! The store benchmark of the issue (figures, not a test). It seeds a year-scale database
 //! (20,000 clients × 24 months = 480,000 processes, about a million executions) and times
-//! the process list page, the dashboard counts and an approval through the `Store` trait,
+//! the process list page, the dashboard counts, an approval, the approval queue with its
+//! clients' invoice history and the dashboard's month reads through the `Store` trait,
 //! beside the very same SQL text and binds sent straight through sqlx, in the same run.
 //!
 //!   cargo run --release -p brm-store --example bench_store -- --backend sqlite|postgres|both
 //!       [--clients 20000] [--months 24] [--iterations 200] [--warmup 20]
-//!       [--max-case-secs 60] [--show-sql] [--seed-only] [--cases abcdefg]
+//!       [--max-case-secs 60] [--show-sql] [--seed-only] [--cases abcdefghi]
 //!       [--sqlite-cache-kib N]
 //!
 //! `--seed-only` seeds, keeps the database (and says where) and times nothing: for
@@ -29,7 +30,7 @@ use brm_core::user::User;
 use brm_core::Role;
 use brm_store::postgres::PgStore;
 use brm_store::sqlite::SqliteStore;
-use brm_store::{ClientWrite, PasswordWrite, Store};
+use brm_store::{ClientWrite, PasswordWrite, QueueQuery, QueueSort, Store};
 use chrono::{DateTime, Datelike, Months, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Row, SqlitePool};
@@ -74,7 +75,7 @@ fn parse_args() -> Result<Args, String> {
         max_case_secs: 60,
         show_sql: false,
         seed_only: false,
-        cases: "abcdefg".into(),
+        cases: "abcdefghi".into(),
         sqlite_cache_kib: None,
     };
     let mut it = std::env::args().skip(1);
@@ -103,7 +104,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err("usage: bench_store --backend sqlite|postgres|both [--clients N] \
-                            [--months N] [--iterations N] [--warmup N] [--max-case-secs N] [--show-sql] [--seed-only] [--cases abcdefg] \
+                            [--months N] [--iterations N] [--warmup N] [--max-case-secs N] [--show-sql] [--seed-only] [--cases abcdefghi] \
                             [--sqlite-cache-kib N]"
                     .into())
             }
@@ -468,7 +469,8 @@ const PROCESS_COLUMNS: &str = "INSERT INTO processes (id, client_id, operator_id
         status, invoice_key, invoice_file_name, invoice_size, invoice_sha256, due_date,
         {AMOUNT}, approved_by, approved_at, sent_to_sat, sent_at, download_attempts,
         last_download_at, sat_attempts, last_sat_at, needs_attention, manual_upload,
-        auto_created, created_by, notes, version, created_at, updated_at)";
+        auto_created, created_by, notes, version, created_at, updated_at, amount_source,
+        due_date_source, payment_line, payment_line_status)";
 
 const EXEC_COLUMNS: &str = "INSERT INTO executions (id, process_id, kind, status, job_id,
         endpoint, request_json, result_json, progress, attempt, started_at, finished_at, error,
@@ -560,7 +562,11 @@ async fn seed_sqlite(pool: &SqlitePool, fx: &Fixture, times: &mut SeedTimes) {
                         ELSE 2 END,
                    month || '-01T06:00:00.000000Z',
                    month || '-' || (10 + r2 % 15) || 'T' || (10 + r2 % 10) || ':'
-                         || (10 + r2 % 50) || ':00.000000Z'
+                         || (10 + r2 % 50) || ':00.000000Z',
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'TEXTO_DA_FATURA' ELSE 'LINHA_DIGITAVEL' END END,
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'TEXTO_DA_FATURA' ELSE 'LINHA_DIGITAVEL' END END,
+                   CASE WHEN inv AND r2 % 20 <> 0 THEN '8' || printf('%047d', r2) END,
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'AUSENTE' ELSE 'VALIDA' END END
                  FROM v ORDER BY k DESC, n",
                 src = process_source(&fx.months),
                 cols = PROCESS_COLUMNS.replace("{AMOUNT}", "amount_cents"),
@@ -795,7 +801,11 @@ async fn seed_postgres(pool: &PgPool, fx: &Fixture, times: &mut SeedTimes) {
                         ELSE 2 END,
                    (month || '-01T06:00:00Z')::timestamptz,
                    (month || '-' || (10 + r2 % 15) || 'T' || (10 + r2 % 10) || ':'
-                         || (10 + r2 % 50) || ':00Z')::timestamptz
+                         || (10 + r2 % 50) || ':00Z')::timestamptz,
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'TEXTO_DA_FATURA' ELSE 'LINHA_DIGITAVEL' END END,
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'TEXTO_DA_FATURA' ELSE 'LINHA_DIGITAVEL' END END,
+                   CASE WHEN inv AND r2 % 20 <> 0 THEN lpad(r2::text, 48, '8') END,
+                   CASE WHEN inv THEN CASE WHEN r2 % 20 = 0 THEN 'AUSENTE' ELSE 'VALIDA' END END
                  FROM v ORDER BY k DESC, n",
                 src = process_source(&fx.months),
                 cols = PROCESS_COLUMNS.replace("{AMOUNT}", "amount"),
@@ -976,15 +986,48 @@ mod sqlite_sql {
              WHERE reference_month = ? GROUP BY status";
     pub const UPDATE: &str =
         "UPDATE processes SET status = ?, invoice_key = ?, invoice_file_name = ?, invoice_size = ?,
-                invoice_sha256 = ?, due_date = ?, amount_cents = ?, approved_by = ?, approved_at = ?,
+                invoice_sha256 = ?, due_date = ?, amount_cents = ?, amount_source = ?,
+                due_date_source = ?, approved_by = ?, approved_at = ?,
                 sent_to_sat = ?, sent_at = ?, download_attempts = ?, last_download_at = ?,
                 sat_attempts = ?, last_sat_at = ?, next_retry_at = ?, needs_attention = ?,
-                manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?
+                manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?,
+                first_approved_by = ?, first_approved_at = ?, uploaded_by = ?, payment_line = ?,
+                payment_line_status = ?, payment_line_reason = ?, rejection_reason_code = ?
          WHERE id = ? AND version = ?";
     pub const AUDIT: &str =
         "INSERT INTO audit_events (id, at, actor_user_id, actor_name, action, entity, entity_id,
                                    before_json, after_json, invoice_sha256, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /// `approval.rs`: the queue (month, by due date, ascending) and the history.
+    pub const QUEUE: &str = concat!(
+        "SELECT p.*, c.legal_name AS client_name, c.hash AS client_hash, c.cnpj,
+                o.name AS operator_name, COUNT(*) OVER () AS total
+         FROM processes p JOIN clients c ON c.id = p.client_id
+              JOIN operators o ON o.id = p.operator_id
+         WHERE p.status = ?",
+        " AND p.reference_month = ? ORDER BY p.due_date IS NULL, p.due_date ASC, c.legal_name, p.id LIMIT ?"
+    );
+    pub const HISTORY: &str =
+        "SELECT id, client_id, reference_month, status, amount_cents, due_date, invoice_sha256
+         FROM processes
+         WHERE client_id IN (SELECT value FROM json_each(?1))
+           AND (?2 IS NULL OR reference_month >= ?2)";
+    /// `dashboard.rs`: what the dashboard reads for one month (with `COUNTS` above).
+    pub const MONTHS: &str =
+        "SELECT DISTINCT reference_month FROM processes ORDER BY reference_month DESC";
+    pub const OPERATOR_MONTH: &str =
+        "SELECT o.id, o.name, p.status, COUNT(*) AS n, SUM(p.needs_attention) AS a
+         FROM processes p JOIN operators o ON o.id = p.operator_id
+         WHERE p.reference_month = ?
+         GROUP BY o.id, o.name, p.status";
+    pub const MISSING: &str = "SELECT o.id, o.name, COUNT(*) AS n
+         FROM clients c JOIN operators o ON o.id = c.operator_id
+         WHERE c.active = 1 AND o.active = 1
+           AND NOT EXISTS (SELECT 1 FROM processes p
+                           WHERE p.client_id = c.id AND p.reference_month = ?)
+         GROUP BY o.id, o.name";
+    pub const ATTENTION: &str = " WHERE p.reference_month = ? AND p.needs_attention = 1
+         ORDER BY p.updated_at DESC, p.id LIMIT ?";
 }
 
 /// Copies of the SQL `postgres/processes.rs` sends.
@@ -1008,12 +1051,56 @@ mod pg_sql {
                 sent_to_sat = $10, sent_at = $11, download_attempts = $12, last_download_at = $13,
                 sat_attempts = $14, last_sat_at = $15, next_retry_at = $16, needs_attention = $17,
                 manual_upload = $18, notes = $19, last_rejection_reason = $20, version = $21,
-                updated_at = $22
-         WHERE id = $23 AND version = $24";
+                updated_at = $22, amount_source = $23, due_date_source = $24,
+                first_approved_by = $27, first_approved_at = $28, uploaded_by = $29,
+                payment_line = $30, payment_line_status = $31, payment_line_reason = $32,
+                rejection_reason_code = $33
+         WHERE id = $25 AND version = $26";
     pub const AUDIT: &str =
         "INSERT INTO audit_events (id, at, actor_user_id, actor_name, action, entity, entity_id,
                                    before_json, after_json, invoice_sha256, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)";
+    /// `approval.rs` (with `processes.rs`'s full column list): the queue and the history.
+    pub const QUEUE: &str = concat!(
+        "SELECT ",
+        "p.id, p.client_id, p.operator_id, p.reference_month, p.status,
+        p.invoice_key, p.invoice_file_name, p.invoice_size, p.invoice_sha256, p.due_date,
+        (p.amount * 100)::bigint AS amount_cents, p.amount_source, p.due_date_source,
+        p.approved_by, p.approved_at, p.sent_to_sat,
+        p.sent_at, p.download_attempts, p.last_download_at, p.sat_attempts, p.last_sat_at,
+        p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
+        p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at,
+        p.first_approved_by, p.first_approved_at, p.uploaded_by, p.payment_line,
+        p.payment_line_status, p.payment_line_reason, p.rejection_reason_code",
+        ", c.legal_name AS client_name, c.hash AS client_hash, c.cnpj,
+                o.name AS operator_name, COUNT(*) OVER () AS total
+         FROM processes p JOIN clients c ON c.id = p.client_id
+              JOIN operators o ON o.id = p.operator_id
+         WHERE p.status = $1",
+        " AND p.reference_month = $2::bpchar ORDER BY p.due_date ASC NULLS LAST, c.legal_name, p.id LIMIT $3"
+    );
+    pub const HISTORY: &str =
+        "SELECT id, client_id, reference_month, status, (amount * 100)::bigint AS amount_cents,
+                due_date, invoice_sha256
+         FROM processes
+         WHERE client_id = ANY($1)
+           AND ($2::text IS NULL OR reference_month >= $2::bpchar)";
+    /// `dashboard.rs`: what the dashboard reads for one month (with `COUNTS` above).
+    pub const MONTHS: &str =
+        "SELECT DISTINCT reference_month FROM processes ORDER BY reference_month DESC";
+    pub const OPERATOR_MONTH: &str = "SELECT o.id, o.name, p.status, COUNT(*) AS n,
+                COUNT(*) FILTER (WHERE p.needs_attention) AS a
+         FROM processes p JOIN operators o ON o.id = p.operator_id
+         WHERE p.reference_month = $1
+         GROUP BY o.id, o.name, p.status";
+    pub const MISSING: &str = "SELECT o.id, o.name, COUNT(*) AS n
+         FROM clients c JOIN operators o ON o.id = c.operator_id
+         WHERE c.active AND o.active
+           AND NOT EXISTS (SELECT 1 FROM processes p
+                           WHERE p.client_id = c.id AND p.reference_month = $1)
+         GROUP BY o.id, o.name";
+    pub const ATTENTION: &str = " WHERE p.reference_month = $1 AND p.needs_attention
+         ORDER BY p.updated_at DESC, p.id LIMIT $2";
 }
 
 /// The parts of the list statements both stores share. `{like}` is the placeholder of the
@@ -1283,6 +1370,8 @@ impl Direct {
                     .bind(&p.invoice_sha256)
                     .bind(p.due_date.map(|d| d.to_string()))
                     .bind(p.amount_cents)
+                    .bind(p.amount_source.map(|v| v.as_str()))
+                    .bind(p.due_date_source.map(|v| v.as_str()))
                     .bind(p.approved_by.map(|u| u.to_string()))
                     .bind(p.approved_at.map(ts_sqlite))
                     .bind(p.sent_to_sat)
@@ -1298,6 +1387,13 @@ impl Direct {
                     .bind(&p.last_rejection_reason)
                     .bind(p.version)
                     .bind(ts_sqlite(p.updated_at))
+                    .bind(p.first_approved_by.map(|u| u.to_string()))
+                    .bind(p.first_approved_at.map(ts_sqlite))
+                    .bind(p.uploaded_by.map(|u| u.to_string()))
+                    .bind(&p.payment_line)
+                    .bind(p.payment_line_status.map(|v| v.as_str()))
+                    .bind(&p.payment_line_reason)
+                    .bind(&p.rejection_reason_code)
                     .bind(p.id.to_string())
                     .bind(expected)
                     .execute(&mut *tx)
@@ -1350,8 +1446,17 @@ impl Direct {
                     .bind(&p.last_rejection_reason)
                     .bind(p.version)
                     .bind(p.updated_at)
+                    .bind(p.amount_source.map(|v| v.as_str()))
+                    .bind(p.due_date_source.map(|v| v.as_str()))
                     .bind(p.id)
                     .bind(expected)
+                    .bind(p.first_approved_by)
+                    .bind(p.first_approved_at)
+                    .bind(p.uploaded_by)
+                    .bind(&p.payment_line)
+                    .bind(p.payment_line_status.map(|v| v.as_str()))
+                    .bind(&p.payment_line_reason)
+                    .bind(&p.rejection_reason_code)
                     .execute(&mut *tx)
                     .await
                     .unwrap()
@@ -1405,6 +1510,146 @@ impl Direct {
         }
     }
 
+    /// The approval queue of the month (by due date) and the history of its clients, as
+    /// `Desk::approval_queue` reads them: (total, process ids in order, history ids sorted).
+    async fn queue(&self, month: &str, since: &str) -> (i64, Vec<String>, Vec<String>) {
+        let status = ProcessStatus::AguardandoAprovacao.as_str();
+        match self {
+            Direct::Sqlite(pool) => {
+                let rows = sqlx::query(sqlite_sql::QUEUE)
+                    .bind(status)
+                    .bind(month.to_string())
+                    .bind(QUEUE_CAP)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let total = rows.first().map_or(0, |r| r.get("total"));
+                let ids = rows.iter().map(|r| r.get::<String, _>("id")).collect();
+                let clients = distinct(rows.iter().map(|r| r.get::<String, _>("client_id")));
+                let history = if clients.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query_scalar::<_, String>(sqlite_sql::HISTORY)
+                        .bind(serde_json::to_string(&clients).unwrap())
+                        .bind(Some(since))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap()
+                };
+                (total, ids, sorted(history))
+            }
+            Direct::Pg(pool) => {
+                let rows = sqlx::query(pg_sql::QUEUE)
+                    .bind(status)
+                    .bind(month.to_string())
+                    .bind(QUEUE_CAP)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let total = rows.first().map_or(0, |r| r.get("total"));
+                let ids = rows
+                    .iter()
+                    .map(|r| r.get::<Uuid, _>("id").to_string())
+                    .collect();
+                let clients = distinct(rows.iter().map(|r| r.get::<Uuid, _>("client_id")));
+                let history = if clients.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query_scalar::<_, Uuid>(pg_sql::HISTORY)
+                        .bind(&clients)
+                        .bind(Some(since))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap()
+                };
+                (
+                    total,
+                    ids,
+                    sorted(history.iter().map(Uuid::to_string).collect()),
+                )
+            }
+        }
+    }
+
+    /// What `Desk::dashboard` reads for one month, in its order: the months, the status
+    /// counts, the operator × stage matrix and what needs attention.
+    async fn dashboard(&self, month: &str) -> DashboardAnswer {
+        let counts_sum = |rows: &[(String, i64, i64)]| rows.iter().map(|r| r.1).sum::<i64>();
+        match self {
+            Direct::Sqlite(pool) => {
+                let months = sqlx::query_scalar(sqlite_sql::MONTHS)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let counts = self.counts(month).await;
+                let by_operator = sqlx::query(sqlite_sql::OPERATOR_MONTH)
+                    .bind(month)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let missing = sqlx::query(sqlite_sql::MISSING)
+                    .bind(month)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let attention = sqlx::query(&format!(
+                    "SELECT {}{ROW_FROM}{}",
+                    sqlite_sql::COLUMNS,
+                    sqlite_sql::ATTENTION
+                ))
+                .bind(month)
+                .bind(ATTENTION_LIMIT)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                DashboardAnswer {
+                    months,
+                    processes: counts_sum(&counts),
+                    by_operator: by_operator.iter().map(|r| r.get::<i64, _>("n")).sum(),
+                    without_process: missing.iter().map(|r| r.get::<i64, _>("n")).sum(),
+                    attention: attention.iter().map(|r| r.get("id")).collect(),
+                }
+            }
+            Direct::Pg(pool) => {
+                let months: Vec<String> = sqlx::query_scalar(pg_sql::MONTHS)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let counts = self.counts(month).await;
+                let by_operator = sqlx::query(pg_sql::OPERATOR_MONTH)
+                    .bind(month)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let missing = sqlx::query(pg_sql::MISSING)
+                    .bind(month)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                let attention = sqlx::query(&format!(
+                    "SELECT {}{ROW_FROM}{}",
+                    pg_sql::COLUMNS,
+                    pg_sql::ATTENTION
+                ))
+                .bind(month)
+                .bind(ATTENTION_LIMIT)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                DashboardAnswer {
+                    months: months.iter().map(|m| m.trim_end().to_string()).collect(),
+                    processes: counts_sum(&counts),
+                    by_operator: by_operator.iter().map(|r| r.get::<i64, _>("n")).sum(),
+                    without_process: missing.iter().map(|r| r.get::<i64, _>("n")).sum(),
+                    attention: attention
+                        .iter()
+                        .map(|r| r.get::<Uuid, _>("id").to_string())
+                        .collect(),
+                }
+            }
+        }
+    }
+
     async fn matching_clients(&self) -> i64 {
         let sql = "SELECT COUNT(*) FROM clients WHERE search_text LIKE ";
         let pattern = format!("%{SEARCH_WORD}%");
@@ -1423,6 +1668,54 @@ impl Direct {
     }
 }
 
+/// `Desk::approval_queue`'s cap and `approval_checks`' history span (brm-service), and
+/// `Desk::dashboard`'s attention list.
+const QUEUE_CAP: i64 = 2_000;
+const HISTORY_MONTHS: u32 = 24;
+const ATTENTION_LIMIT: i64 = 20;
+/// The FROM of the store's list row (`ROW_SELECT` in `{sqlite,postgres}/processes.rs`).
+const ROW_FROM: &str =
+    "\n   FROM processes p JOIN clients c ON c.id = p.client_id JOIN operators o ON o.id = p.operator_id";
+
+/// The month `n` months before `month` (`YYYY-MM`), as `approval_checks::months_before`.
+fn months_before(month: &str, n: u32) -> String {
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
+    (first - Months::new(n)).format("%Y-%m").to_string()
+}
+
+/// First occurrences, in order (the desk dedups the queue's clients before the history).
+fn distinct<T: Eq + std::hash::Hash + Clone>(xs: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    xs.filter(|x| seen.insert(x.clone())).collect()
+}
+
+fn sorted(mut xs: Vec<String>) -> Vec<String> {
+    xs.sort();
+    xs
+}
+
+fn queue_query(month: &str) -> QueueQuery {
+    QueueQuery {
+        month: Some(month.to_string()),
+        operator_id: None,
+        search: None,
+        sort: QueueSort::DueDate,
+        descending: false,
+        limit: QUEUE_CAP,
+    }
+}
+
+/// What both sides of the dashboard case compare: the months, the processes of the
+/// month, those of the operator matrix, the clients without a process, the attention ids.
+#[derive(Debug, PartialEq, Eq)]
+struct DashboardAnswer {
+    months: Vec<String>,
+    processes: i64,
+    by_operator: i64,
+    without_process: i64,
+    attention: Vec<String>,
+}
+
 // --- the cases -----------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1430,10 +1723,12 @@ enum Case {
     List(ListCase),
     Counts,
     Approval,
+    Queue,
+    Dashboard,
 }
 
 impl Case {
-    const ALL: [(char, Case, &'static str); 7] = [
+    const ALL: [(char, Case, &'static str); 9] = [
         ('a', Case::List(ListCase::Month), "list: month, page 0"),
         (
             'b',
@@ -1449,6 +1744,8 @@ impl Case {
         ('e', Case::List(ListCase::DeepPage), "list: month, page 100"),
         ('f', Case::Counts, "dashboard: status_counts(month)"),
         ('g', Case::Approval, "approval: update_process + audit"),
+        ('h', Case::Queue, "approval queue (due) + history"),
+        ('i', Case::Dashboard, "dashboard: month (4 reads)"),
     ];
 }
 
@@ -1493,6 +1790,8 @@ struct Ctx<'a> {
     /// Distinct processes for each side, so every approval really changes a row.
     approvals_store: Vec<Approval>,
     approvals_direct: Vec<Approval>,
+    /// The first month of the queue's history (`HISTORY_MONTHS` before the month).
+    since: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1539,6 +1838,70 @@ impl Ctx<'_> {
                 let a = &self.approvals_direct[i];
                 assert!(self.direct.approve(&a.next, a.expected, &a.event).await);
             }
+            (Case::Queue, Side::Store) => {
+                std::hint::black_box(self.store_queue().await);
+            }
+            (Case::Queue, Side::Direct) => {
+                std::hint::black_box(self.direct.queue(self.params.month, &self.since).await);
+            }
+            (Case::Dashboard, Side::Store) => {
+                std::hint::black_box(self.store_dashboard().await);
+            }
+            (Case::Dashboard, Side::Direct) => {
+                std::hint::black_box(self.direct.dashboard(self.params.month).await);
+            }
+        }
+    }
+
+    /// `Desk::approval_queue`'s reads: the queue, then the history of its clients.
+    async fn store_queue(&self) -> (i64, Vec<String>, Vec<String>) {
+        let (total, rows) = self
+            .store
+            .approval_queue(&queue_query(self.params.month))
+            .await
+            .unwrap();
+        let clients = distinct(rows.iter().map(|(_, p)| p.client_id));
+        let history = self
+            .store
+            .invoice_history(&clients, Some(&self.since))
+            .await
+            .unwrap();
+        let ids = rows.iter().map(|(r, _)| r.id.to_string()).collect();
+        let history = history.iter().map(|h| h.process_id.to_string()).collect();
+        (total, ids, sorted(history))
+    }
+
+    /// `Desk::dashboard`'s reads of one month (all but the latest executions).
+    async fn store_dashboard(&self) -> DashboardAnswer {
+        let month = self.params.month;
+        let months = self.store.process_months().await.unwrap();
+        let counts = self.store.status_counts(Some(month)).await.unwrap();
+        let by_operator = self.store.operator_month(month).await.unwrap();
+        let attention = self
+            .store
+            .attention_processes(month, ATTENTION_LIMIT)
+            .await
+            .unwrap();
+        DashboardAnswer {
+            months,
+            processes: counts.aguardando_download
+                + counts.aguardando_aprovacao
+                + counts.aguardando_envio_sat
+                + counts.upload_realizado
+                + counts.cancelado,
+            by_operator: by_operator
+                .iter()
+                .map(|o| {
+                    let c = &o.counts;
+                    c.aguardando_download
+                        + c.aguardando_aprovacao
+                        + c.aguardando_envio_sat
+                        + c.upload_realizado
+                        + c.cancelado
+                })
+                .sum(),
+            without_process: by_operator.iter().map(|o| o.sem_processo).sum(),
+            attention: attention.iter().map(|r| r.id.to_string()).collect(),
         }
     }
 
@@ -1611,6 +1974,38 @@ impl Ctx<'_> {
                 }
             }
             Case::Approval => {}
+            Case::Queue => {
+                let store = self.store_queue().await;
+                let direct = self.direct.queue(self.params.month, &self.since).await;
+                if store != direct {
+                    return Err(format!(
+                        "({key}) different answers: store {} of {} with {} history rows, \
+                         baseline {} of {} with {}",
+                        store.1.len(),
+                        store.0,
+                        store.2.len(),
+                        direct.1.len(),
+                        direct.0,
+                        direct.2.len()
+                    ));
+                }
+                println!(
+                    "({key}) queue: {} of {} waiting, {} history rows since {}",
+                    store.1.len(),
+                    store.0,
+                    store.2.len(),
+                    self.since
+                );
+            }
+            Case::Dashboard => {
+                let store = self.store_dashboard().await;
+                let direct = self.direct.dashboard(self.params.month).await;
+                if store != direct {
+                    return Err(format!(
+                        "({key}) different answers: {store:?} vs {direct:?}"
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -1729,6 +2124,7 @@ async fn bench(
         params: CaseParams { month, operator },
         approvals_store: prepared,
         approvals_direct,
+        since: months_before(month, HISTORY_MONTHS),
     };
 
     let mut rows = Vec::new();
