@@ -880,41 +880,21 @@ async fn queue_sorts_filters_and_the_history_is_ascending(pool: SqlitePool) {
     assert_eq!(e.fields[0].field, "sort");
 
     // Filters: month, text.
-    let q = o
-        .desk
-        .approval_queue(
+    let filtered = |month: Option<&str>, search: Option<&str>| {
+        o.desk.approval_queue(
             &o.bruno,
             ApprovalQueueFilter {
-                month: Some("2026-10".into()),
+                month: month.map(str::to_string),
+                search: search.map(str::to_string),
                 ..Default::default()
             },
         )
-        .await
-        .unwrap();
+    };
+    let q = filtered(Some("2026-10"), None).await.unwrap();
     assert_eq!(names(&q), ["CASA ME 2026-10"]);
-    let q = o
-        .desk
-        .approval_queue(
-            &o.bruno,
-            ApprovalQueueFilter {
-                search: Some("beta".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let q = filtered(None, Some("beta")).await.unwrap();
     assert_eq!(names(&q), ["BETA SA 2026-11"]);
-    let e = o
-        .desk
-        .approval_queue(
-            &o.bruno,
-            ApprovalQueueFilter {
-                month: Some("11/2026".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    let e = filtered(Some("11/2026"), None).await.unwrap_err();
     assert_eq!(e.fields[0].field, "month");
 
     // Items carry values, sources and the checks read from the stored columns.
