@@ -444,6 +444,12 @@ fn percent_text(hundredths: i128) -> String {
     }
 }
 
+/// Cents as pt-BR money: 123456 → "R$ 1.234,56", -5 → "-R$ 0,05". The one money
+/// formatter for every pt-BR text built outside the window (checks, notifications).
+pub fn format_brl(cents: i64) -> String {
+    brl(cents as i128)
+}
+
 /// Cents as pt-BR money: 123456 → "R$ 1.234,56", -5 → "-R$ 0,05".
 fn brl(cents: i128) -> String {
     let sign = if cents < 0 { "-" } else { "" };

@@ -12,6 +12,7 @@ pub mod error;
 pub mod execution;
 pub mod import;
 pub mod invoice;
+pub mod notice;
 pub mod operator;
 pub mod payment_line;
 pub mod process;
