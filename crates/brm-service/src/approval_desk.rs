@@ -12,7 +12,7 @@ use crate::clients::actor;
 use crate::processes::{not_found, reason_of, REASON_MAX_CHARS, REASON_MIN_CHARS};
 use crate::sessions::Session;
 use crate::Desk;
-use brm_core::approval::{all_passed, Check};
+use brm_core::approval::{all_passed, Check, Outcome};
 use brm_core::audit::{diff, AuditEvent};
 use brm_core::process::{
     cents_to_string, Month, Process, ProcessRow, ProcessStatus, Transition, ValueSource,
@@ -39,6 +39,43 @@ pub const VALUES_TYPED: &str = "VALORES_DIGITADOS";
 pub const APPROVAL_SETTINGS: &str = "CONFIGURACAO_APROVACAO";
 
 pub const OWN_UPLOAD: &str = "Você enviou esta fatura manualmente; outra pessoa precisa aprová-la.";
+
+/// Added to the audit event's detail of an approval given from a desktop notification.
+pub const NOTIFICATION_ORIGIN: &str = "Origem: notificação da área de trabalho.";
+
+/// Where an approval comes from: what it refuses beyond the rules every approval keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The approval desk or the process detail, one invoice at a time.
+    Window,
+    /// "Aprovar selecionadas": refuses what a person must look at (a check not passed).
+    Bulk,
+    /// "Aprovar" on a desktop notification: refuses what a person must look at (a check
+    /// not passed, four eyes), and says so in the audit trail.
+    Notification,
+}
+
+/// Why an invoice cannot be approved from a notification (pt-BR).
+fn look_in_window(checks: &[Check], four_eyes: bool) -> String {
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Ok | Outcome::Atencao))
+        .map(|c| format!("{}: {}", c.kind.label(), c.reason))
+        .collect();
+    let mut message = if failed.is_empty() {
+        "Esta fatura precisa ser conferida na janela: nem todas as verificações passaram."
+            .to_string()
+    } else {
+        format!(
+            "Esta fatura precisa ser conferida na janela: {}",
+            failed.join(" ")
+        )
+    };
+    if four_eyes {
+        message.push_str(" Com quatro olhos ligado, ela precisa de duas aprovações.");
+    }
+    message
+}
 
 fn second_approver(first_name: &str) -> String {
     format!("Esta fatura precisa de um segundo aprovador, diferente de {first_name}.")
@@ -164,6 +201,22 @@ pub struct HistoryPoint {
     pub amount: Option<String>,
     pub due_date: Option<NaiveDate>,
     pub status: ProcessStatus,
+}
+
+/// One waiting invoice as one session sees it: its checks and what the session may do.
+#[derive(Debug, Clone)]
+pub(crate) struct Verdict {
+    pub checks: Vec<Check>,
+    pub passed: bool,
+    pub gate: Gate,
+}
+
+impl Verdict {
+    /// Approvable without a look at it (bulk approval, a notification's "Aprovar"):
+    /// every check passed, four eyes not required, nothing blocks this session.
+    pub fn can_bulk_approve(&self) -> bool {
+        self.passed && !self.gate.four_eyes_required && self.gate.blocked_reason.is_none()
+    }
 }
 
 /// What one session may do with one invoice waiting for approval.
@@ -414,10 +467,40 @@ impl Desk {
             limit: QUEUE_CAP,
         };
         let (total, rows) = self.store.approval_queue(&query).await?;
+        let processes: Vec<&Process> = rows.iter().map(|(_, p)| p).collect();
+        let verdicts = self.verdicts(&session, &processes).await?;
+        let items = rows
+            .into_iter()
+            .zip(verdicts)
+            .map(|((row, p), v)| QueueItem {
+                row,
+                amount_cents: p.amount_cents,
+                amount_source: p.amount_source,
+                due_date_source: p.due_date_source,
+                manual_upload: p.manual_upload,
+                can_bulk_approve: v.can_bulk_approve(),
+                uploaded_by_name: v.gate.uploaded_by_name,
+                checks: v.checks,
+                all_passed: v.passed,
+                four_eyes_required: v.gate.four_eyes_required,
+                first_approval: v.gate.first_approval,
+                blocked_reason: v.gate.blocked_reason,
+            })
+            .collect();
+        Ok(ApprovalQueue { items, total })
+    }
+
+    /// The verdict of each of `processes` for this session, in their order, from one
+    /// settings read, one history query and one name lookup: what the queue shows and
+    /// what the alert scan offers as "Aprovar".
+    pub(crate) async fn verdicts(
+        &self,
+        session: &Session,
+        processes: &[&Process],
+    ) -> Result<Vec<Verdict>> {
         let settings = self.approval_settings_now().await;
         let today = crate::brasilia(self.clock.now()).date_naive();
-        let processes: Vec<&Process> = rows.iter().map(|(_, p)| p).collect();
-        let histories = self.histories(&processes).await?;
+        let histories = self.histories(processes).await?;
         let names = self
             .user_names(
                 processes
@@ -425,31 +508,22 @@ impl Desk {
                     .flat_map(|p| p.uploaded_by.into_iter().chain(p.first_approved_by)),
             )
             .await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for (row, p) in rows {
+        let mut out = Vec::with_capacity(processes.len());
+        for p in processes {
             let history = histories
                 .get(&p.client_id)
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            let checks = self.checks_with(&p, history, &settings, today).await;
+            let checks = self.checks_with(p, history, &settings, today).await;
             let passed = all_passed(&checks);
-            let g = gate(&session, &p, passed, &settings, &names);
-            items.push(QueueItem {
-                row,
-                amount_cents: p.amount_cents,
-                amount_source: p.amount_source,
-                due_date_source: p.due_date_source,
-                manual_upload: p.manual_upload,
-                uploaded_by_name: g.uploaded_by_name,
-                can_bulk_approve: passed && !g.four_eyes_required && g.blocked_reason.is_none(),
+            let gate = gate(session, p, passed, &settings, &names);
+            out.push(Verdict {
                 checks,
-                all_passed: passed,
-                four_eyes_required: g.four_eyes_required,
-                first_approval: g.first_approval,
-                blocked_reason: g.blocked_reason,
+                passed,
+                gate,
             });
         }
-        Ok(ApprovalQueue { items, total })
+        Ok(out)
     }
 
     /// The stored invoice, checked against its SHA-256.
@@ -604,13 +678,47 @@ impl Desk {
         let settings = self.approval_settings_now().await;
         let histories = self.histories(&[&current]).await?;
         self.approve_one(
-            &session, current, version, notes, &settings, &histories, false,
+            &session,
+            current,
+            version,
+            notes,
+            &settings,
+            &histories,
+            Origin::Window,
         )
         .await
     }
 
-    /// The one path of an approval, single or bulk. `bulk` also refuses what a person
-    /// must look at one at a time (a check not passed).
+    /// "Aprovar" on a desktop notification, with the desktop's session and the version
+    /// the notification showed: the same approval as the window's (version, own upload,
+    /// audit in the same transaction), refused with CONFLICT and nothing written when
+    /// the invoice must be looked at in the window (a check not passed, four eyes). The
+    /// audit event's detail says it came from a notification.
+    pub async fn approve_from_notification(
+        &self,
+        token: &str,
+        id: Uuid,
+        version: i64,
+    ) -> Result<ApprovalResult> {
+        let session = self.require(token, Role::can_approve, "aprovar faturas")?;
+        self.ensure_writable()?;
+        let current = self.store.process_by_id(id).await?.ok_or_else(not_found)?;
+        let settings = self.approval_settings_now().await;
+        let histories = self.histories(&[&current]).await?;
+        self.approve_one(
+            &session,
+            current,
+            version,
+            None,
+            &settings,
+            &histories,
+            Origin::Notification,
+        )
+        .await
+    }
+
+    /// The one path of an approval: from the window, in bulk or from a notification
+    /// (see [`Origin`] for what each also refuses).
     #[allow(clippy::too_many_arguments)]
     async fn approve_one(
         &self,
@@ -620,7 +728,7 @@ impl Desk {
         notes: Option<String>,
         settings: &ApprovalSettings,
         histories: &HashMap<Uuid, Vec<HistoryEntry>>,
-        bulk: bool,
+        origin: Origin,
     ) -> Result<ApprovalResult> {
         if current.version != version {
             return Err(self.already_decided(current.id).await);
@@ -636,12 +744,19 @@ impl Desk {
             .unwrap_or(&[]);
         let checks = self.checks_with(&current, history, settings, today).await;
         let passed = all_passed(&checks);
-        if bulk && !passed {
+        if origin == Origin::Bulk && !passed {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 "Nem todas as verificações passaram: aprove esta fatura individualmente.",
             ));
         }
+        if origin == Origin::Notification && !passed {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                look_in_window(&checks, settings.four_eyes),
+            ));
+        }
+        let origin_note = (origin == Origin::Notification).then_some(NOTIFICATION_ORIGIN);
         let four_eyes = settings.four_eyes && !passed;
         let now = self.clock.now();
         let mut next = current.clone();
@@ -653,10 +768,13 @@ impl Desk {
                 None => {
                     next.first_approved_by = Some(session.user_id());
                     next.first_approved_at = Some(now);
-                    let detail = match &notes {
+                    let mut detail = match &notes {
                         Some(n) => format!("Primeira aprovação (quatro olhos). Observações: {n}"),
                         None => "Primeira aprovação (quatro olhos).".to_string(),
                     };
+                    if let Some(o) = origin_note {
+                        detail = format!("{detail} {o}");
+                    }
                     let process = self
                         .commit(session, &current, next, now, FIRST_APPROVAL, Some(detail))
                         .await?;
@@ -692,6 +810,9 @@ impl Desk {
         }
         if let Some(n) = &notes {
             detail.push(format!("Observações: {n}"));
+        }
+        if let Some(o) = origin_note {
+            detail.push(o.to_string());
         }
         let detail = (!detail.is_empty()).then(|| detail.join(" "));
         let process = self
@@ -769,7 +890,7 @@ impl Desk {
                     notes.clone(),
                     &settings,
                     &histories,
-                    true,
+                    Origin::Bulk,
                 )
                 .await
             {

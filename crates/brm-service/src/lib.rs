@@ -2,6 +2,7 @@
 //! touches the store. Tauri commands are thin wrappers over [`Desk`]; a windowless worker
 //! or a test calls the same methods, so a check here cannot be skipped by any caller.
 
+pub mod approval_alerts;
 mod approval_checks;
 pub mod approval_desk;
 mod auth;
@@ -9,9 +10,11 @@ mod client_import;
 mod clients;
 mod dashboard;
 pub mod db_settings;
+pub mod desktop_prefs;
 pub mod exports;
 pub mod health;
 pub mod monitor;
+pub mod notification_actions;
 mod operators;
 pub mod password;
 mod processes;
@@ -26,6 +29,7 @@ use brm_store::Store;
 use sessions::Sessions;
 use std::sync::Arc;
 
+pub use approval_alerts::{AlertScan, AlertTracker};
 pub use approval_checks::ApprovalSettings;
 pub use approval_desk::{
     ApprovalQueue, ApprovalQueueFilter, ApprovalResult, BulkItem, BulkResult, HistoryPoint,
@@ -35,6 +39,7 @@ pub use auth::{LoginOutput, SetupStatus};
 pub use client_import::{ImportPreviewOut, ImportResult};
 pub use exports::{Export, ExportFormat};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
+pub use notification_actions::ActionOutcome;
 pub use processes::{brasilia, ProcessDetail};
 pub use robot_actions::{ExecutionDetail, RobotHooks};
 pub use settings::{DbSettingsContext, DbSettingsView, PostgresView, ALTERAR_CONFIGURACAO};

@@ -28,8 +28,8 @@ use uuid::Uuid;
 pub use error::{StoreError, StoreResult};
 pub use feed::{Change, ChangeListener};
 pub use records::{
-    search_text, ClaimedWork, ClientWrite, ExecutionOutcome, ImportWrite, MonthRequest,
-    PasswordWrite, PollClaim, ProcessWrite, WorkClaim,
+    search_text, AlertCandidate, AlertDetail, ClaimedWork, ClientWrite, ExecutionOutcome,
+    ImportWrite, MonthRequest, PasswordWrite, PollClaim, ProcessWrite, WorkClaim,
 };
 
 /// The order of the approval queue; ties go by client name, then process id.
@@ -229,6 +229,12 @@ pub trait Store: Send + Sync + 'static {
         client_ids: &[Uuid],
         since_month: Option<&str>,
     ) -> StoreResult<Vec<HistoryEntry>>;
+    /// Every process waiting for approval or needing attention (any month, any order),
+    /// from the partial index `processes_alerts` alone: never a scan of the whole table.
+    async fn alert_candidates(&self) -> StoreResult<Vec<AlertCandidate>>;
+    /// The processes of `ids` (unknown ids left out, any order) with what a notification
+    /// shows of them, in one query.
+    async fn alert_details(&self, ids: &[Uuid]) -> StoreResult<Vec<AlertDetail>>;
 
     // --- executions --------------------------------------------------------------------
     async fn insert_execution(&self, execution: &Execution) -> StoreResult<()>;

@@ -222,3 +222,28 @@ pub struct ProcessWrite {
     pub expected_version: i64,
     pub audit: Option<AuditEvent>,
 }
+
+/// A process an approver's desktop may have to hear about: waiting for approval or
+/// needing attention (`Store::alert_candidates`, served by the partial index of
+/// migration 0008).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertCandidate {
+    pub id: Uuid,
+    pub version: i64,
+    /// status = AGUARDANDO_APROVACAO.
+    pub waiting: bool,
+    pub needs_attention: bool,
+}
+
+/// What a notification shows of one process (`Store::alert_details`): the process, its
+/// client's and operator's names, and the robot's last failure (for attention).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDetail {
+    pub process: brm_core::process::Process,
+    pub client_name: String,
+    pub operator_name: String,
+    /// The error of the newest failed execution (one with an error class), pt-BR.
+    pub last_error: Option<String>,
+    /// The kind of that execution.
+    pub last_error_kind: Option<brm_core::execution::ExecutionKind>,
+}

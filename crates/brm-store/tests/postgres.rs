@@ -508,6 +508,13 @@ async fn dashboard_aggregates() {
     }
 }
 
+#[tokio::test]
+async fn alert_candidates_and_details() {
+    if let Some(s) = fresh_store().await {
+        suite::alerts::alert_candidates_and_details(&s).await;
+    }
+}
+
 /// Two desktops on one server (two pools of their own): the second one's feed loop,
 /// woken by LISTEN/NOTIFY, sees the first one's write within a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -199,6 +199,11 @@ async fn dashboard_aggregates(pool: SqlitePool) {
     suite::live::dashboard_aggregates(&SqliteStore::from_pool(pool)).await;
 }
 
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn alert_candidates_and_details(pool: SqlitePool) {
+    suite::alerts::alert_candidates_and_details(&SqliteStore::from_pool(pool)).await;
+}
+
 /// Two app instances on one file: the second one's feed loop (polling) sees the first
 /// one's write within a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! The shared production database: PostgreSQL with native uuid, timestamptz and jsonb.
 //! Same contract as the SQLite module; only the SQL dialect differs.
 
+mod alerts;
 mod approval;
 mod audit;
 mod clients;
@@ -244,6 +245,14 @@ impl Store for PgStore {
         since_month: Option<&str>,
     ) -> StoreResult<Vec<crate::HistoryEntry>> {
         approval::history(&self.pool, client_ids, since_month).await
+    }
+
+    async fn alert_candidates(&self) -> StoreResult<Vec<crate::AlertCandidate>> {
+        alerts::candidates(&self.pool).await
+    }
+
+    async fn alert_details(&self, ids: &[Uuid]) -> StoreResult<Vec<crate::AlertDetail>> {
+        alerts::details(&self.pool, ids).await
     }
 
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {

@@ -1,6 +1,7 @@
 //! The embedded default: one SQLite file in the OS app-data folder, WAL journal (readers
 //! never wait for the writer), foreign keys enforced, migrations applied on open.
 
+mod alerts;
 mod approval;
 mod audit;
 mod clients;
@@ -264,6 +265,14 @@ impl Store for SqliteStore {
         since_month: Option<&str>,
     ) -> StoreResult<Vec<crate::HistoryEntry>> {
         approval::history(&self.pool, client_ids, since_month).await
+    }
+
+    async fn alert_candidates(&self) -> StoreResult<Vec<crate::AlertCandidate>> {
+        alerts::candidates(&self.pool).await
+    }
+
+    async fn alert_details(&self, ids: &[Uuid]) -> StoreResult<Vec<crate::AlertDetail>> {
+        alerts::details(&self.pool, ids).await
     }
 
     async fn status_counts(&self, month: Option<&str>) -> StoreResult<StatusCounts> {

@@ -1,6 +1,7 @@
 //! The store contract, written once against `&dyn Store`: every backend runs these same
 //! functions (SQLite now; PostgreSQL calls them unchanged when it lands).
 
+pub mod alerts;
 pub mod domain;
 pub mod live;
 pub mod robot_work;
