@@ -52,6 +52,10 @@ const COMMANDS: &[&str] = &[
     "reset_user_password",
     "dashboard",
     "export_list",
+    "get_desktop_preferences",
+    "save_desktop_preferences",
+    "test_notification",
+    "take_pending_navigation",
 ];
 
 fn main() {

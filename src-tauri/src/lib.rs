@@ -6,6 +6,7 @@ mod boot;
 mod commands;
 mod db_config;
 mod db_monitor;
+mod desktop;
 mod error;
 mod live_feed;
 mod logging;
@@ -14,12 +15,21 @@ mod robot;
 mod state;
 pub mod worker_cli;
 
+use desktop::session::DesktopState;
 use state::AppState;
 use tauri::Manager;
 
 pub fn run() {
     state::mark_process_start();
     tauri::Builder::default()
+        // First: a second launch hands its arguments (a brm-desk:// link) to the running
+        // one through the deep-link plugin, brings its window forward, and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            desktop::navigation::show_window(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .on_window_event(desktop::on_window_event)
         .setup(|app| {
             let handle = app.handle();
             let log_dir = paths::log_dir(handle);
@@ -28,6 +38,7 @@ pub fn run() {
             app.manage(AppState::new(
                 paths::database_url(handle),
                 handle.path().app_data_dir().ok(),
+                DesktopState::new(paths::preferences_file(handle)),
                 guard,
             ));
             // Opening and migrating SQLite takes a few milliseconds; doing it here lets the
@@ -56,6 +67,8 @@ pub fn run() {
             tauri::WebviewWindowBuilder::from_config(handle, &config)?
                 .initialization_script(boot::script(&status))
                 .build()?;
+            // Notifications, tray, links and the notifier (after the window exists).
+            desktop::install(handle);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -107,6 +120,10 @@ pub fn run() {
             commands::users::reset_user_password,
             commands::dashboard::dashboard,
             commands::exports::export_list,
+            commands::desktop::get_desktop_preferences,
+            commands::desktop::save_desktop_preferences,
+            commands::desktop::test_notification,
+            commands::desktop::take_pending_navigation,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running BRM RPA Desk");

@@ -18,7 +18,12 @@ pub fn start(app: &AppHandle) {
             Err(_) => return,
         };
         let window = app.clone();
+        let desktop = app.state::<AppState>().desktop();
         brm_store::feed::run(store, move |batch| {
+            // New or changed processes may mean notifications and a new tray count.
+            if batch.everything || !batch.processes.is_empty() {
+                desktop.wake.notify_one();
+            }
             if let Err(e) = window.emit(MODEL_CHANGED, &batch) {
                 tracing::warn!(error = %e, "could not send model-changed to the window");
             }

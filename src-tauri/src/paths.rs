@@ -29,6 +29,16 @@ pub fn default_sqlite_file(data_dir: Option<PathBuf>) -> PathBuf {
     }
 }
 
+/// This computer's preferences (notifications, tray), beside the database choice.
+pub fn preferences_file(app: &AppHandle) -> Option<PathBuf> {
+    app.path()
+        .app_config_dir()
+        .ok()
+        .map(|d| d.join(PREFERENCES_FILE))
+}
+
+pub const PREFERENCES_FILE: &str = "preferencias.json";
+
 pub fn log_dir(app: &AppHandle) -> Option<PathBuf> {
     app.path().app_log_dir().ok()
 }

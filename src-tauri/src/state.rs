@@ -2,6 +2,7 @@
 //! choice made at start-up, and start-up timing.
 
 use crate::db_config::DatabaseChoice;
+use crate::desktop::session::DesktopState;
 use brm_core::Result;
 use brm_service::{DbSettingsContext, Desk};
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub struct AppState {
     robot: OnceLock<brm_worker::runtime::RobotRuntime>,
     /// Why the robot side could not start (shown by `robot_status`).
     robot_error: OnceLock<String>,
+    /// Who is logged in on this desktop, pending clicks, this computer's preferences.
+    desktop: Arc<DesktopState>,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
@@ -49,6 +52,7 @@ impl AppState {
     pub fn new(
         choice: DatabaseChoice,
         data_dir: Option<PathBuf>,
+        desktop: DesktopState,
         log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
     ) -> Self {
         Self {
@@ -59,6 +63,7 @@ impl AppState {
             data_dir,
             robot: OnceLock::new(),
             robot_error: OnceLock::new(),
+            desktop: Arc::new(desktop),
             _log_guard: log_guard,
         }
     }
@@ -147,9 +152,13 @@ impl AppState {
             url: Ok(String::new()),
             settings: DbSettingsContext::new(None, running),
         };
-        let state = Self::new(choice, None, None);
+        let state = Self::new(choice, None, DesktopState::default(), None);
         let _ = state.desk.set(Ok(desk));
         state
+    }
+
+    pub fn desktop(&self) -> Arc<DesktopState> {
+        self.desktop.clone()
     }
 
     pub fn db_settings(&self) -> &DbSettingsContext {

@@ -24,11 +24,15 @@ pub async fn login(
     email: String,
     password: String,
 ) -> CmdResult<LoginOutput> {
-    state.desk().await?.login(&email, password).await
+    let out = state.desk().await?.login(&email, password).await?;
+    // Notifications on this desktop act with this session.
+    state.desktop().logged_in(&out.token);
+    Ok(out)
 }
 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>, token: String) -> CmdResult<()> {
+    state.desktop().logged_out(&token);
     state.desk().await?.logout(&token).await
 }
 

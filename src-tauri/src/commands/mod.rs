@@ -6,6 +6,7 @@ pub mod approval;
 pub mod auth;
 pub mod clients;
 pub mod dashboard;
+pub mod desktop;
 pub mod exports;
 pub mod operators;
 pub mod processes;
@@ -15,6 +16,8 @@ pub mod users;
 
 #[cfg(test)]
 mod approval_test;
+#[cfg(test)]
+mod desktop_test;
 #[cfg(test)]
 mod exports_test;
 #[cfg(test)]

@@ -1,0 +1,108 @@
+//! This computer's side of notifications: its preferences (which events notify, quiet
+//! hours, closing to the tray), a test notification, and where a click that arrived
+//! before login should land. Any logged-in role may use them: they concern this desktop,
+//! not the shared data.
+
+use crate::desktop::notifications::{self, ServerInfo};
+use crate::error::CmdResult;
+use crate::state::AppState;
+use brm_core::notice::{test_notice, DesktopPreferences, NoticeTarget};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+
+#[derive(Debug, Serialize)]
+pub struct PreferencesView {
+    pub preferences: DesktopPreferences,
+    pub notifications: ServerInfo,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestResult {
+    #[serde(flatten)]
+    pub server: ServerInfo,
+    pub message: String,
+}
+
+#[tauri::command]
+pub async fn get_desktop_preferences(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<PreferencesView> {
+    state.desk().await?.current_session(&token)?;
+    Ok(PreferencesView {
+        preferences: state.desktop().prefs(),
+        notifications: notifications::server_info_async().await,
+    })
+}
+
+#[tauri::command]
+pub async fn save_desktop_preferences(
+    state: State<'_, AppState>,
+    token: String,
+    preferences: DesktopPreferences,
+) -> CmdResult<DesktopPreferences> {
+    let user = state.desk().await?.current_session(&token)?;
+    let saved = state.desktop().save_prefs(preferences)?;
+    tracing::info!(user = %user.email, ?saved, "desktop preferences saved");
+    Ok(saved)
+}
+
+/// Shows a test notification now (quiet hours do not apply: the person asked for it) and
+/// says what this desktop's notification server can do.
+#[tauri::command]
+pub async fn test_notification(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<TestResult> {
+    state.desk().await?.current_session(&token)?;
+    let server = notifications::server_info_async().await;
+    notifications::show(&app, &test_notice(server.actions));
+    Ok(TestResult {
+        message: test_message(&server),
+        server,
+    })
+}
+
+fn test_message(server: &ServerInfo) -> String {
+    let name = server
+        .server
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    if server.actions {
+        format!("Notificação enviada. O servidor de notificações deste computador{name} mostra os botões Aprovar e Abrir.")
+    } else {
+        format!("Notificação enviada. O servidor de notificações deste computador{name} não mostra botões: um clique na notificação abre a fatura.")
+    }
+}
+
+/// A notification click or a `brm-desk://` link that arrived while nobody was logged in
+/// here; the window asks once after login.
+#[tauri::command]
+pub async fn take_pending_navigation(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<Option<NoticeTarget>> {
+    state.desk().await?.current_session(&token)?;
+    Ok(state.desktop().take_pending())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_message_says_whether_buttons_show() {
+        let with = test_message(&ServerInfo {
+            actions: true,
+            server: Some("mock-notify".into()),
+        });
+        assert!(with.contains("(mock-notify) mostra os botões"), "{with}");
+        let without = test_message(&ServerInfo {
+            actions: false,
+            server: None,
+        });
+        assert!(without.contains("não mostra botões"), "{without}");
+    }
+}
