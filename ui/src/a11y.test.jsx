@@ -6,7 +6,7 @@
 // styles.css's :focus-visible outline rules, so the keyboard focus is always visible.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
-import { api } from "./api.js";
+import { api, CommandError } from "./api.js";
 import { client, executionRow, OPERATORS, pageOf, processRow, settle, TOKEN } from "./testing.js";
 import Approvals from "./screens/Approvals.jsx";
 import ClientImport from "./screens/ClientImport.jsx";
@@ -258,6 +258,29 @@ describe("every control has an accessible name", () => {
     render(<Desk session={{ token: TOKEN, user: ADMIN }} onLogout={() => {}} />);
     await screen.findByTestId("dashboard");
     await settle();
+    expectAccessible(10);
+  });
+
+  it("Desk's preferences dialog, loaded, with a refused time and a test result", async () => {
+    api.getDesktopPreferences.mockResolvedValue({
+      preferences: { notify_waiting: true, notify_attention: false, quiet_hours: true, quiet_start: "19:00", quiet_end: "08:00", close_to_tray: true },
+      notifications: { actions: false, server: "dunst" },
+    });
+    api.saveDesktopPreferences.mockRejectedValue(
+      new CommandError({ code: "VALIDATION", message: "Confira os horários.", fields: [{ field: "quiet_end", message: "Use o formato HH:MM." }] }),
+    );
+    api.testNotification.mockResolvedValue({ actions: false, server: "dunst", message: "Notificação de teste enviada." });
+    render(<Desk session={{ token: TOKEN, user: ADMIN }} onLogout={() => {}} />);
+    click("open-preferences");
+    await screen.findByTestId("pref-notify-waiting");
+    await settle();
+    const dialog = screen.getByRole("dialog");
+    expect(text(document.getElementById(dialog.getAttribute("aria-labelledby")))).toBe("Preferências deste computador");
+    expectAccessible(10);
+    click("pref-save");
+    await screen.findByTestId("error-quiet_end");
+    click("pref-test");
+    await waitFor(() => expect(text(screen.getByTestId("pref-test-result"))).toBe("Notificação de teste enviada."));
     expectAccessible(10);
   });
 

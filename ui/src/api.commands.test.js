@@ -76,6 +76,10 @@ const CASES = [
   [() => api.getDatabaseSettings(T), "get_database_settings", { token: T }],
   [() => api.testDatabaseConnection(T, INPUT), "test_database_connection", { token: T, input: INPUT }],
   [() => api.saveDatabaseSettings(T, INPUT), "save_database_settings", { token: T, input: INPUT }],
+  [() => api.getDesktopPreferences(T), "get_desktop_preferences", { token: T }],
+  [() => api.saveDesktopPreferences(T, INPUT), "save_desktop_preferences", { token: T, preferences: INPUT }],
+  [() => api.testNotification(T), "test_notification", { token: T }],
+  [() => api.takePendingNavigation(T), "take_pending_navigation", { token: T }],
 ];
 
 describe("api commands", () => {

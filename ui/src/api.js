@@ -96,6 +96,14 @@ export const api = {
   testDatabaseConnection: (token, input) => call("test_database_connection", { token, input }),
   saveDatabaseSettings: (token, input) => call("save_database_settings", { token, input }),
 
+  // Desktop notifications (issue 6). getDesktopPreferences answers {preferences,
+  // notifications: {actions, server}}; testNotification {actions, server, message};
+  // takePendingNavigation a navigate target kept until login, or null.
+  getDesktopPreferences: (token) => call("get_desktop_preferences", { token }),
+  saveDesktopPreferences: (token, preferences) => call("save_desktop_preferences", { token, preferences }),
+  testNotification: (token) => call("test_notification", { token }),
+  takePendingNavigation: (token) => call("take_pending_navigation", { token }),
+
   // Dashboard and exports. `month` null = the service's default month.
   dashboard: (token, month) => call("dashboard", { token, month: month ?? null }),
   exportList: (token, list, filter, format) => call("export_list", { token, list, filter, format }),

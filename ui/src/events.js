@@ -34,6 +34,10 @@ export const onRobotStatus = (handler) => subscribe("robot-status", handler);
 // showing one of them read it again; `everything` means "read whatever you show".
 export const onModelChanged = (handler) => subscribe("model-changed", handler);
 
+// `navigate`: where a notification click, a brm-desk:// link or the tray wants the window
+// to land: {to: "processo", id, version} | {to: "aprovacao"} | {to: "atencao"}.
+export const onNavigate = (handler) => subscribe("navigate", handler);
+
 // Whether a model-changed payload names `id` in its `kind` list ("processes"/"executions").
 export function names(payload, kind, id) {
   const ids = payload?.[kind];

@@ -10,7 +10,7 @@ vi.mock("@tauri-apps/api/event", () => ({
   },
 }));
 
-const { names, onDbStatus, onModelChanged, onRobotStatus } = await import("./events.js");
+const { names, onDbStatus, onModelChanged, onNavigate, onRobotStatus } = await import("./events.js");
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe("onDbStatus", () => {
@@ -55,6 +55,20 @@ describe("onRobotStatus and onModelChanged", () => {
     expect(names({ processes: ["p-1"], executions: [] }, "executions", "p-1")).toBe(false);
     expect(names({ processes: [] }, "executions", "e-1")).toBe(false);
     expect(names(null, "processes", "p-1")).toBe(false);
+  });
+});
+
+describe("onNavigate", () => {
+  it("hands over each navigate target by that event name and stops listening", async () => {
+    unlisten.mockClear();
+    const seen = [];
+    const stop = onNavigate((p) => seen.push(p));
+    await settle();
+    listeners["navigate"]({ payload: { to: "processo", id: "p-1", version: 7 } });
+    listeners["navigate"]({ payload: { to: "atencao" } });
+    expect(seen).toEqual([{ to: "processo", id: "p-1", version: 7 }, { to: "atencao" }]);
+    stop();
+    expect(unlisten).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -2,13 +2,18 @@
 // the robot service's health, the theme and who is logged in, and the screen of the chosen tab. Hiding a tab is a
 // courtesy: every command checks the role on the Rust side. Screens move the person with
 // `onNavigate(tab, params)`: the dashboard opens Processos or Execuções already filtered
-// (params become the list's `initialFilter`).
-import { useState } from "preact/hooks";
+// (params become the list's `initialFilter`). Rust moves the person too: a notification
+// click, a brm-desk:// link or the tray sends `navigate` (see useNavigation.js), and a
+// target kept from before login is asked for once when the desk mounts. "Preferências"
+// opens this desktop's notification preferences.
+import { useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { roleLabel } from "../format.js";
 import { DbBanner } from "../components/DbBanner.jsx";
 import { RobotStatus } from "../components/RobotStatus.jsx";
 import { ThemeToggle } from "../components/ThemeToggle.jsx";
+import { PreferencesDialog } from "../components/PreferencesDialog.jsx";
+import { useNavigation } from "../useNavigation.js";
 import Dashboard from "./Dashboard.jsx";
 import Approvals from "./Approvals.jsx";
 import Processes from "./Processes.jsx";
@@ -64,6 +69,14 @@ export default function Desk({ session, onLogout }) {
   // Clicking the tab already open keeps it as it is (page, filter, scroll).
   const navigate = (id, params = null) =>
     setNav((v) => (id === v.tab && !params ? v : { tab: id, params, n: v.n + 1 }));
+  const [prefsOpen, setPrefsOpen] = useState(false);
+  const prefsButton = useRef(null);
+
+  // Where Rust sends the window lands in front: an open dialog would hide it.
+  useNavigation(token, (id, params) => {
+    setPrefsOpen(false);
+    navigate(id, params);
+  });
 
   async function logout() {
     try {
@@ -95,6 +108,16 @@ export default function Desk({ session, onLogout }) {
         </nav>
         <div className="topbar__tools">
           <RobotStatus token={token} />
+          <button
+            type="button"
+            ref={prefsButton}
+            onClick={() => setPrefsOpen(true)}
+            aria-haspopup="dialog"
+            aria-expanded={prefsOpen ? "true" : "false"}
+            data-testid="open-preferences"
+          >
+            Preferências
+          </button>
           <ThemeToggle />
           <span className="who" data-testid="who">
             {user.full_name} · {roleLabel(user.role)}
@@ -113,6 +136,7 @@ export default function Desk({ session, onLogout }) {
         isAdmin={isAdmin}
         onNavigate={navigate}
       />
+      {prefsOpen && <PreferencesDialog token={token} role={user.role} returnFocus={prefsButton} onClose={() => setPrefsOpen(false)} />}
     </div>
   );
 }

@@ -395,7 +395,7 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
   const blocked = !!asking;
 
   return (
-    <main className="content" data-testid="process-detail">
+    <main className="content" data-testid="process-detail" data-process-id={id}>
       <p>
         <button type="button" onClick={onBack} data-testid="process-back">
           {backLabel}
