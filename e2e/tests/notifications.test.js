@@ -1,0 +1,335 @@
+// Native notifications that approvers click (issue 6), through the real app on a real
+// D-Bus session bus (scripts/e2e.sh gives each file its own): python3-dbusmock's
+// notification_daemon stands in for the desktop's notification server and records every
+// Notify call with its actions; a click is the server's ActionInvoked signal. A
+// StatusNotifierWatcher stand-in plays the panel that hosts tray icons. Both are the
+// only stand-ins: the app, its database, robot simulator and window are the real ones.
+//
+// The story: three VIVO clients; October's invoices arrive (no history: no "Aprovar");
+// with October as history, November's arrive with "Aprovar"; one is approved from its
+// notification; one is approved in the window first, and its notification then says so
+// and opens the window on it; a server without buttons gets "Abrir" only; the tray
+// counts; closing the window keeps the app in the tray; a second launch with a
+// brm-desk:// link brings the window back on the process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawn, spawnSync } from "node:child_process";
+import { By } from "selenium-webdriver";
+import { APP, DB_FILE, startApp } from "../lib/app.js";
+
+const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
+const BUS = fileURLToPath(new URL("../lib/desktop_bus.py", import.meta.url));
+const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
+const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
+const OCTOBER = "2026-10";
+const NOVEMBER = "2026-11";
+const TITLE_WAITING = "Fatura aguardando aprovação";
+const WINDOW_TITLE = "BRM RPA Desk";
+
+// --- the desktop around the app ----------------------------------------------------
+
+function bus(...args) {
+  const r = spawnSync(PY, [BUS, ...args.map(String)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`desktop_bus ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// A notification server stand-in with these capabilities ("body actions" or "body").
+function startNotificationServer(caps) {
+  const p = spawn(PY, ["-m", "dbusmock", "--template", "notification_daemon", "-p", JSON.stringify({ capabilities: caps })], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return p;
+}
+
+async function stop(p) {
+  if (!p || p.exitCode !== null) return;
+  const gone = new Promise((resolve) => p.once("exit", resolve));
+  p.kill();
+  await gone;
+}
+
+const notifyCalls = () => JSON.parse(bus("notify-calls"));
+const trayItems = () => JSON.parse(bus("tray"));
+
+// Reads the app's SQLite file (a second reader; the app keeps running).
+function sql(query, ...params) {
+  const code = `
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+c.row_factory = sqlite3.Row
+rows = [dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))]
+c.commit()
+print(json.dumps(rows, ensure_ascii=False))`;
+  const r = spawnSync(PY, ["-c", code, DB_FILE, query, JSON.stringify(params)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+// Three active VIVO rows of the synthetic spreadsheet, as their own small sheet.
+function smallSheet() {
+  const lines = fs.readFileSync(FIXTURE, "utf8").split(/\r?\n/);
+  const header = lines[0];
+  const col = header.split(",");
+  const op = col.indexOf("OPERADORA");
+  const status = col.indexOf("STATUS");
+  const rows = [];
+  const seen = new Set();
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    // Simple rows only (no quoted commas), VIVO, active, one per CNPJ.
+    if (f.length !== col.length || f[op].trim().toUpperCase() !== "VIVO" || f[status].trim() !== "") continue;
+    if (!/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/.test(f[3].trim()) || seen.has(f[3])) continue;
+    seen.add(f[3]);
+    rows.push(line);
+  }
+  const dir = path.join(process.env.HOME ?? ".", "Documentos");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "clientes-vivo.csv");
+  fs.writeFileSync(file, [header, ...rows.slice(0, 3)].join("\n") + "\n");
+  return file;
+}
+
+test("approvers act from native notifications, the tray counts, one instance opens links", async (t) => {
+  let server = startNotificationServer("body actions");
+  const watcher = spawn(PY, [BUS, "tray-watcher"], { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise((resolve, reject) => {
+    watcher.stdout.once("data", resolve);
+    watcher.once("exit", (c) => reject(new Error(`tray-watcher saiu (${c})`)));
+  });
+  // The server owns its bus name before the app starts.
+  for (let i = 0; i < 50 && spawnSync(PY, [BUS, "notify-calls"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  let app = await startApp();
+  t.after(async () => {
+    await app?.quit().catch(() => {});
+    await stop(server);
+    await stop(watcher);
+  });
+
+  // Waits for the Notify calls after the first `from` to satisfy `check`.
+  async function notices(from, check, what) {
+    return app.waitUntil(async () => {
+      const calls = notifyCalls().slice(from);
+      return check(calls) ? calls : false;
+    }, what, 60_000);
+  }
+
+  async function processOf(month, hash) {
+    const [row] = sql(
+      `SELECT p.id, p.version, p.status, c.legal_name FROM processes p JOIN clients c ON c.id = p.client_id
+       WHERE p.reference_month = ? AND c.hash = ?`,
+      month,
+      hash,
+    );
+    return row;
+  }
+
+  // The processes list, from wherever the window is (a process may be open).
+  async function processList() {
+    if (await app.has("process-back")) await app.click("process-back");
+    if (!(await app.has("processes"))) await app.nav("processos", "processes");
+    return app.waitFor("processes");
+  }
+
+  async function createMonth(month, n) {
+    await processList();
+    const input = await app.waitFor("month-input");
+    await app.driver.executeScript(
+      "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+      input,
+      month,
+    );
+    await app.click("create-month");
+    await app.waitForText("banner-info", `${n} processos criados`);
+  }
+
+  async function waitWaiting(month, n) {
+    await app.waitUntil(
+      async () => sql("SELECT COUNT(*) AS n FROM processes WHERE reference_month = ? AND status = 'AGUARDANDO_APROVACAO'", month)[0].n === n,
+      `${n} faturas de ${month} baixadas`,
+      90_000,
+    );
+  }
+
+  async function trayLabel(expected) {
+    return app.waitUntil(async () => {
+      const [item] = trayItems();
+      return item && item.label === expected ? item : false;
+    }, `o ícone da bandeja com "${expected}"`);
+  }
+
+  async function detailOpen(id) {
+    return app.waitUntil(async () => {
+      const found = await app.driver.findElements(By.css(`[data-process-id="${id}"]`));
+      return found[0] ?? false;
+    }, `a janela no processo ${id}`);
+  }
+
+  let hashes = [];
+  const byHash = {};
+
+  await t.test("first run, one operator and three clients", async () => {
+    await app.waitFor("first-run");
+    await app.type("full_name", ADMIN.name);
+    await app.type("email", ADMIN.email);
+    await app.type("password", ADMIN.password);
+    await app.type("password_confirmation", ADMIN.password);
+    await app.click("create-admin");
+    await app.waitForText("login", "Administrador criado");
+    await app.login(ADMIN.email, ADMIN.password);
+    await app.nav("operadoras", "operators");
+    await app.click("new-operator");
+    await app.waitFor("operator-form");
+    await app.type("name", "Vivo");
+    await app.type("code", "VIVO");
+    await app.click("save-operator");
+    await app.waitForText("pager", "1 operadora");
+    await app.nav("importar", "import");
+    await (await app.waitFor("import-file")).sendKeys(smallSheet());
+    await app.waitForCount("import-create-row", 3);
+    await app.click("import-commit");
+    await app.waitForText("banner-info", "3 criados");
+    hashes = sql("SELECT hash FROM clients ORDER BY hash").map((r) => r.hash);
+    assert.equal(hashes.length, 3);
+  });
+
+  await t.test("the tray icon is registered and counts nothing yet", async () => {
+    const item = await trayLabel("");
+    assert.equal(item.title.length > 0, true, JSON.stringify(item));
+  });
+
+  await t.test("October's invoices arrive: one notification each, no Aprovar without history", async () => {
+    const from = notifyCalls().length;
+    await createMonth(OCTOBER, 3);
+    await waitWaiting(OCTOBER, 3);
+    const calls = await notices(from, (c) => c.filter((n) => n.summary === TITLE_WAITING).length === 3, "três notificações de fatura");
+    for (const n of calls.filter((c) => c.summary === TITLE_WAITING)) {
+      assert.equal(n.app, "brm-desk"); // notify-rust names the executable
+      assert.match(n.body, /· Vivo · 10\/2026/);
+      assert.match(n.body, /R\$ \d/);
+      assert.match(n.body, /vence em \d{2}\/\d{2}\/\d{4}/);
+      // No earlier month: "Variação do valor" has no data, so a person looks first.
+      assert.deepEqual(n.actions, ["abrir", "Abrir", "default", ""], n.body);
+    }
+    await trayLabel("3");
+  });
+
+  await t.test("a click on a notification's body opens the window on that process", async () => {
+    const p = await processOf(OCTOBER, hashes[0]);
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name));
+    assert.ok(n, `notificação de ${p.legal_name}`);
+    bus("click", n.id, "default");
+    await detailOpen(p.id);
+    await app.screenshot("01-notificacao-abriu-processo");
+  });
+
+  await t.test("with October as history, November's invoices offer Aprovar", async () => {
+    // October's amounts become a steady history, and the tolerance wide enough for the
+    // simulator's random amounts: every check of November can pass.
+    sql("UPDATE processes SET amount_cents = 250000 WHERE reference_month = ?", OCTOBER);
+    sql(
+      `INSERT INTO settings (key, value_json, updated_at) VALUES ('aprovacao.tolerancia_percentual', '1000', datetime('now'))
+       ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json`,
+    );
+    const from = notifyCalls().length;
+    await createMonth(NOVEMBER, 3);
+    await waitWaiting(NOVEMBER, 3);
+    const calls = await notices(
+      from,
+      (c) => c.filter((n) => n.summary === TITLE_WAITING && n.body.includes("11/2026")).length === 3,
+      "três notificações de novembro",
+    );
+    for (const n of calls.filter((c) => c.summary === TITLE_WAITING)) {
+      assert.deepEqual(n.actions, ["aprovar", "Aprovar", "abrir", "Abrir", "default", ""], n.body);
+    }
+    for (const h of hashes) byHash[h] = await processOf(NOVEMBER, h);
+    await trayLabel("6");
+  });
+
+  await t.test("Aprovar on a notification approves that version, audited as from the notification", async () => {
+    const p = byHash[hashes[0]];
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes("11/2026"));
+    const from = notifyCalls().length;
+    bus("click", n.id, "aprovar");
+    await app.waitUntil(async () => (await processOf(NOVEMBER, hashes[0])).status !== "AGUARDANDO_APROVACAO", "a fatura aprovada", 30_000);
+    const audit = sql("SELECT action, actor_name, detail FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id);
+    assert.equal(audit.length, 1, JSON.stringify(audit));
+    assert.equal(audit[0].actor_name, ADMIN.name);
+    assert.match(audit[0].detail, /notificação/);
+    const [done] = await notices(from, (c) => c.some((x) => x.summary === "Fatura aprovada"), "a confirmação");
+    assert.ok(done);
+    await trayLabel("5");
+  });
+
+  await t.test("approved first in the window: the notification says so and opens the process", async () => {
+    const p = byHash[hashes[1]];
+    await processList();
+    const open = await app.waitFor(`open-process-${p.id}`);
+    await open.click();
+    await app.waitFor("process-detail");
+    await app.click("approve-process");
+    await app.waitForText("banner-info", "Processo aprovado.");
+    // Elsewhere in the app now.
+    await app.nav("painel", "dashboard");
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes("11/2026"));
+    const from = notifyCalls().length;
+    bus("click", n.id, "aprovar");
+    const [follow] = await notices(from, (c) => c.some((x) => x.summary === "Não foi possível aprovar pela notificação"), "o aviso");
+    assert.match(follow.body, new RegExp(p.legal_name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    await detailOpen(p.id);
+    // Approved once, by the window: the notification did not approve again.
+    assert.equal(sql("SELECT COUNT(*) AS n FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id)[0].n, 1);
+    await app.screenshot("02-ja-decidida-abre-processo");
+  });
+
+  await t.test("a notification server without buttons gets Abrir only", async () => {
+    await stop(server);
+    server = startNotificationServer("body");
+    for (let i = 0; i < 50 && spawnSync(PY, [BUS, "notify-calls"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    // The third November invoice is rejected in the window; the robot fetches it again,
+    // it passes every check, and would offer Aprovar on a server that shows buttons.
+    const p = byHash[hashes[2]];
+    await processList();
+    await (await app.waitFor(`open-process-${p.id}`)).click();
+    await app.waitFor("process-detail");
+    await app.click("reject-process");
+    await app.choose("reject-reason-code", "VALOR_DIVERGENTE");
+    await app.typeInto("reject-reason-text", "Fatura de teste");
+    await app.click("btn-confirmar-rejeicao");
+    await app.waitUntil(async () => (await processOf(NOVEMBER, hashes[2])).status === "AGUARDANDO_DOWNLOAD", "rejeitada");
+    await waitWaiting(NOVEMBER, 1);
+    const [n] = await notices(0, (c) => c.some((x) => x.summary === TITLE_WAITING), "a notificação sem botões");
+    assert.match(n.body, /11\/2026/);
+    assert.deepEqual(n.actions, ["abrir", "Abrir", "default", ""]);
+  });
+
+  await t.test("the preferences' test button notifies and says the server shows no buttons", async () => {
+    await app.click("open-preferences");
+    await app.click("pref-test");
+    await app.waitForText("pref-test-result", "não mostra botões");
+    const calls = notifyCalls();
+    assert.equal(calls.at(-1).summary, "Notificação de teste");
+    await app.screenshot("03-preferencias");
+    await app.driver.actions().sendKeys("\uE00C").perform(); // Esc
+  });
+
+  await t.test("closing the window keeps the app in the tray; a brm-desk:// link brings it back", async () => {
+    const p = byHash[hashes[0]];
+    const from = notifyCalls().length;
+    bus("close-window", WINDOW_TITLE);
+    await app.waitUntil(async () => bus("window-mapped", WINDOW_TITLE) === "false", "a janela escondida");
+    await notices(from, (c) => c.some((x) => x.summary === "O BRM RPA Desk continua na bandeja"), "o aviso da bandeja");
+    // Still running: the tray still counts.
+    assert.ok(trayItems().length === 1);
+    // A second launch (what the OS runs for a brm-desk:// link) hands the link to this
+    // one and exits at once.
+    const second = spawnSync(APP, [`brm-desk://processo/${p.id}`], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(second.status, 0, second.stderr);
+    await app.waitUntil(async () => bus("window-mapped", WINDOW_TITLE) === "true", "a janela de volta");
+    await detailOpen(p.id);
+    await app.screenshot("04-link-abriu-processo");
+  });
+});
