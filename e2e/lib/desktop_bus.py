@@ -5,7 +5,7 @@ Run with Debian's python (/usr/bin/python3: python3-dbusmock and python3-dbus).
 
   notify-calls                 JSON list of the Notify calls the notification server
                                stand-in (python3-dbusmock's notification_daemon) received,
-                               with the id it answered: [{id, app, summary, body, actions}]
+                               with the id it answered and when: [{id, at_ms, app, summary, body, actions}]
   click ID ACTION              the server reports a click: ActionInvoked(ID, ACTION)
                                ("default" is a click on the notification's body)
   tray-watcher                 runs a StatusNotifierWatcher stand-in (the tray host a
@@ -35,9 +35,10 @@ def notify_calls():
     obj = bus().get_object(*NOTIFY)
     out = []
     # The template answers 1, 2, 3, ... in call order (replaces_id is always 0 here).
-    for i, (_ts, args) in enumerate(obj.GetMethodCalls("Notify", dbus_interface=MOCK)):
+    for i, (ts, args) in enumerate(obj.GetMethodCalls("Notify", dbus_interface=MOCK)):
         out.append({
             "id": i + 1,
+            "at_ms": int(ts * 1000),
             "app": str(args[0]),
             "summary": str(args[3]),
             "body": str(args[4]),

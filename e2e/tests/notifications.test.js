@@ -226,7 +226,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.screenshot("01-notificacao-abriu-processo");
   });
 
-  await t.test("with October as history, November's invoices offer Aprovar", async () => {
+  await t.test("with October as history, November's invoices offer Aprovar", async (st) => {
     // October's amounts become a steady history, and the tolerance wide enough for the
     // simulator's random amounts: every check of November can pass.
     sql("UPDATE processes SET amount_cents = 250000 WHERE reference_month = ?", OCTOBER);
@@ -246,6 +246,19 @@ test("approvers act from native notifications, the tray counts, one instance ope
       assert.deepEqual(n.actions, ["aprovar", "Aprovar", "abrir", "Abrir", "default", ""], n.body);
     }
     for (const h of hashes) byHash[h] = await processOf(NOVEMBER, h);
+    // From the worker's write of each arrival (its last change-feed row before the
+    // notification) to the server's Notify, a figure, not a limit: the feed (a 250 ms
+    // read on SQLite, 250 ms batches), the scan, the composer and D-Bus.
+    const latencies = [];
+    for (const h of hashes) {
+      const { id, legal_name } = byHash[h];
+      const n = calls.find((c) => c.summary === TITLE_WAITING && c.body.includes(legal_name));
+      const writes = sql("SELECT at FROM change_feed WHERE entity = 'processo' AND entity_id = ? ORDER BY seq", id)
+        .map((r) => Date.parse(r.at))
+        .filter((at) => at <= n.at_ms);
+      latencies.push(n.at_ms - writes.at(-1));
+    }
+    st.diagnostic(`arrival to notification (ms): ${latencies.join(", ")}`);
     await trayLabel("6");
   });
 
