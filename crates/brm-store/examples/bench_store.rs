@@ -6,7 +6,7 @@
 //!
 //!   cargo run --release -p brm-store --example bench_store -- --backend sqlite|postgres|both
 //!       [--clients 20000] [--months 24] [--iterations 200] [--warmup 20]
-//!       [--max-case-secs 60] [--show-sql] [--seed-only] [--cases abcdefghi]
+//!       [--max-case-secs 60] [--show-sql] [--seed-only] [--cases abcdefghij]
 //!       [--sqlite-cache-kib N]
 //!
 //! `--seed-only` seeds, keeps the database (and says where) and times nothing: for
@@ -75,7 +75,7 @@ fn parse_args() -> Result<Args, String> {
         max_case_secs: 60,
         show_sql: false,
         seed_only: false,
-        cases: "abcdefghi".into(),
+        cases: "abcdefghij".into(),
         sqlite_cache_kib: None,
     };
     let mut it = std::env::args().skip(1);
@@ -104,7 +104,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 return Err("usage: bench_store --backend sqlite|postgres|both [--clients N] \
-                            [--months N] [--iterations N] [--warmup N] [--max-case-secs N] [--show-sql] [--seed-only] [--cases abcdefghi] \
+                            [--months N] [--iterations N] [--warmup N] [--max-case-secs N] [--show-sql] [--seed-only] [--cases abcdefghij] \
                             [--sqlite-cache-kib N]"
                     .into())
             }
@@ -968,6 +968,10 @@ struct ListSql {
 /// Copies of the SQL `sqlite/processes.rs` sends. `verify` checks them against what the
 /// store really sends.
 mod sqlite_sql {
+    pub const ALERTS: &str =
+        "SELECT id, version, status = 'AGUARDANDO_APROVACAO' AS waiting, needs_attention
+     FROM processes
+     WHERE status = 'AGUARDANDO_APROVACAO' OR needs_attention = 1";
     pub const COLUMNS: &str =
         "p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
         c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
@@ -1032,6 +1036,10 @@ mod sqlite_sql {
 
 /// Copies of the SQL `postgres/processes.rs` sends.
 mod pg_sql {
+    pub const ALERTS: &str =
+        "SELECT id, version, status = 'AGUARDANDO_APROVACAO' AS waiting, needs_attention
+     FROM processes
+     WHERE status = 'AGUARDANDO_APROVACAO' OR needs_attention";
     pub const COLUMNS: &str =
         "p.id, p.client_id, c.legal_name AS client_name, c.hash AS client_hash,
         c.cnpj, p.operator_id, o.name AS operator_name, p.reference_month, p.status,
@@ -1571,6 +1579,28 @@ impl Direct {
         }
     }
 
+    /// Every process waiting for approval or needing attention (migration 0008's partial
+    /// index).
+    async fn alerts(&self) -> Vec<String> {
+        match self {
+            Direct::Sqlite(pool) => sorted(
+                sqlx::query_scalar::<_, String>(sqlite_sql::ALERTS)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap(),
+            ),
+            Direct::Pg(pool) => sorted(
+                sqlx::query_scalar::<_, Uuid>(pg_sql::ALERTS)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(Uuid::to_string)
+                    .collect(),
+            ),
+        }
+    }
+
     /// What `Desk::dashboard` reads for one month, in its order: the months, the status
     /// counts, the operator × stage matrix and what needs attention.
     async fn dashboard(&self, month: &str) -> DashboardAnswer {
@@ -1725,10 +1755,11 @@ enum Case {
     Approval,
     Queue,
     Dashboard,
+    Alerts,
 }
 
 impl Case {
-    const ALL: [(char, Case, &'static str); 9] = [
+    const ALL: [(char, Case, &'static str); 10] = [
         ('a', Case::List(ListCase::Month), "list: month, page 0"),
         (
             'b',
@@ -1746,6 +1777,7 @@ impl Case {
         ('g', Case::Approval, "approval: update_process + audit"),
         ('h', Case::Queue, "approval queue (due) + history"),
         ('i', Case::Dashboard, "dashboard: month (4 reads)"),
+        ('j', Case::Alerts, "notifier: waiting/attention, all months"),
     ];
 }
 
@@ -1850,6 +1882,12 @@ impl Ctx<'_> {
             (Case::Dashboard, Side::Direct) => {
                 std::hint::black_box(self.direct.dashboard(self.params.month).await);
             }
+            (Case::Alerts, Side::Store) => {
+                std::hint::black_box(self.store_alerts().await);
+            }
+            (Case::Alerts, Side::Direct) => {
+                std::hint::black_box(self.direct.alerts().await);
+            }
         }
     }
 
@@ -1869,6 +1907,12 @@ impl Ctx<'_> {
         let ids = rows.iter().map(|(r, _)| r.id.to_string()).collect();
         let history = history.iter().map(|h| h.process_id.to_string()).collect();
         (total, ids, sorted(history))
+    }
+
+    /// The notifier's read on every change of a process (`Desk::scan_alerts`).
+    async fn store_alerts(&self) -> Vec<String> {
+        let c = self.store.alert_candidates().await.unwrap();
+        sorted(c.iter().map(|c| c.id.to_string()).collect())
     }
 
     /// `Desk::dashboard`'s reads of one month (all but the latest executions).
@@ -2005,6 +2049,21 @@ impl Ctx<'_> {
                         "({key}) different answers: {store:?} vs {direct:?}"
                     ));
                 }
+            }
+            Case::Alerts => {
+                let store = self.store_alerts().await;
+                let direct = self.direct.alerts().await;
+                if store != direct {
+                    return Err(format!(
+                        "({key}) different answers: store {} rows, baseline {}",
+                        store.len(),
+                        direct.len()
+                    ));
+                }
+                println!(
+                    "({key}) alerts: {} processes waiting or needing attention",
+                    store.len()
+                );
             }
         }
         Ok(())
