@@ -56,6 +56,13 @@ const COMMANDS: &[&str] = &[
     "save_desktop_preferences",
     "test_notification",
     "take_pending_navigation",
+    "list_backups",
+    "create_backup",
+    "restore_backup",
+    "get_backup_settings",
+    "save_backup_settings",
+    "legacy_import_preview",
+    "legacy_import_commit",
 ];
 
 fn main() {

@@ -2,6 +2,7 @@
 //! and hosts the interface built from `ui/`. All logic lives in the crates under
 //! `crates/`; nothing here decides anything a test of those crates would not see.
 
+mod backups;
 mod boot;
 mod commands;
 mod db_config;
@@ -29,6 +30,20 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        // The main window's size, position and maximised state, restored as it is built
+        // in setup and saved on exit. Not its visibility: leaving from the tray must not
+        // make the next start open hidden.
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
+        // Start with the system, driven by the preference (desktop/autostart.rs).
+        .plugin(desktop::autostart::plugin())
         .on_window_event(desktop::on_window_event)
         .setup(|app| {
             let handle = app.handle();
@@ -41,6 +56,8 @@ pub fn run() {
                 DesktopState::new(paths::preferences_file(handle)),
                 guard,
             ));
+            // A restore asked for in the last run, BEFORE the database opens; daily copies.
+            backups::start(handle);
             // Opening and migrating SQLite takes a few milliseconds; doing it here lets the
             // window start with its first screen already decided (see boot.rs).
             let status = tauri::async_runtime::block_on(async {
@@ -124,6 +141,13 @@ pub fn run() {
             commands::desktop::save_desktop_preferences,
             commands::desktop::test_notification,
             commands::desktop::take_pending_navigation,
+            commands::backups::list_backups,
+            commands::backups::create_backup,
+            commands::backups::restore_backup,
+            commands::backups::get_backup_settings,
+            commands::backups::save_backup_settings,
+            commands::legacy::legacy_import_preview,
+            commands::legacy::legacy_import_commit,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running BRM RPA Desk");

@@ -96,6 +96,21 @@ export const api = {
   testDatabaseConnection: (token, input) => call("test_database_connection", { token, input }),
   saveDatabaseSettings: (token, input) => call("save_database_settings", { token, input }),
 
+  // Backups of the embedded database (issue 7). listBackups answers {folder, items:
+  // [{file_name, created_at, size_bytes}], last_restore}; restoreBackup {file_name,
+  // pre_restore, message}, and then the app restarts to apply it.
+  listBackups: (token) => call("list_backups", { token }),
+  createBackup: (token) => call("create_backup", { token }),
+  restoreBackup: (token, fileName) => call("restore_backup", { token, file_name: fileName }),
+  getBackupSettings: (token) => call("get_backup_settings", { token }),
+  saveBackupSettings: (token, input) => call("save_backup_settings", { token, input }),
+
+  // Moving in from the old Flask system (issue 7, administrators). source: {kind:
+  // "sqlite"|"postgres", path_or_url, env_path}; the preview answers {preview_id, source,
+  // has_changes, tables, rejected, mapped, statuses, robot, warnings}; the commit the counts.
+  legacyImportPreview: (token, source) => call("legacy_import_preview", { token, source }),
+  legacyImportCommit: (token, previewId) => call("legacy_import_commit", { token, preview_id: previewId }),
+
   // Desktop notifications (issue 6). getDesktopPreferences answers {preferences,
   // notifications: {actions, server}}; testNotification {actions, server, message};
   // takePendingNavigation a navigate target kept until login, or null.

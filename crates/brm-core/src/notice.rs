@@ -31,6 +31,9 @@ pub struct DesktopPreferences {
     pub quiet_end: String,
     /// Closing the window keeps the app (worker, notifications) running in the tray.
     pub close_to_tray: bool,
+    /// Start the app when this computer's user logs in (off unless chosen; a file from
+    /// before this option reads as off).
+    pub start_with_system: bool,
 }
 
 impl Default for DesktopPreferences {
@@ -42,6 +45,7 @@ impl Default for DesktopPreferences {
             quiet_start: "19:00".into(),
             quiet_end: "08:00".into(),
             close_to_tray: true,
+            start_with_system: false,
         }
     }
 }
@@ -436,6 +440,23 @@ mod tests {
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn start_with_system_is_off_by_default_and_in_older_files() {
+        assert!(!DesktopPreferences::default().start_with_system);
+        // A file written before the option existed.
+        let old: DesktopPreferences = serde_json::from_str(
+            r#"{"notify_waiting": false, "quiet_hours": true, "quiet_start": "20:00",
+                "quiet_end": "07:00", "close_to_tray": false}"#,
+        )
+        .unwrap();
+        assert!(!old.start_with_system);
+        assert!(!old.notify_waiting && old.quiet_hours && !old.close_to_tray);
+        let on: DesktopPreferences =
+            serde_json::from_str(r#"{"start_with_system": true}"#).unwrap();
+        assert!(on.start_with_system);
+        assert_eq!(on.normalized().unwrap(), on, "kept when saved");
     }
 
     fn quiet(start: &str, end: &str) -> DesktopPreferences {

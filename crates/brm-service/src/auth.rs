@@ -13,6 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 const ENTITY: &str = "usuario";
+/// The audit action when a migrated user's legacy hash becomes argon2id.
+pub const CONVERTER_SENHA_LEGADA: &str = "CONVERTER_SENHA_LEGADA";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SetupStatus {
@@ -120,7 +122,18 @@ impl Desk {
             return Err(locked_error(until));
         }
 
-        if !password::verify(password, user.password_hash.clone()).await? {
+        // A user moved in from the old system still has its PBKDF2 hash (marked
+        // legacy) until this first successful login replaces it with argon2id below.
+        let legacy_hash = brm_legacy::password::is_legacy(&user.password_hash);
+        let verified = if legacy_hash {
+            let (pw, stored) = (password.clone(), user.password_hash.clone());
+            tokio::task::spawn_blocking(move || brm_legacy::password::verify(&pw, &stored))
+                .await
+                .map_err(Error::internal)?
+        } else {
+            password::verify(password.clone(), user.password_hash.clone()).await?
+        };
+        if !verified {
             let lock_until = now + Duration::minutes(LOCKOUT_MINUTES);
             let failure = AuditEvent::new(now, actor.clone(), action::LOGIN_FALHOU, ENTITY)
                 .on(user.id)
@@ -159,6 +172,9 @@ impl Desk {
             ));
         }
 
+        if legacy_hash {
+            self.upgrade_legacy_hash(&user, &actor, password, now).await;
+        }
         let event = AuditEvent::new(now, actor, action::LOGIN_OK, ENTITY).on(user.id);
         self.store
             .record_login_success(user.id, now, &event)
@@ -166,6 +182,35 @@ impl Desk {
         let view = UserView::from(&user);
         let token = self.sessions.open(view.clone(), now);
         Ok(LoginOutput { token, user: view })
+    }
+
+    /// Replaces a legacy hash that just verified with argon2id, audited. A failure here
+    /// does not fail the login (the password was right); the next login tries again.
+    async fn upgrade_legacy_hash(
+        &self,
+        user: &User,
+        actor: &Actor,
+        password: String,
+        now: DateTime<Utc>,
+    ) {
+        let new_hash = match password::hash(password).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(user = %user.id, error = %e.message, "legacy hash not upgraded");
+                return;
+            }
+        };
+        let event = AuditEvent::new(now, actor.clone(), CONVERTER_SENHA_LEGADA, ENTITY)
+            .on(user.id)
+            .detail("senha do sistema antigo (PBKDF2) convertida para argon2id no primeiro acesso");
+        match self
+            .store
+            .replace_password_hash(user.id, &user.password_hash, &new_hash, &event)
+            .await
+        {
+            Ok(_) => tracing::info!(user = %user.id, "legacy password hash upgraded to argon2id"),
+            Err(e) => tracing::warn!(user = %user.id, error = %e, "legacy hash not upgraded"),
+        }
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {

@@ -162,6 +162,7 @@ mod tests {
             quiet_start: "22:15".into(),
             quiet_end: "06:45".into(),
             close_to_tray: false,
+            start_with_system: true,
         }
     }
 

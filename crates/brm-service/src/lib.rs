@@ -6,6 +6,7 @@ pub mod approval_alerts;
 mod approval_checks;
 pub mod approval_desk;
 mod auth;
+pub mod backups;
 mod client_import;
 mod clients;
 mod dashboard;
@@ -13,6 +14,7 @@ pub mod db_settings;
 pub mod desktop_prefs;
 pub mod exports;
 pub mod health;
+pub mod legacy_import;
 pub mod monitor;
 pub mod notification_actions;
 mod operators;
@@ -39,6 +41,7 @@ pub use auth::{LoginOutput, SetupStatus};
 pub use client_import::{ImportPreviewOut, ImportResult};
 pub use exports::{Export, ExportFormat};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
+pub use legacy_import::{LegacyImportResult, LegacyPreviewOut};
 pub use notification_actions::ActionOutcome;
 pub use processes::{brasilia, ProcessDetail};
 pub use robot_actions::{ExecutionDetail, RobotHooks};
@@ -55,6 +58,8 @@ pub struct Desk {
     secrets: Arc<SecretBox>,
     /// Import previews waiting for their commit.
     imports: client_import::PendingImports,
+    /// Previews of the import from the old system waiting for their commit.
+    legacy_imports: legacy_import::PendingLegacyImports,
     /// Whether the database answers; while it does not, changes are refused at once.
     health: health::Health,
     /// Invoice storage and the worker's wake-up, for the robot actions.
@@ -73,6 +78,7 @@ impl Desk {
             clock,
             secrets: Arc::new(SecretBox::new(Arc::new(OsKeyring::app()))),
             imports: Default::default(),
+            legacy_imports: Default::default(),
             health: health::Health::new(),
             robot: None,
         }

@@ -7,6 +7,7 @@
 
 mod error;
 pub mod feed;
+pub mod legacy;
 pub mod postgres;
 mod records;
 mod sql_text;
@@ -327,6 +328,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// A round trip to the database, for the connection monitor.
     async fn ping(&self) -> StoreResult<()>;
+
+    // --- moving in from the old system (brm-legacy) -------------------------------------
+    /// Every operator, client and user key, and the processes and executions the probe
+    /// names, for the import's dry run.
+    async fn legacy_keys(&self, probe: &legacy::LegacyProbe) -> StoreResult<legacy::LegacyKeys>;
+    /// Writes a whole import from the old system in one transaction: all rows or none. A
+    /// row that collides with one stored since the preview is [`StoreError::Refused`].
+    async fn import_legacy(&self, batch: &legacy::LegacyBatch) -> StoreResult<()>;
+    /// Replaces a user's password hash only if it is still `expected` (a migrated user's
+    /// first login turns the legacy hash into argon2id), with the audit event.
+    /// `Ok(false)` when it had already changed.
+    async fn replace_password_hash(
+        &self,
+        user_id: Uuid,
+        expected: &str,
+        new_hash: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
 }
 
 /// Opens the database a URL names and brings its schema up to date: `sqlite:` opens

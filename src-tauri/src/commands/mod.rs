@@ -4,10 +4,12 @@
 pub mod app;
 pub mod approval;
 pub mod auth;
+pub mod backups;
 pub mod clients;
 pub mod dashboard;
 pub mod desktop;
 pub mod exports;
+pub mod legacy;
 pub mod operators;
 pub mod processes;
 pub mod robot;
@@ -15,11 +17,17 @@ pub mod settings;
 pub mod users;
 
 #[cfg(test)]
+mod acl_test;
+#[cfg(test)]
 mod approval_test;
+#[cfg(test)]
+mod backups_test;
 #[cfg(test)]
 mod desktop_test;
 #[cfg(test)]
 mod exports_test;
+#[cfg(test)]
+mod legacy_test;
 #[cfg(test)]
 mod robot_test;
 #[cfg(test)]

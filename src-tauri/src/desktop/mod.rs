@@ -3,6 +3,7 @@
 //! running instance, and `brm-desk://` links. Decisions live in brm-core (`notice`) and
 //! brm-service (`scan_alerts`, `notification_action`); this only wires them to the OS.
 
+pub mod autostart;
 pub mod navigation;
 pub mod notifications;
 pub mod notifier;
@@ -35,6 +36,7 @@ pub fn install(app: &AppHandle) {
         }
     }
     notifier::start(app);
+    autostart::install(app);
 }
 
 static TOLD_ABOUT_TRAY: AtomicBool = AtomicBool::new(false);

@@ -1,6 +1,7 @@
 // This desktop's notification preferences, in a modal dialog opened from the header:
-// which events notify, quiet hours, what closing the window does, whether this computer's
-// notification server shows buttons, and a test notification. Rust validates and keeps
+// which events notify, quiet hours, what closing the window does, starting with the
+// system, whether this computer's notification server shows buttons, and a test
+// notification. Rust validates and keeps
 // them (get/save_desktop_preferences); a refused time stays as typed, with Rust's message
 // under it. Esc or "Cancelar" closes without saving; the focus goes back to `returnFocus`
 // (the header button) or to whatever had it before. While open, keys go nowhere else: the
@@ -15,7 +16,7 @@ export const ACTIONS_YES = "Este computador mostra os botões Aprovar e Abrir na
 export const ACTIONS_NO = "O servidor de notificações deste computador não mostra botões: um clique na notificação abre a fatura.";
 export const SAVED = "Preferências salvas.";
 
-const KEYS = ["notify_waiting", "notify_attention", "quiet_hours", "quiet_start", "quiet_end", "close_to_tray"];
+const KEYS = ["notify_waiting", "notify_attention", "quiet_hours", "quiet_start", "quiet_end", "close_to_tray", "start_with_system"];
 
 // Exactly the fields Rust takes, whatever else came along.
 export function preferencesOf(p) {
@@ -26,6 +27,7 @@ export function preferencesOf(p) {
     quiet_start: p?.quiet_start ?? "",
     quiet_end: p?.quiet_end ?? "",
     close_to_tray: !!p?.close_to_tray,
+    start_with_system: !!p?.start_with_system,
   };
 }
 
@@ -258,6 +260,12 @@ export function PreferencesDialog({ token, role, onClose, returnFocus }) {
                 label="Ao fechar a janela, continuar na bandeja (notificações e robô seguem ativos)"
                 checked={form.close_to_tray}
                 onChange={set("close_to_tray")}
+              />
+              <Toggle
+                id="pref-start-with-system"
+                label="Iniciar o BRM RPA Desk junto com o sistema (ao entrar neste computador)"
+                checked={form.start_with_system}
+                onChange={set("start_with_system")}
               />
             </>
           )}

@@ -17,6 +17,7 @@ const PREFS = {
   quiet_start: "19:00",
   quiet_end: "08:00",
   close_to_tray: true,
+  start_with_system: false,
 };
 
 let answers;
@@ -122,7 +123,15 @@ describe("PreferencesDialog", () => {
     expect(sent("save_desktop_preferences")).toEqual([
       {
         token: TOKEN,
-        preferences: { notify_waiting: true, notify_attention: true, quiet_hours: true, quiet_start: "22:00", quiet_end: "07:30", close_to_tray: false },
+        preferences: {
+          notify_waiting: true,
+          notify_attention: true,
+          quiet_hours: true,
+          quiet_start: "22:00",
+          quiet_end: "07:30",
+          close_to_tray: false,
+          start_with_system: false,
+        },
       },
     ]);
     // Saved and nothing new typed: the second button only closes.
@@ -131,6 +140,29 @@ describe("PreferencesDialog", () => {
     fireEvent.click(screen.getByTestId("pref-notify-waiting"));
     expect(screen.getByTestId("pref-cancel").textContent).toBe("Cancelar");
     expect(screen.getByTestId("pref-message").textContent).toBe("");
+  });
+
+  it("turns starting with the system on and off, and keeps the choice when Rust refuses it", async () => {
+    answers.get_desktop_preferences = async () => ({ preferences: { ...PREFS, start_with_system: true }, notifications: { actions: true, server: null } });
+    await openDialog();
+    const box = screen.getByTestId("pref-start-with-system");
+    expect(box.checked).toBe(true);
+    expect(screen.getByLabelText("Iniciar o BRM RPA Desk junto com o sistema (ao entrar neste computador)")).toBe(box);
+    fireEvent.click(box);
+    expect(box.checked).toBe(false);
+    fireEvent.click(screen.getByTestId("pref-save"));
+    await waitFor(() => expect(screen.getByTestId("pref-message").textContent).toBe(SAVED));
+    expect(sent("save_desktop_preferences")).toEqual([{ token: TOKEN, preferences: { ...PREFS, start_with_system: false } }]);
+
+    // On again, and this computer refuses it: the box stays as chosen, Rust's words shown.
+    const refusal = "Não foi possível ativar a inicialização com o sistema: permissão negada";
+    answers.save_desktop_preferences = async () => Promise.reject({ code: "INTERNAL", message: refusal });
+    fireEvent.click(box);
+    fireEvent.click(screen.getByTestId("pref-save"));
+    await waitFor(() => expect(screen.getByTestId("pref-message").textContent).toBe(refusal));
+    expect(sent("save_desktop_preferences").at(-1)).toEqual({ token: TOKEN, preferences: { ...PREFS, start_with_system: true } });
+    expect(screen.getByTestId("pref-start-with-system").checked).toBe(true);
+    expect(screen.getByTestId("pref-cancel").textContent).toBe("Cancelar");
   });
 
   it("shows Rust's per-field errors next to the times and keeps what was typed", async () => {
@@ -261,6 +293,18 @@ describe("PreferencesDialog", () => {
 describe("preferencesOf", () => {
   it("keeps exactly Rust's fields", () => {
     expect(preferencesOf({ ...PREFS, other: 1 })).toEqual(PREFS);
-    expect(preferencesOf(null)).toEqual({ notify_waiting: false, notify_attention: false, quiet_hours: false, quiet_start: "", quiet_end: "", close_to_tray: false });
+    expect(preferencesOf(null)).toEqual({
+      notify_waiting: false,
+      notify_attention: false,
+      quiet_hours: false,
+      quiet_start: "",
+      quiet_end: "",
+      close_to_tray: false,
+      start_with_system: false,
+    });
+    // A Rust without the option yet: off.
+    const { start_with_system, ...older } = PREFS;
+    expect(start_with_system).toBe(false);
+    expect(preferencesOf({ ...older, close_to_tray: false }).start_with_system).toBe(false);
   });
 });

@@ -5,6 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Field, Select } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
+import Backups from "./Backups.jsx";
+import LegacyImport from "./LegacyImport.jsx";
 
 const SSL_MODES = [
   ["disable", "Desativado (disable)"],
@@ -165,6 +167,8 @@ export default function Settings({ token }) {
   const [notice, setNotice] = useState(null);
   const [result, setResult] = useState(null); // {ok, message} of the last connection test
   const [busy, setBusy] = useState(null); // null | "test" | "save"
+  const [showBackups, setShowBackups] = useState(false);
+  const [showLegacy, setShowLegacy] = useState(false);
   const set = (key) => (value) => {
     setForm((f) => ({ ...f, [key]: value }));
     setResult(null);
@@ -214,6 +218,9 @@ export default function Settings({ token }) {
       );
     });
   };
+
+  if (showBackups) return <Backups token={token} onBack={() => setShowBackups(false)} />;
+  if (showLegacy) return <LegacyImport token={token} onBack={() => setShowLegacy(false)} />;
 
   const pg = settings?.postgres;
 
@@ -309,6 +316,24 @@ export default function Settings({ token }) {
           </div>
         </form>
       )}
+      <section className="panel" data-testid="backups-link">
+        <h2>Cópias de segurança</h2>
+        <p className="muted">Cópias do banco embutido: fazer agora, restaurar e a cópia diária.</p>
+        <div className="actions">
+          <button type="button" onClick={() => setShowBackups(true)} data-testid="open-backups">
+            Cópias de segurança…
+          </button>
+        </div>
+      </section>
+      <section className="panel" data-testid="legacy-link">
+        <h2>Sistema antigo</h2>
+        <p className="muted">Importar operadoras, clientes, processos e usuários do painel antigo (Flask).</p>
+        <div className="actions">
+          <button type="button" onClick={() => setShowLegacy(true)} data-testid="open-legacy-import">
+            Importar do sistema antigo…
+          </button>
+        </div>
+      </section>
       <ApprovalSettings
         token={token}
         onSaved={(text) => {

@@ -7,6 +7,7 @@ mod audit;
 mod clients;
 mod dashboard;
 mod executions;
+mod legacy;
 mod operators;
 mod processes;
 mod robot_work;
@@ -391,6 +392,27 @@ impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn legacy_keys(
+        &self,
+        probe: &crate::legacy::LegacyProbe,
+    ) -> StoreResult<crate::legacy::LegacyKeys> {
+        legacy::keys(&self.pool, probe).await
+    }
+
+    async fn import_legacy(&self, batch: &crate::legacy::LegacyBatch) -> StoreResult<()> {
+        legacy::import(&self.pool, batch).await
+    }
+
+    async fn replace_password_hash(
+        &self,
+        user_id: Uuid,
+        expected: &str,
+        new_hash: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        legacy::replace_password_hash(&self.pool, user_id, expected, new_hash, audit).await
     }
 }
 

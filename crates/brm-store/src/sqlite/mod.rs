@@ -4,10 +4,12 @@
 mod alerts;
 mod approval;
 mod audit;
+mod backup;
 mod clients;
 mod codec;
 mod dashboard;
 mod executions;
+mod legacy;
 mod operators;
 mod processes;
 mod robot_work;
@@ -34,6 +36,8 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
+
+pub use backup::{verify_backup_file, BackupCheck};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -354,7 +358,7 @@ impl Store for SqliteStore {
     }
 
     async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()> {
-        backup_into(&self.pool, path).await
+        backup::backup_into(&self.pool, path).await
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>> {
@@ -405,37 +409,27 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
-}
 
-/// `VACUUM INTO` writes a consistent copy while the application keeps running (readers
-/// and the writer go on; the copy is of one snapshot). It never overwrites a file.
-async fn backup_into(pool: &SqlitePool, path: &std::path::Path) -> StoreResult<()> {
-    let refuse = |message: String| StoreError::Refused(brm_core::Error::field("path", message));
-    if path.exists() {
-        return Err(refuse(format!(
-            "O arquivo {} já existe. Escolha outro nome para a cópia de segurança.",
-            path.display()
-        )));
+    async fn legacy_keys(
+        &self,
+        probe: &crate::legacy::LegacyProbe,
+    ) -> StoreResult<crate::legacy::LegacyKeys> {
+        legacy::keys(&self.pool, probe).await
     }
-    let Some(target) = path.to_str() else {
-        return Err(refuse(format!(
-            "O caminho {} tem caracteres que o SQLite não aceita. Escolha outra pasta.",
-            path.display()
-        )));
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            refuse(format!(
-                "Não foi possível criar a pasta {} para a cópia de segurança: {e}",
-                dir.display()
-            ))
-        })?;
+
+    async fn import_legacy(&self, batch: &crate::legacy::LegacyBatch) -> StoreResult<()> {
+        legacy::import(&self.pool, batch).await
     }
-    sqlx::query("VACUUM INTO ?")
-        .bind(target)
-        .execute(pool)
-        .await?;
-    Ok(())
+
+    async fn replace_password_hash(
+        &self,
+        user_id: Uuid,
+        expected: &str,
+        new_hash: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        legacy::replace_password_hash(&self.pool, user_id, expected, new_hash, audit).await
+    }
 }
 
 /// Turns SQLite's unique-constraint message ("UNIQUE constraint failed: operators.code")

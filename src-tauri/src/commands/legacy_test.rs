@@ -1,0 +1,70 @@
+//! The import from the old system at the IPC boundary, as the window calls it: the
+//! source as the form sends it, an APROVADOR refused, a missing file and an unknown
+//! preview answered as the JSON the window shows. Mock runtime for the window only; real
+//! SQLite, an in-memory key store.
+
+use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use crate::state::AppState;
+use brm_core::Role;
+use brm_secrets::{MemoryKeyStore, SecretBox};
+use brm_service::Desk;
+use serde_json::json;
+use std::sync::Arc;
+use tauri::test::MockRuntime;
+use tauri::{App, WebviewWindow};
+
+fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    mock_app(
+        state,
+        tauri::generate_handler![
+            super::legacy::legacy_import_preview,
+            super::legacy::legacy_import_commit,
+        ],
+    )
+}
+
+#[test]
+fn legacy_import_commands_answer_the_window_in_json() {
+    let db = TempDb::new();
+    let (desk, admin, approver) = block_on(async {
+        let store = brm_store::connect(&db.url()).await.unwrap();
+        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        let admin = first_admin(&desk, "senha-forte-do-admin").await;
+        create_user(&desk, &admin, "Bruno", "bruno@beg.com.br", Role::Aprovador).await;
+        let approver = login(&desk, "bruno@beg.com.br").await;
+        (desk, admin, approver)
+    });
+    let (_app, window) = app(AppState::with_desk(desk));
+    let missing = db.path().join("nao-existe.sqlite3");
+    let source = json!({"kind": "sqlite", "path_or_url": missing, "env_path": null});
+
+    let err = invoke(
+        &window,
+        "legacy_import_preview",
+        json!({"token": approver, "source": source}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "FORBIDDEN");
+
+    let err = invoke(
+        &window,
+        "legacy_import_preview",
+        json!({"token": admin, "source": source}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "VALIDATION", "message": err["message"],
+               "fields": [{"field": "path_or_url",
+                           "message": format!("Arquivo não encontrado: {}", missing.display())}]})
+    );
+
+    let err = invoke(
+        &window,
+        "legacy_import_commit",
+        json!({"token": admin, "preview_id": uuid::Uuid::new_v4()}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND");
+    assert!(err["message"].as_str().unwrap().contains("prévia"));
+}
