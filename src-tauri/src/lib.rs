@@ -22,7 +22,7 @@ use tauri::Manager;
 
 pub fn run() {
     state::mark_process_start();
-    tauri::Builder::default()
+    let result = tauri::Builder::default()
         // First: a second launch hands its arguments (a brm-desk:// link) to the running
         // one through the deep-link plugin, brings its window forward, and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -149,6 +149,47 @@ pub fn run() {
             commands::legacy::legacy_import_preview,
             commands::legacy::legacy_import_commit,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("error while running BRM RPA Desk");
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        // The instance this launch handed its arguments to was itself exiting (its D-Bus
+        // name not yet released): start over, a few times, instead of dying silently.
+        if matches!(&e, tauri::Error::PluginInitialization(name, _) if name == "single-instance") {
+            restart_after_vanished_instance(&e);
+        }
+        panic!("error while running BRM RPA Desk: {e}");
+    }
+}
+
+/// Runs this program again with the same arguments (the event loop cannot be created twice
+/// in one process). At most three tries, half a second apart.
+fn restart_after_vanished_instance(e: &tauri::Error) {
+    const TRIES: &str = "BRM_SINGLE_INSTANCE_TRY";
+    let tries: u32 = std::env::var(TRIES)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if tries >= 3 {
+        return;
+    }
+    eprintln!("BRM RPA Desk: a instância anterior estava fechando ({e}); tentando de novo.");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1))
+        .env(TRIES, (tries + 1).to_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Same process id: whoever started this launch (a WebDriver, a desktop file) keeps
+        // watching the right process.
+        let err = cmd.exec();
+        eprintln!("BRM RPA Desk: não foi possível reiniciar: {err}");
+    }
+    #[cfg(not(unix))]
+    if let Ok(mut child) = cmd.spawn() {
+        let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
+        std::process::exit(code);
+    }
 }
