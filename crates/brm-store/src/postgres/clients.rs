@@ -120,7 +120,7 @@ pub async fn import(pool: &PgPool, rows: &[ImportWrite], summary: &AuditEvent) -
     Ok(())
 }
 
-async fn insert_in(conn: &mut PgConnection, w: &ClientWrite) -> StoreResult<()> {
+pub(super) async fn insert_in(conn: &mut PgConnection, w: &ClientWrite) -> StoreResult<()> {
     let c = &w.client;
     let sealed = match &w.password {
         PasswordWrite::Set(s) => Some(s.as_str()),

@@ -5,7 +5,7 @@ use super::{audit, processes};
 use crate::legacy::{
     collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey, UserKey,
 };
-use crate::{PasswordWrite, StoreError, StoreResult};
+use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::name_key;
 use sqlx::{PgConnection, PgPool, Row};
@@ -130,44 +130,8 @@ async fn write(conn: &mut PgConnection, b: &LegacyBatch) -> StoreResult<()> {
         .map_err(super::map_unique)?;
     }
     for w in &b.clients {
-        let c = &w.client;
-        let sealed = match &w.password {
-            PasswordWrite::Set(s) => Some(s.as_str()),
-            PasswordWrite::Keep | PasswordWrite::Clear => None,
-        };
-        sqlx::query(
-            "INSERT INTO clients (id, hash, legal_name, sat_name, cnpj, operator_id,
-                    account_filter, service, service_key, sat_data, unit, unit_key, sat_category,
-                    issue_site_url, portal_login, portal_password_enc, cpf, notes, search_text,
-                    active, version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
-        )
-        .bind(c.id)
-        .bind(&c.hash)
-        .bind(&c.legal_name)
-        .bind(&c.sat_name)
-        .bind(&c.cnpj)
-        .bind(c.operator_id)
-        .bind(&c.account_filter)
-        .bind(&c.service)
-        .bind(w.service_key())
-        .bind(&c.sat_data)
-        .bind(&c.unit)
-        .bind(w.unit_key())
-        .bind(&c.sat_category)
-        .bind(&c.issue_site_url)
-        .bind(&c.portal_login)
-        .bind(sealed)
-        .bind(&c.cpf)
-        .bind(&c.notes)
-        .bind(w.search_text())
-        .bind(c.active)
-        .bind(c.version)
-        .bind(c.created_at)
-        .bind(c.updated_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_unique)?;
+        // The same INSERT as a client typed in the window or imported from the sheet.
+        super::clients::insert_in(&mut *conn, w).await?;
     }
     for p in &b.processes {
         // The key columns first, then every other column through the same statement

@@ -124,7 +124,7 @@ pub async fn import(
     Ok(())
 }
 
-async fn insert_in(conn: &mut SqliteConnection, w: &ClientWrite) -> StoreResult<()> {
+pub(super) async fn insert_in(conn: &mut SqliteConnection, w: &ClientWrite) -> StoreResult<()> {
     let c = &w.client;
     let sealed = match &w.password {
         PasswordWrite::Set(s) => Some(s.as_str()),

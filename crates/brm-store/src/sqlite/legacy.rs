@@ -7,7 +7,7 @@ use crate::legacy::{
     collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey, UserKey,
     CHUNK,
 };
-use crate::{PasswordWrite, StoreError, StoreResult};
+use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::name_key;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
@@ -152,44 +152,8 @@ async fn write(conn: &mut SqliteConnection, b: &LegacyBatch) -> StoreResult<()> 
         .map_err(super::map_unique)?;
     }
     for w in &b.clients {
-        let c = &w.client;
-        let sealed = match &w.password {
-            PasswordWrite::Set(s) => Some(s.as_str()),
-            PasswordWrite::Keep | PasswordWrite::Clear => None,
-        };
-        sqlx::query(
-            "INSERT INTO clients (id, hash, legal_name, sat_name, cnpj, operator_id,
-                    account_filter, service, service_key, sat_data, unit, unit_key, sat_category,
-                    issue_site_url, portal_login, portal_password_enc, cpf, notes, search_text,
-                    active, version, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.id.to_string())
-        .bind(&c.hash)
-        .bind(&c.legal_name)
-        .bind(&c.sat_name)
-        .bind(&c.cnpj)
-        .bind(c.operator_id.to_string())
-        .bind(&c.account_filter)
-        .bind(&c.service)
-        .bind(w.service_key())
-        .bind(&c.sat_data)
-        .bind(&c.unit)
-        .bind(w.unit_key())
-        .bind(&c.sat_category)
-        .bind(&c.issue_site_url)
-        .bind(&c.portal_login)
-        .bind(sealed)
-        .bind(&c.cpf)
-        .bind(&c.notes)
-        .bind(w.search_text())
-        .bind(c.active)
-        .bind(c.version)
-        .bind(ts(c.created_at))
-        .bind(ts(c.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_unique)?;
+        // The same INSERT as a client typed in the window or imported from the sheet.
+        super::clients::insert_in(&mut *conn, w).await?;
     }
     for p in &b.processes {
         // The key columns first, then every other column through the same statement
