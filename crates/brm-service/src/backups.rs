@@ -339,11 +339,38 @@ impl Desk {
 
     pub async fn list_backups(&self, token: &str, place: &BackupPlace) -> Result<BackupList> {
         self.authorize_backups(token, "ver as cópias de segurança")?;
+        let last_restore = match place.last_restore() {
+            Some(r) => Some(r),
+            None => self.last_restore_from_audit().await,
+        };
         Ok(BackupList {
             folder: place.dir.display().to_string(),
             items: list_backup_files(&place.dir),
-            last_restore: place.last_restore(),
+            last_restore,
         })
+    }
+
+    /// The newest restore outcome in the audit trail: what an administrator sees after
+    /// the start that applied the restore has ended (the app was closed and opened again).
+    async fn last_restore_from_audit(&self) -> Option<RestoreReport> {
+        let events = match self.store.audit_trail(ENTITY, None, 50).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "audit trail unavailable for the last restore");
+                return None;
+            }
+        };
+        events
+            .into_iter()
+            .find(|e| e.action == BACKUP_RESTAURADO || e.action == BACKUP_RESTAURACAO_RECUSADA)
+            .map(|e| RestoreReport {
+                file_name: String::new(),
+                pre_restore: None,
+                restored: e.action == BACKUP_RESTAURADO,
+                message: e.detail.unwrap_or_default(),
+                at: e.at,
+                requested_by: None,
+            })
     }
 
     /// "Fazer cópia agora".

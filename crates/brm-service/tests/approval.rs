@@ -32,28 +32,6 @@ struct Office {
     _folder: TempFolder,
 }
 
-/// A valid CNPJ from a number (check digits computed).
-fn cnpj(n: u64) -> String {
-    let base: Vec<u32> = format!("{:08}0001", n % 100_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let dv = |digits: &[u32], weights: &[u32]| {
-        let s: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
-        if s % 11 < 2 {
-            0
-        } else {
-            11 - s % 11
-        }
-    };
-    let d1 = dv(&base, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
-    let mut all = base.clone();
-    all.push(d1);
-    let d2 = dv(&all, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
-    all.push(d2);
-    all.iter().map(|d| d.to_string()).collect()
-}
-
 async fn office(pool: &SqlitePool) -> Office {
     let store = common::sqlite_store(pool);
     let folder = TempFolder::new("brm-approval");
@@ -82,16 +60,18 @@ async fn office(pool: &SqlitePool) -> Office {
 
 impl Office {
     async fn client(&self, n: u64, name: &str) -> Uuid {
-        common::add_client(&self.desk, &self.admin, name, &cnpj(n), self.operator_id).await
+        common::add_client(
+            &self.desk,
+            &self.admin,
+            name,
+            &common::cnpj(n),
+            self.operator_id,
+        )
+        .await
     }
 
     async fn months(&self, months: &[&str]) {
-        for m in months {
-            self.desk
-                .create_month_processes(&self.admin, m, None)
-                .await
-                .unwrap();
-        }
+        common::create_months(&self.desk, &self.admin, months).await
     }
 
     /// Puts a client's process of `month` in `status` with these values (SQL, as the
@@ -106,39 +86,12 @@ impl Office {
         due: Option<&str>,
         line: Option<&str>,
     ) -> Process {
-        sqlx::query(
-            "UPDATE processes SET status = ?, amount_cents = ?, due_date = ?,
-                    amount_source = CASE WHEN ? IS NULL THEN NULL ELSE 'LINHA_DIGITAVEL' END,
-                    invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = ?
-             WHERE client_id = ? AND reference_month = ?",
-        )
-        .bind(status.as_str())
-        .bind(amount_cents)
-        .bind(due)
-        .bind(amount_cents)
-        .bind(line)
-        .bind(client.to_string())
-        .bind(month)
-        .execute(&self.pool)
-        .await
-        .unwrap();
+        common::set_invoice(&self.pool, client, month, status, (amount_cents, due, line)).await;
         self.process(client, month).await
     }
 
     async fn process(&self, client: Uuid, month: &str) -> Process {
-        let id: String = sqlx::query_scalar(
-            "SELECT id FROM processes WHERE client_id = ? AND reference_month = ?",
-        )
-        .bind(client.to_string())
-        .bind(month)
-        .fetch_one(&self.pool)
-        .await
-        .unwrap();
-        self.store
-            .process_by_id(id.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap()
+        common::process_of(&*self.store, &self.pool, client, month).await
     }
 
     async fn reload(&self, p: &Process) -> Process {
@@ -149,31 +102,8 @@ impl Office {
     /// R$ 100,00, a due date far enough, a valid payment line.
     async fn passing(&self, n: u64, name: &str) -> Process {
         let c = self.client(n, name).await;
-        self.months(&["2026-08", "2026-09", "2026-10", MONTH]).await;
-        for (m, due) in [
-            ("2026-08", "2026-08-20"),
-            ("2026-09", "2026-09-20"),
-            ("2026-10", "2026-10-20"),
-        ] {
-            self.set(
-                c,
-                m,
-                ProcessStatus::UploadRealizado,
-                Some(10_000),
-                Some(due),
-                Some("VALIDA"),
-            )
-            .await;
-        }
-        self.set(
-            c,
-            MONTH,
-            ProcessStatus::AguardandoAprovacao,
-            Some(10_500),
-            Some("2026-11-20"),
-            Some("VALIDA"),
-        )
-        .await
+        common::passing_history(&self.desk, &self.admin, &self.pool, c).await;
+        self.process(c, MONTH).await
     }
 
     /// A client's first invoice: no earlier amount to compare with, so not every check passes.

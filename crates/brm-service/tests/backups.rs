@@ -427,6 +427,18 @@ async fn a_restore_is_asked_for_then_applied_at_the_next_start() {
         listed,
         [asked.pre_restore.clone(), chosen.file_name.clone()]
     );
+    // Closed and opened again: the screen still says what the last restore did, from
+    // the audit trail.
+    let later = BackupPlace::new(&w.folder.0, Some(w.db()));
+    assert!(later.last_restore().is_none());
+    let last = desk
+        .list_backups(&token, &later)
+        .await
+        .unwrap()
+        .last_restore
+        .expect("the restore, from the audit trail");
+    assert!(last.restored);
+    assert!(last.message.contains(&chosen.file_name), "{}", last.message);
 }
 
 #[tokio::test]

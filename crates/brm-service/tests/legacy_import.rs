@@ -486,6 +486,47 @@ async fn a_bad_source_is_refused_in_portuguese_and_writes_nothing(pool: SqlitePo
     assert_eq!(table_counts(&pool).await, before);
 }
 
+/// The import fails inside its transaction (here: a trigger refuses the 3rd process, as
+/// a full disk or a constraint would): nothing of it stays in the database, and the
+/// robot token it had already put in the keyring is put back to what was there.
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn a_failed_import_leaves_the_database_and_the_keyring_as_they_were(pool: SqlitePool) {
+    if !python_has_sqlite() {
+        return;
+    }
+    let dir = common::TempFolder::new("brm-legado-falha");
+    let (old_db, env) = make_old_sqlite(&dir.0);
+    let (desk, keys) = desk_on(common::sqlite_store(&pool));
+    let admin = common::first_admin(&desk).await;
+    keys.set(ROBOT_TOKEN, "token-que-ja-estava").unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_third_process BEFORE INSERT ON processes
+         WHEN (SELECT COUNT(*) FROM processes) >= 2
+         BEGIN SELECT RAISE(ABORT, 'disco cheio (simulado)'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let before = table_counts(&pool).await;
+    let source = LegacySource {
+        kind: SourceKind::Sqlite,
+        path_or_url: old_db.to_string_lossy().into(),
+        env_path: Some(env.to_string_lossy().into()),
+    };
+    let preview = desk.legacy_import_preview(&admin, source).await.unwrap();
+    let failed = desk
+        .legacy_import_commit(&admin, preview.preview_id)
+        .await
+        .unwrap_err();
+    assert!(!failed.message.is_empty());
+    assert_eq!(table_counts(&pool).await, before, "{}", failed.message);
+    assert_eq!(
+        keys.get(ROBOT_TOKEN).unwrap().as_deref(),
+        Some("token-que-ja-estava"),
+        "the token the import had written is put back"
+    );
+}
+
 /// The old system on PostgreSQL (the script's --sql run into a fresh database of the test
 /// cluster) imported into our PostgreSQL store: both dialects of reader and writer.
 #[tokio::test]

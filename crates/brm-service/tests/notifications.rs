@@ -34,27 +34,6 @@ struct Office {
     operator_id: Uuid,
 }
 
-/// A valid CNPJ from a number (check digits computed).
-fn cnpj(n: u64) -> String {
-    let base: Vec<u32> = format!("{:08}0001", n % 100_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let dv = |digits: &[u32], weights: &[u32]| {
-        let s: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
-        if s % 11 < 2 {
-            0
-        } else {
-            11 - s % 11
-        }
-    };
-    let mut all = base.clone();
-    all.push(dv(&base, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
-    let d2 = dv(&all, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
-    all.push(d2);
-    all.iter().map(|d| d.to_string()).collect()
-}
-
 async fn office(pool: &SqlitePool) -> Office {
     let store = common::sqlite_store(pool);
     let desk = Desk::with_clock(store.clone(), common::clock_at(2026, 11, 2, 17, 3))
@@ -76,51 +55,29 @@ async fn office(pool: &SqlitePool) -> Office {
 
 impl Office {
     async fn client(&self, n: u64, name: &str) -> Uuid {
-        common::add_client(&self.desk, &self.admin, name, &cnpj(n), self.operator_id).await
+        common::add_client(
+            &self.desk,
+            &self.admin,
+            name,
+            &common::cnpj(n),
+            self.operator_id,
+        )
+        .await
     }
 
     async fn months(&self, months: &[&str]) {
-        for m in months {
-            self.desk
-                .create_month_processes(&self.admin, m, None)
-                .await
-                .unwrap();
-        }
+        common::create_months(&self.desk, &self.admin, months).await
     }
 
     /// Puts a client's process of `month` in `status` with an invoice and these values
     /// (SQL, as the robot would have left it; the version does not move).
     async fn set(&self, client: Uuid, month: &str, status: ProcessStatus, cents: i64, due: &str) {
-        sqlx::query(
-            "UPDATE processes SET status = ?, amount_cents = ?, due_date = ?,
-                    amount_source = 'LINHA_DIGITAVEL', payment_line_status = 'VALIDA',
-                    invoice_sha256 = lower(hex(randomblob(32)))
-             WHERE client_id = ? AND reference_month = ?",
-        )
-        .bind(status.as_str())
-        .bind(cents)
-        .bind(due)
-        .bind(client.to_string())
-        .bind(month)
-        .execute(&self.pool)
-        .await
-        .unwrap();
+        let values = (Some(cents), Some(due), Some("VALIDA"));
+        common::set_invoice(&self.pool, client, month, status, values).await
     }
 
     async fn process(&self, client: Uuid, month: &str) -> Process {
-        let id: String = sqlx::query_scalar(
-            "SELECT id FROM processes WHERE client_id = ? AND reference_month = ?",
-        )
-        .bind(client.to_string())
-        .bind(month)
-        .fetch_one(&self.pool)
-        .await
-        .unwrap();
-        self.store
-            .process_by_id(id.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap()
+        common::process_of(&*self.store, &self.pool, client, month).await
     }
 
     async fn reload(&self, p: &Process) -> Process {
@@ -131,23 +88,7 @@ impl Office {
     /// R$ 100,00, R$ 105,00 due on 20/11 (the clock says 02/11), a valid payment line.
     async fn passing(&self, n: u64, name: &str) -> Process {
         let c = self.client(n, name).await;
-        self.months(&["2026-08", "2026-09", "2026-10", MONTH]).await;
-        for (m, due) in [
-            ("2026-08", "2026-08-20"),
-            ("2026-09", "2026-09-20"),
-            ("2026-10", "2026-10-20"),
-        ] {
-            self.set(c, m, ProcessStatus::UploadRealizado, 10_000, due)
-                .await;
-        }
-        self.set(
-            c,
-            MONTH,
-            ProcessStatus::AguardandoAprovacao,
-            10_500,
-            "2026-11-20",
-        )
-        .await;
+        common::passing_history(&self.desk, &self.admin, &self.pool, c).await;
         self.process(c, MONTH).await
     }
 

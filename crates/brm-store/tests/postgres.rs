@@ -527,3 +527,10 @@ async fn feed_reaches_another_desktop() {
     let latency = suite::live::feed_reaches_another_desktop(a, b).await;
     println!("PostgreSQL change feed latency (LISTEN/NOTIFY, two pools): {latency:?}");
 }
+
+#[tokio::test]
+async fn legacy_import_is_one_transaction() {
+    if let Some(s) = fresh_store().await {
+        suite::legacy::legacy_import_is_one_transaction(&s).await;
+    }
+}

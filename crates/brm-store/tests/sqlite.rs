@@ -214,3 +214,8 @@ async fn feed_reaches_another_desktop_on_one_file() {
             .await;
     println!("SQLite change feed latency (polling, two pools on one file): {latency:?}");
 }
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn legacy_import_is_one_transaction(pool: SqlitePool) {
+    suite::legacy::legacy_import_is_one_transaction(&SqliteStore::from_pool(pool)).await;
+}

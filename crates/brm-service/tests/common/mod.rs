@@ -133,6 +133,108 @@ pub async fn add_client(desk: &Desk, admin: &str, name: &str, cnpj: &str, operat
     .id
 }
 
+/// A valid CNPJ from a number (check digits computed).
+pub fn cnpj(n: u64) -> String {
+    let base: Vec<u32> = format!("{:08}0001", n % 100_000_000)
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .collect();
+    let dv = |digits: &[u32], weights: &[u32]| {
+        let s: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
+        if s % 11 < 2 {
+            0
+        } else {
+            11 - s % 11
+        }
+    };
+    let mut all = base.clone();
+    all.push(dv(&base, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
+    let d2 = dv(&all, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
+    all.push(d2);
+    all.iter().map(|d| d.to_string()).collect()
+}
+
+/// Creates every client's process of each month, as the administrator.
+pub async fn create_months(desk: &Desk, admin: &str, months: &[&str]) {
+    for m in months {
+        desk.create_month_processes(admin, m, None).await.unwrap();
+    }
+}
+
+/// Puts a client's process of `month` in `status` with an invoice and these values
+/// (SQL, as the robot would have left it; the version does not move). The amount's
+/// source is the payment line when there is an amount.
+pub async fn set_invoice(
+    pool: &SqlitePool,
+    client: Uuid,
+    month: &str,
+    status: brm_core::process::ProcessStatus,
+    (amount_cents, due, line): (Option<i64>, Option<&str>, Option<&str>),
+) {
+    sqlx::query(
+        "UPDATE processes SET status = ?, amount_cents = ?, due_date = ?,
+                amount_source = CASE WHEN ? IS NULL THEN NULL ELSE 'LINHA_DIGITAVEL' END,
+                invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = ?
+         WHERE client_id = ? AND reference_month = ?",
+    )
+    .bind(status.as_str())
+    .bind(amount_cents)
+    .bind(due)
+    .bind(amount_cents)
+    .bind(line)
+    .bind(client.to_string())
+    .bind(month)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// Gives a client a November 2026 invoice that passes every check: three earlier months
+/// of R$ 100,00 already sent, then R$ 105,00 due on 20/11 with a valid payment line
+/// (the tests' clocks say early November).
+pub async fn passing_history(desk: &Desk, admin: &str, pool: &SqlitePool, client: Uuid) {
+    use brm_core::process::ProcessStatus;
+    create_months(desk, admin, &["2026-08", "2026-09", "2026-10", "2026-11"]).await;
+    for (m, due) in [
+        ("2026-08", "2026-08-20"),
+        ("2026-09", "2026-09-20"),
+        ("2026-10", "2026-10-20"),
+    ] {
+        let values = (Some(10_000), Some(due), Some("VALIDA"));
+        set_invoice(pool, client, m, ProcessStatus::UploadRealizado, values).await;
+    }
+    let values = (Some(10_500), Some("2026-11-20"), Some("VALIDA"));
+    set_invoice(
+        pool,
+        client,
+        "2026-11",
+        ProcessStatus::AguardandoAprovacao,
+        values,
+    )
+    .await;
+}
+
+/// A client's process of `month`, read through the store.
+pub async fn process_of(
+    store: &dyn Store,
+    pool: &SqlitePool,
+    client: Uuid,
+    month: &str,
+) -> brm_core::process::Process {
+    let id: String =
+        sqlx::query_scalar("SELECT id FROM processes WHERE client_id = ? AND reference_month = ?")
+            .bind(client.to_string())
+            .bind(month)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    store
+        .process_by_id(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// A folder under the system's temporary folder, removed when dropped.
 pub struct TempFolder(pub PathBuf);
 

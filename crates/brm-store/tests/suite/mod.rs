@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod domain;
+pub mod legacy;
 pub mod live;
 pub mod robot_work;
 
