@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Checks the installers that scripts/bundle.sh built, and the CI workflow that builds the
+# Windows and macOS ones. Exits non-zero, naming every problem, when something is off.
+#   .deb  dpkg-deb: Version == tauri.conf.json's version, Depends on WebKitGTK 4.1, a
+#         postinst that refreshes the desktop database; the contents below.
+#   .rpm  rpm -qp: the same version, requires and scriptlets; contents via rpm2cpio.
+#   contents  /usr/bin/brm-desk (executable ELF, stripped), one desktop entry with
+#         Name=BRM RPA Desk, Exec=brm-desk %u, Icon=brm-desk,
+#         MimeType=x-scheme-handler/brm-desk (desktop-file-validate when present), the
+#         icons under usr/share/icons/hicolor/*/apps/brm-desk.png.
+#   .yml  check-jsonschema against its bundled GitHub workflow schema (PyPI, in a venv
+#         under target/bundle-check/venv).
+# Usage:
+#   scripts/check-bundles.sh              the bundles in target/release/bundle/{deb,rpm} and
+#                                         .github/workflows/*.yml; the .deb is left extracted
+#                                         in target/bundle-check/deb (for the e2e file
+#                                         e2e/package/installed-package.test.js)
+#   scripts/check-bundles.sh FILE...      only these files (.deb, .rpm, .yml/.yaml)
+#   scripts/check-bundles.sh --self-test  feeds the checker broken copies of the bundles
+#                                         and of the workflow, and fails unless each one
+#                                         is refused for the right reason
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+BUNDLE_DIR="$TARGET/release/bundle"
+WORK="$ROOT/target/bundle-check"
+VERSION="${BRM_EXPECT_VERSION:-$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$ROOT/tauri.conf.json")}"
+SCHEMA_TOOL_VERSION="0.39.0"
+PROBLEMS=0
+
+fail() {
+  echo "ERRO: $*" >&2
+  PROBLEMS=$((PROBLEMS + 1))
+}
+ok() { echo "  ok: $*"; }
+
+# The files a package installs, extracted under $1; $2 names the package in messages.
+check_tree() {
+  local dir="$1" what="$2" bin="$1/usr/bin/brm-desk" desktops desktop icons
+  if [ -f "$bin" ] && [ -x "$bin" ]; then
+    if [ "$(head -c 4 "$bin" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+      fail "$what: /usr/bin/brm-desk não é um executável ELF"
+    elif readelf -S -W "$bin" | grep -q '\.symtab'; then
+      fail "$what: /usr/bin/brm-desk não foi despojado dos símbolos (strip)"
+    else
+      ok "$what: /usr/bin/brm-desk"
+    fi
+  else
+    fail "$what: falta o executável /usr/bin/brm-desk"
+  fi
+
+  mapfile -t desktops < <(find "$dir/usr/share/applications" -name '*.desktop' 2>/dev/null)
+  if [ "${#desktops[@]}" -ne 1 ]; then
+    fail "$what: esperava um arquivo .desktop em /usr/share/applications, há ${#desktops[@]}"
+  else
+    desktop="${desktops[0]}"
+    grep -qx 'Name=BRM RPA Desk' "$desktop" || fail "$what: a entrada de menu não tem Name=BRM RPA Desk"
+    grep -Eqx 'Exec=brm-desk %[uU]' "$desktop" ||
+      fail "$what: a entrada de menu não tem Exec=brm-desk %u (o link brm-desk:// não chegaria ao aplicativo)"
+    grep -qx 'Icon=brm-desk' "$desktop" || fail "$what: a entrada de menu não tem Icon=brm-desk"
+    grep -Eq '^MimeType=(.*;)?x-scheme-handler/brm-desk(;|$)' "$desktop" ||
+      fail "$what: a entrada de menu não registra MimeType=x-scheme-handler/brm-desk"
+    if command -v desktop-file-validate >/dev/null 2>&1; then
+      local msgs
+      msgs="$(desktop-file-validate "$desktop" 2>&1 | grep -v ': hint:' || true)"
+      [ -z "$msgs" ] || fail "$what: desktop-file-validate: $msgs"
+    fi
+    ok "$what: entrada de menu $(basename "$desktop")"
+  fi
+
+  mapfile -t icons < <(cd "$dir" && find usr/share/icons/hicolor -path '*/apps/brm-desk.png' 2>/dev/null | sort)
+  if [ "${#icons[@]}" -eq 0 ]; then
+    fail "$what: nenhum ícone em usr/share/icons/hicolor/*/apps/brm-desk.png"
+  else
+    ok "$what: ícones ${icons[*]}"
+  fi
+}
+
+check_deb() {
+  local deb="$1" dest="$2" what v
+  what="$(basename "$deb")"
+  if ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
+    fail "$what: não é um pacote .deb válido"
+    return
+  fi
+  v="$(dpkg-deb -f "$deb" Version)"
+  [ "$v" = "$VERSION" ] || fail "$what: versão $v, mas tauri.conf.json diz $VERSION"
+  # Outputs kept in variables: `cmd | grep -q` would trip pipefail with SIGPIPE.
+  local depends postinst listing
+  depends="$(dpkg-deb -f "$deb" Depends)"
+  postinst="$(dpkg-deb -I "$deb" postinst 2>/dev/null || true)"
+  listing="$(dpkg-deb -c "$deb")"
+  grep -q 'libwebkit2gtk-4\.1-0' <<<"$depends" || fail "$what: Depends não inclui libwebkit2gtk-4.1-0"
+  grep -q 'libayatana-appindicator3-1' <<<"$depends" ||
+    fail "$what: Depends não inclui libayatana-appindicator3-1 (o ícone da bandeja)"
+  grep -q update-desktop-database <<<"$postinst" || fail "$what: falta o postinst com update-desktop-database"
+  grep -Eq ' (\./)?usr/bin/brm-desk$' <<<"$listing" || fail "$what: a lista do pacote não tem usr/bin/brm-desk"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  dpkg-deb -x "$deb" "$dest" || fail "$what: dpkg-deb -x falhou"
+  check_tree "$dest" "$what"
+}
+
+check_rpm() {
+  local rpm="$1" dest="$2" what v
+  what="$(basename "$rpm")"
+  if ! v="$(rpm -qp --qf '%{VERSION}' "$rpm" 2>/dev/null)"; then
+    fail "$what: não é um pacote .rpm válido"
+    return
+  fi
+  [ "$v" = "$VERSION" ] || fail "$what: versão $v, mas tauri.conf.json diz $VERSION"
+  local requires scripts listing
+  requires="$(rpm -qp --requires "$rpm" 2>/dev/null)"
+  scripts="$(rpm -qp --scripts "$rpm" 2>/dev/null)"
+  listing="$(rpm -qlp "$rpm" 2>/dev/null)"
+  grep -q '^libwebkit2gtk-4\.1\.so' <<<"$requires" || fail "$what: Requires não inclui a WebKitGTK 4.1"
+  grep -q '^libayatana-appindicator-gtk3' <<<"$requires" ||
+    fail "$what: Requires não inclui libayatana-appindicator-gtk3 (o ícone da bandeja)"
+  grep -q update-desktop-database <<<"$scripts" || fail "$what: falta o script pós-instalação com update-desktop-database"
+  grep -qx '/usr/bin/brm-desk' <<<"$listing" || fail "$what: a lista do pacote não tem /usr/bin/brm-desk"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  # rpm2cpio 4.18 exits 1 on the bundler's (complete) gzip payload: judge the result by
+  # cpio and by every listed file being there.
+  (cd "$dest" && { rpm2cpio "$rpm" || true; } | cpio -idm --quiet) || fail "$what: cpio não extraiu o conteúdo"
+  local p missing=0
+  while IFS= read -r p; do [ -e "$dest$p" ] || missing=$((missing + 1)); done <<<"$listing"
+  [ "$missing" -eq 0 ] || fail "$what: $missing arquivo(s) da lista não vieram na extração"
+  check_tree "$dest" "$what"
+}
+
+schema_tool() {
+  local venv="$WORK/venv"
+  if ! "$venv/bin/check-jsonschema" --version 2>/dev/null | grep -q "$SCHEMA_TOOL_VERSION"; then
+    echo "Instalando check-jsonschema $SCHEMA_TOOL_VERSION em ${venv#"$ROOT"/}" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "check-jsonschema==$SCHEMA_TOOL_VERSION" >&2
+  fi
+  echo "$venv/bin/check-jsonschema"
+}
+
+check_workflow() {
+  local yml="$1" what out
+  what="${yml#"$ROOT"/}"
+  if out="$("$(schema_tool)" --builtin-schema vendor.github-workflows "$yml" 2>&1)"; then
+    ok "$what: válido pelo esquema de workflows do GitHub"
+  else
+    fail "$what: inválido pelo esquema de workflows do GitHub:
+$out"
+  fi
+}
+
+check_files() {
+  local f n=0
+  for f in "$@"; do
+    n=$((n + 1))
+    f="$(realpath "$f")"
+    case "$f" in
+      *.deb) check_deb "$f" "$WORK/deb-$n" ;;
+      *.rpm) check_rpm "$f" "$WORK/rpm-$n" ;;
+      *.yml | *.yaml) check_workflow "$f" ;;
+      *) fail "$f: tipo de arquivo desconhecido" ;;
+    esac
+  done
+}
+
+# One broken input: the checker must exit non-zero and say $2.
+expect_refused() {
+  local file="$1" reason="$2" out
+  if out="$("$0" "$file" 2>&1)"; then
+    fail "autoteste: $(basename "$file") foi aceito, mas devia ser recusado por \"$reason\""
+  elif ! grep -qF -- "$reason" <<<"$out"; then
+    fail "autoteste: $(basename "$file") foi recusado, mas sem \"$reason\":
+$out"
+  else
+    ok "autoteste: $(basename "$file") recusado: $reason"
+  fi
+}
+
+self_test() {
+  local deb rpm tmp
+  deb="$(find "$BUNDLE_DIR/deb" -maxdepth 1 -name '*.deb' | head -n 1)"
+  rpm="$(find "$BUNDLE_DIR/rpm" -maxdepth 1 -name '*.rpm' | head -n 1)"
+  [ -n "$deb" ] && [ -n "$rpm" ] || {
+    echo "autoteste: rode scripts/bundle.sh antes (faltam o .deb e o .rpm)" >&2
+    exit 1
+  }
+  tmp="$WORK/self-test"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+
+  # The good ones pass (otherwise every refusal below proves nothing).
+  if "$0" "$deb" "$rpm" >"$tmp/good.log" 2>&1; then ok "autoteste: os pacotes gerados passam"; else
+    fail "autoteste: os pacotes gerados não passam:
+$(cat "$tmp/good.log")"
+  fi
+
+  # .deb: unpacked, one thing broken, packed again.
+  dpkg-deb -R "$deb" "$tmp/src"
+  broken_deb() { # name, then a shell command run inside a fresh copy of the unpacked tree
+    rm -rf "$tmp/b"
+    cp -a "$tmp/src" "$tmp/b"
+    (cd "$tmp/b" && bash -c "$2")
+    dpkg-deb --root-owner-group -Zgzip -z1 -b "$tmp/b" "$tmp/$1" >/dev/null
+  }
+  broken_deb sem-mimetype.deb "sed -i '/^MimeType=/d' usr/share/applications/*.desktop"
+  expect_refused "$tmp/sem-mimetype.deb" "MimeType=x-scheme-handler/brm-desk"
+  broken_deb sem-exec-u.deb "sed -i 's/^Exec=brm-desk %u\$/Exec=brm-desk/' usr/share/applications/*.desktop"
+  expect_refused "$tmp/sem-exec-u.deb" "Exec=brm-desk %u"
+  broken_deb versao-errada.deb "sed -i 's/^Version: .*/Version: 0.0.1/' DEBIAN/control"
+  expect_refused "$tmp/versao-errada.deb" "versão 0.0.1, mas tauri.conf.json diz $VERSION"
+  broken_deb sem-icones.deb "rm -r usr/share/icons"
+  expect_refused "$tmp/sem-icones.deb" "nenhum ícone"
+  broken_deb sem-binario.deb "rm usr/bin/brm-desk"
+  expect_refused "$tmp/sem-binario.deb" "falta o executável /usr/bin/brm-desk"
+  broken_deb sem-postinst.deb "rm DEBIAN/postinst"
+  expect_refused "$tmp/sem-postinst.deb" "falta o postinst"
+  head -c 1000 "$deb" >"$tmp/cortado.deb"
+  expect_refused "$tmp/cortado.deb" "não é um pacote .deb válido"
+
+  # .rpm: the real payload, re-packed by rpmbuild with a wrong version and no desktop entry.
+  mkdir -p "$tmp/rpm/root" "$tmp/rpm/top"
+  (cd "$tmp/rpm/root" && { rpm2cpio "$rpm" || true; } | cpio -idm --quiet && rm -r usr/share/applications)
+  cat >"$tmp/rpm/broken.spec" <<SPEC
+Name: brm-rpa-desk
+Version: 0.0.2
+Release: 1
+Summary: broken copy for the checker's self-test
+License: UNLICENSED
+AutoReqProv: no
+%define debug_package %{nil}
+%define __os_install_post %{nil}
+%define _build_id_links none
+%description
+broken copy
+%install
+cp -a $tmp/rpm/root/. %{buildroot}/
+%files
+/usr
+SPEC
+  rpmbuild --quiet -bb --define "_topdir $tmp/rpm/top" --define '_binary_payload w2.xzdio' \
+    "$tmp/rpm/broken.spec" >"$tmp/rpm/build.log" 2>&1 || {
+    cat "$tmp/rpm/build.log" >&2
+    fail "autoteste: rpmbuild não gerou o .rpm quebrado"
+  }
+  local bad_rpm
+  bad_rpm="$(find "$tmp/rpm/top/RPMS" -name '*.rpm' | head -n 1)"
+  if [ -n "$bad_rpm" ]; then
+    cp "$bad_rpm" "$tmp/quebrado.rpm"
+    expect_refused "$tmp/quebrado.rpm" "versão 0.0.2, mas tauri.conf.json diz $VERSION"
+    expect_refused "$tmp/quebrado.rpm" "esperava um arquivo .desktop em /usr/share/applications, há 0"
+    expect_refused "$tmp/quebrado.rpm" "Requires não inclui a WebKitGTK 4.1"
+  fi
+  head -c 1000 "$rpm" >"$tmp/cortado.rpm"
+  expect_refused "$tmp/cortado.rpm" "não é um pacote .rpm válido"
+
+  # Workflow: a job without runs-on, and a step with an unknown key.
+  local wf="$ROOT/.github/workflows/bundles.yml"
+  sed '/runs-on:/d' "$wf" >"$tmp/sem-runs-on.yml"
+  expect_refused "$tmp/sem-runs-on.yml" "inválido pelo esquema"
+  sed 's/^\(\s*\)uses: actions\/checkout@/\1usa: actions\/checkout@/' "$wf" >"$tmp/chave-errada.yml"
+  cmp -s "$wf" "$tmp/chave-errada.yml" && fail "autoteste: o workflow não tem o passo actions/checkout a quebrar"
+  expect_refused "$tmp/chave-errada.yml" "inválido pelo esquema"
+}
+
+mkdir -p "$WORK"
+if [ "${1:-}" = "--self-test" ]; then
+  echo "Autoteste do verificador de pacotes (versão esperada $VERSION)"
+  self_test
+elif [ $# -gt 0 ]; then
+  check_files "$@"
+else
+  echo "Verificando os pacotes (versão esperada $VERSION) e o workflow dos instaladores"
+  mapfile -t debs < <(find "$BUNDLE_DIR/deb" -maxdepth 1 -name '*.deb' 2>/dev/null)
+  mapfile -t rpms < <(find "$BUNDLE_DIR/rpm" -maxdepth 1 -name '*.rpm' 2>/dev/null)
+  [ "${#debs[@]}" -eq 1 ] || fail "esperava um .deb em target/release/bundle/deb, há ${#debs[@]} (rode scripts/bundle.sh)"
+  [ "${#rpms[@]}" -eq 1 ] || fail "esperava um .rpm em target/release/bundle/rpm, há ${#rpms[@]} (rode scripts/bundle.sh)"
+  [ "${#debs[@]}" -eq 1 ] && check_deb "${debs[0]}" "$WORK/deb"
+  [ "${#rpms[@]}" -eq 1 ] && check_rpm "${rpms[0]}" "$WORK/rpm"
+  for wf in "$ROOT"/.github/workflows/*.yml; do check_workflow "$wf"; done
+fi
+
+if [ "$PROBLEMS" -gt 0 ]; then
+  echo "$PROBLEMS problema(s) encontrado(s)." >&2
+  exit 1
+fi
+echo "Tudo certo."
