@@ -7,7 +7,8 @@
 # client portal passwords under a key kept in the OS keyring (Secret Service). A
 # tauri-driver of its own per file, since the app inherits the driver's environment.
 # Usage: scripts/e2e.sh [path/to/brm-desk] [e2e/tests/x.test.js ...]
-#   (default: target/debug/brm-desk and every e2e/tests/*.test.js)
+#   (default: target/debug/brm-desk and every e2e/tests/*.test.js; screenshots in
+#   test-output/e2e, or in BRM_E2E_OUT)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -47,7 +48,7 @@ else
 fi
 DRIVER="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
 
-OUT="$ROOT/test-output/e2e"
+OUT="${BRM_E2E_OUT:-$ROOT/test-output/e2e}" # scripts/test.sh's package stage keeps its own
 rm -rf "$OUT"
 mkdir -p "$OUT"
 TMP="$(mktemp -d)"

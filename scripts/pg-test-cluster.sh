@@ -21,6 +21,10 @@ case "${1:-}" in
     PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     as_pg "$BIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; exit 1; }
+    # One role must give its password (SCRAM), ahead of the trust lines: the test that
+    # searches logs and files for secrets connects as it, so the database password is
+    # really sent and checked (crates/brm-worker/tests/no_secrets.rs).
+    sed -i '1i host all brm_com_senha 127.0.0.1/32 scram-sha-256' "$DIR/data/pg_hba.conf"
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
       -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
       || { cat "$DIR/server.log" >&2; exit 1; }

@@ -12,7 +12,12 @@ SUDO=""
 APP_PACKAGES=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev)
 TEST_PACKAGES=(xvfb webkit2gtk-driver dbus-x11 at-spi2-core python3 python3-dbusmock gnome-keyring
-  postgresql)
+  postgresql
+  # e2e/tests/diagnostics.test.js reads "Copiar diagnóstico" back from the X clipboard.
+  xclip
+  # scripts/check-bundles.sh: opens the .rpm, validates the desktop entry, and puts
+  # check-jsonschema (PyPI) in a venv.
+  rpm cpio desktop-file-utils python3-venv)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -77,7 +82,26 @@ setup_tests() {
   fi
 }
 
+# Built aside, then only the files that changed are copied into ui/dist: the binary
+# embeds every file of ui/dist and Cargo compares their times, so rewriting identical
+# files would cost a new build of brm-desk (a release build with LTO: ~4 min).
 build_ui() {
   say "Gerando a interface (ui/dist)"
-  (cd "$ROOT/ui" && npm run --silent build -- --logLevel warn)
+  local fresh="${CARGO_TARGET_DIR:-$ROOT/target}/ui-build"
+  command -v cygpath >/dev/null 2>&1 && fresh="$(cygpath -m "$fresh")" # Git Bash (Windows CI)
+  (cd "$ROOT/ui" && npm run --silent build -- --logLevel warn --emptyOutDir --outDir "$fresh")
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const [from, to] = process.argv.slice(1);
+    const walk = (d, base = d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(d, e.name), base) : [path.relative(base, path.join(d, e.name))]);
+    const fresh = new Set(walk(from));
+    for (const f of fs.existsSync(to) ? walk(to) : []) if (!fresh.has(f)) fs.rmSync(path.join(to, f));
+    for (const f of fresh) {
+      const src = path.join(from, f), dst = path.join(to, f);
+      if (fs.existsSync(dst) && fs.readFileSync(src).equals(fs.readFileSync(dst))) continue;
+      fs.mkdirSync(path.dirname(dst), { recursive: true });
+      fs.copyFileSync(src, dst);
+    }
+  ' "$fresh" "$ROOT/ui/dist"
 }

@@ -29,4 +29,10 @@ say "Compilando o aplicativo para o teste ponta a ponta"
 cargo build -p brm-desk --quiet
 say "Testes ponta a ponta (tauri-driver + WebKitWebDriver)"
 scripts/e2e.sh target/debug/brm-desk
+say "Pacotes .deb e .rpm (versão de produção; o teste abre o binário extraído do .deb)"
+scripts/bundle.sh deb,rpm
+scripts/check-bundles.sh
+scripts/check-bundles.sh --self-test
+BRM_E2E_OUT="$ROOT/test-output/e2e-package" \
+  scripts/e2e.sh target/bundle-check/deb/usr/bin/brm-desk e2e/package/installed-package.test.js
 say "Tudo certo em $(($(date +%s) - START)) s"

@@ -189,7 +189,14 @@ test("a copy made from the screen is restored after a confirmation and a restart
     await app.waitForText("pager", "1 operadora");
     await app.nav("config", "open-backups");
     await app.click("open-backups");
-    const last = await app.waitFor("last-restore");
+    const screen = await app.waitFor("backup-list");
+    // What the screen said, should the line not come.
+    const last = await app.waitFor("last-restore").catch(async (err) => {
+      err.message += ` — tela: ${await (await app.waitFor("backups")).getText().catch(() => "?")}`;
+      err.message += ` — auditoria: ${JSON.stringify(sql("SELECT action, at FROM audit_events WHERE entity = 'backup' ORDER BY at"))}`;
+      throw err;
+    });
+    assert.ok(screen);
     assert.match(await last.getText(), new RegExp(`Banco restaurado da cópia ${copyName.replace(/[.]/g, "\\.")}`));
     await app.screenshot("03-restaurado");
   });

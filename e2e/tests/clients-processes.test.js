@@ -487,6 +487,14 @@ print(int(time.time() * 1000), flush=True)`,
     const id = await row.getAttribute("data-id");
     await selectQueueRow(id);
     await app.click("btn-rejeitar");
+    await app.waitFor("reject-reason-code").catch(async (err) => {
+      // What the desk showed instead, for the report.
+      await app.screenshot("17-falha-rejeicao").catch(() => {});
+      const button = await app.driver.findElement(app.byTestId("btn-rejeitar")).catch(() => null);
+      err.message += ` — Rejeitar ${button ? ((await button.isEnabled()) ? "ativo" : "desativado") : "ausente"}`;
+      err.message += ` — detalhe: ${(await (await app.waitFor("approval-detail")).getText().catch(() => "?")).slice(0, 600)}`;
+      throw err;
+    });
     await app.choose("reject-reason-code", "OUTRO");
     await app.click("btn-confirmar-rejeicao");
     // "Outro motivo" needs the text: nothing is sent.

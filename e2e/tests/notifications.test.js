@@ -335,6 +335,11 @@ test("approvers act from native notifications, the tray counts, one instance ope
     bus("close-window", WINDOW_TITLE);
     await app.waitUntil(async () => bus("window-mapped", WINDOW_TITLE) === "false", "a janela escondida");
     await notices(from, (c) => c.some((x) => x.summary === "O BRM RPA Desk continua na bandeja"), "o aviso da bandeja");
+    // The window's size and position were saved as it went to the tray, not only at a
+    // normal exit (tauri-plugin-window-state's file in the config folder).
+    const stateFile = path.join(process.env.XDG_CONFIG_HOME ?? "", "br.com.brmsolutions.rpadesk", ".window-state.json");
+    const saved = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+    assert.ok(saved.main?.width > 0 && saved.main?.height > 0, JSON.stringify(saved));
     // Still running: the tray still counts.
     assert.ok(trayItems().length === 1);
     // A second launch (what the OS runs for a brm-desk:// link) hands the link to this

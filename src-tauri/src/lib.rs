@@ -30,16 +30,14 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        // "Copiar diagnóstico" writes plain text to the clipboard (write-text only).
+        .plugin(tauri_plugin_clipboard_manager::init())
         // The main window's size, position and maximised state, restored as it is built
-        // in setup and saved on exit. Not its visibility: leaving from the tray must not
-        // make the next start open hidden.
+        // in setup, saved on exit and when it closes to the tray. Not its visibility:
+        // leaving from the tray must not make the next start open hidden.
         .plugin(
             tauri_plugin_window_state::Builder::new()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::SIZE
-                        | tauri_plugin_window_state::StateFlags::POSITION
-                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
-                )
+                .with_state_flags(desktop::WINDOW_STATE)
                 .build(),
         )
         // Start with the system, driven by the preference (desktop/autostart.rs).
@@ -130,6 +128,7 @@ pub fn run() {
             commands::robot::send_to_sat,
             commands::robot::upload_invoice,
             commands::robot::robot_status,
+            commands::diagnostics::get_diagnostics,
             commands::users::list_users,
             commands::users::create_user,
             commands::users::set_user_role,
@@ -146,8 +145,22 @@ pub fn run() {
             commands::backups::restore_backup,
             commands::backups::get_backup_settings,
             commands::backups::save_backup_settings,
+            commands::system_settings::get_robot_settings,
+            commands::system_settings::save_robot_settings,
+            commands::system_settings::test_robot_connection,
+            commands::system_settings::get_storage_settings,
+            commands::system_settings::save_storage_settings,
+            commands::system_settings::test_storage,
+            commands::system_settings::save_theme,
+            commands::system_settings::restart_app,
             commands::legacy::legacy_import_preview,
             commands::legacy::legacy_import_commit,
+            commands::schedules::list_schedules,
+            commands::schedules::preview_schedule,
+            commands::schedules::create_schedule,
+            commands::schedules::update_schedule,
+            commands::schedules::set_schedule_active,
+            commands::schedules::delete_schedule,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -1,28 +1,21 @@
-//! Logs go to a daily file in the OS log folder and to stderr. Secrets never reach them:
-//! the crates log ids and redacted URLs, never passwords or tokens.
+//! The app's and the windowless worker's logs through the shared set-up in
+//! `brm-logging`: JSON lines in a daily file in the OS log folder (14 days kept), text
+//! on stderr, the last warnings and errors in memory for the "Diagnóstico" screen.
+//! Secrets never reach them: the crates log ids and redacted URLs, never passwords or
+//! tokens (crates/brm-worker/tests/no_secrets.rs checks it).
 
-use std::path::Path;
-use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 
 pub fn init(dir: Option<&Path>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = EnvFilter::try_from_env("BRM_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let stderr = fmt::layer().with_writer(std::io::stderr);
-    let (file, guard) = match dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|_| d)) {
-        Some(d) => {
-            let (writer, guard) =
-                tracing_appender::non_blocking(tracing_appender::rolling::daily(d, "brm-desk.log"));
-            (
-                Some(fmt::layer().with_ansi(false).with_writer(writer)),
-                Some(guard),
-            )
-        }
-        None => (None, None),
-    };
-    // A second init (tests) is harmless: keep the first subscriber.
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(stderr)
-        .with(file)
-        .try_init();
-    guard
+    let handle = brm_logging::init(&brm_logging::LogSetup::new(dir.map(Path::to_path_buf)));
+    let _ = DIR.set(handle.dir.clone());
+    handle.into_guard()
+}
+
+/// The folder the log files go to, when one could be opened.
+pub fn dir() -> Option<PathBuf> {
+    DIR.get().cloned().flatten()
 }

@@ -17,7 +17,8 @@ pub fn requested() -> bool {
 pub fn run() -> i32 {
     let data_dir = dirs::data_dir().map(|d| d.join(paths::IDENTIFIER));
     let config_dir = dirs::config_dir().map(|d| d.join(paths::IDENTIFIER));
-    let _guard = logging::init(data_dir.as_ref().map(|d| d.join("logs")).as_deref());
+    // The same folder as the window's (Tauri's app_log_dir), found by the identifier.
+    let _guard = logging::init(brm_logging::default_log_dir(paths::IDENTIFIER).as_deref());
     let choice =
         db_config::startup_choice_in(config_dir, paths::default_sqlite_file(data_dir.clone()));
     let Some(data_dir) = data_dir else {

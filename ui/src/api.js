@@ -69,6 +69,8 @@ export const api = {
   listExecutions: (token, filter) => call("list_executions", { token, filter }),
   getExecution: (token, id) => call("get_execution", { token, id }),
   robotStatus: (token) => call("robot_status", { token }),
+  // The "Diagnóstico" screen (any role): versions, database, robot, logs, last errors, text.
+  getDiagnostics: (token) => call("get_diagnostics", { token }),
 
   listUsers: (token, filter) => call("list_users", { token, filter }),
   createUser: (token, input) => call("create_user", { token, input }),
@@ -105,11 +107,35 @@ export const api = {
   getBackupSettings: (token) => call("get_backup_settings", { token }),
   saveBackupSettings: (token, input) => call("save_backup_settings", { token, input }),
 
+  // Schedules (issue 7, administrators). listSchedules answers {items: [schedule + kind_label,
+  // description, operator_name, next_run, last_run], kinds: [{value, label, takes_operator}]};
+  // next_run/last_run and the preview's runs are {at (ISO, Brasília), display, weekday}.
+  listSchedules: (token) => call("list_schedules", { token }),
+  previewSchedule: (token, cron) => call("preview_schedule", { token, cron }),
+  createSchedule: (token, input) => call("create_schedule", { token, input }),
+  updateSchedule: (token, id, version, input) => call("update_schedule", { token, id, version, input }),
+  setScheduleActive: (token, id, version, active) => call("set_schedule_active", { token, id, version, active }),
+  deleteSchedule: (token, id, version) => call("delete_schedule", { token, id, version }),
+
   // Moving in from the old Flask system (issue 7, administrators). source: {kind:
   // "sqlite"|"postgres", path_or_url, env_path}; the preview answers {preview_id, source,
   // has_changes, tables, rejected, mapped, statuses, robot, warnings}; the commit the counts.
   legacyImportPreview: (token, source) => call("legacy_import_preview", { token, source }),
   legacyImportCommit: (token, previewId) => call("legacy_import_commit", { token, preview_id: previewId }),
+
+  // Configurações → Robô and Armazenamento das faturas (issue 7, administrators). The
+  // secrets are write-only: the answers say only whether one is set (token_set,
+  // access_key_set, secret_key_set). Saves answer {settings, changed, message}; the tests
+  // {ok, message}. restartApp answers, then the app restarts (the settings take effect).
+  getRobotSettings: (token) => call("get_robot_settings", { token }),
+  saveRobotSettings: (token, input) => call("save_robot_settings", { token, input }),
+  testRobotConnection: (token, input) => call("test_robot_connection", { token, input }),
+  getStorageSettings: (token) => call("get_storage_settings", { token }),
+  saveStorageSettings: (token, input) => call("save_storage_settings", { token, input }),
+  testStorage: (token, input) => call("test_storage", { token, input }),
+  restartApp: (token) => call("restart_app", { token }),
+  // This computer's theme ("auto" | "light" | "dark"), kept with its preferences and audited.
+  saveTheme: (token, theme) => call("save_theme", { token, theme }),
 
   // Desktop notifications (issue 6). getDesktopPreferences answers {preferences,
   // notifications: {actions, server}}; testNotification {actions, server, message};

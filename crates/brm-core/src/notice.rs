@@ -34,6 +34,30 @@ pub struct DesktopPreferences {
     /// Start the app when this computer's user logs in (off unless chosen; a file from
     /// before this option reads as off).
     pub start_with_system: bool,
+    /// The window's colours on this computer ("auto" follows the operating system).
+    pub theme: Theme,
+}
+
+/// The colour theme chosen on this computer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follows the operating system's light or dark setting.
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// In pt-BR, for the audit trail.
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::Auto => "automático",
+            Theme::Light => "claro",
+            Theme::Dark => "escuro",
+        }
+    }
 }
 
 impl Default for DesktopPreferences {
@@ -46,6 +70,7 @@ impl Default for DesktopPreferences {
             quiet_end: "08:00".into(),
             close_to_tray: true,
             start_with_system: false,
+            theme: Theme::Auto,
         }
     }
 }

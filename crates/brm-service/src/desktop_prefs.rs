@@ -59,6 +59,43 @@ pub fn save(path: &Path, prefs: &DesktopPreferences) -> Result<DesktopPreference
     Ok(prefs)
 }
 
+/// The audit action of a change to this computer's preferences (theme included).
+pub const ALTERAR_PREFERENCIAS: &str = "ALTERAR_PREFERENCIAS";
+
+impl crate::Desk {
+    /// Records in the audit trail what changed between `before` and `after` (this
+    /// computer's preferences, already saved) for the person logged in with `token`.
+    /// Nothing is written when nothing changed. Returns whether an event was written.
+    pub async fn audit_desktop_preferences(
+        &self,
+        token: &str,
+        before: &DesktopPreferences,
+        after: &DesktopPreferences,
+    ) -> Result<bool> {
+        let session = self.sessions.get(token)?;
+        let to_json = |p: &DesktopPreferences| serde_json::to_value(p).map_err(Error::internal);
+        let (b, a) = brm_core::audit::diff(&to_json(before)?, &to_json(after)?);
+        let Some(changed) = a.as_object().filter(|m| !m.is_empty()) else {
+            return Ok(false);
+        };
+        let detail = if changed.len() == 1 && changed.contains_key("theme") {
+            format!("Tema deste computador: {}", after.theme.label())
+        } else {
+            "Preferências deste computador alteradas".to_string()
+        };
+        let event = brm_core::audit::AuditEvent::new(
+            self.clock.now(),
+            crate::clients::actor(&session),
+            ALTERAR_PREFERENCIAS,
+            "preferencias_computador",
+        )
+        .change(Some(b), Some(a))
+        .detail(detail);
+        self.observe(self.store.append_audit(&event).await)?;
+        Ok(true)
+    }
+}
+
 /// Starts from the defaults and takes each known key from the file whose value fits.
 fn merge_known_keys(file: Map<String, Value>, path: &Path) -> DesktopPreferences {
     let Ok(Value::Object(mut merged)) = serde_json::to_value(DesktopPreferences::default()) else {
@@ -135,6 +172,7 @@ fn write_atomically(path: &Path, prefs: &DesktopPreferences) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brm_core::notice::Theme;
     use std::path::PathBuf;
 
     /// A fresh folder under the system temp dir, removed when dropped.
@@ -163,6 +201,7 @@ mod tests {
             quiet_end: "06:45".into(),
             close_to_tray: false,
             start_with_system: true,
+            theme: Theme::Dark,
         }
     }
 
@@ -237,8 +276,8 @@ mod tests {
         let path = dir.0.join(PREFS_FILE);
         std::fs::write(
             &path,
-            r#"{"close_to_tray": false, "theme": "dark", "notify_attention": "sim",
-                "quiet_hours": true, "quiet_start": "21:00", "quiet_end": "07:00"}"#,
+            r#"{"close_to_tray": false, "cor": "dark", "notify_attention": "sim",
+                "theme": "roxo", "quiet_hours": true, "quiet_start": "21:00", "quiet_end": "07:00"}"#,
         )
         .unwrap();
         assert_eq!(

@@ -12,6 +12,7 @@ mod clients;
 mod dashboard;
 pub mod db_settings;
 pub mod desktop_prefs;
+pub mod diagnostics;
 pub mod exports;
 pub mod health;
 pub mod legacy_import;
@@ -21,8 +22,12 @@ mod operators;
 pub mod password;
 mod processes;
 pub mod robot_actions;
+pub mod robot_settings;
+pub mod schedules;
+mod secret_changes;
 pub mod sessions;
 mod settings;
+pub mod storage_settings;
 mod users;
 
 use brm_core::clock::{Clock, SystemClock};
@@ -39,12 +44,14 @@ pub use approval_desk::{
 };
 pub use auth::{LoginOutput, SetupStatus};
 pub use client_import::{ImportPreviewOut, ImportResult};
+pub use diagnostics::{Diagnostics, DiagnosticsContext, RobotInfo};
 pub use exports::{Export, ExportFormat};
 pub use health::{DbState, DbStatus, Health, HealthEvents};
 pub use legacy_import::{LegacyImportResult, LegacyPreviewOut};
 pub use notification_actions::ActionOutcome;
 pub use processes::{brasilia, ProcessDetail};
 pub use robot_actions::{ExecutionDetail, RobotHooks};
+pub use schedules::{ScheduleInput, ScheduleItem, ScheduleList, SchedulePreview};
 pub use settings::{DbSettingsContext, DbSettingsView, PostgresView, ALTERAR_CONFIGURACAO};
 pub use users::REDEFINIR_SENHA;
 

@@ -72,6 +72,14 @@ pub struct HistoryEntry {
     pub invoice_sha256: Option<String>,
 }
 
+/// What the diagnostics report about the database server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub version: String,
+    /// The highest migration applied successfully (`0009_...` → 9).
+    pub migration: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -326,8 +334,22 @@ pub trait Store: Send + Sync + 'static {
         value: &serde_json::Value,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Several settings (`at` by `by`) and their audit events in one transaction: all or
+    /// nothing. `values` may be empty (a change kept outside the database, such as a
+    /// keyring entry, is still audited here).
+    async fn put_settings(
+        &self,
+        values: &[(String, serde_json::Value)],
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        audits: &[AuditEvent],
+    ) -> StoreResult<()>;
     /// A round trip to the database, for the connection monitor.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The server's version (`sqlite_version()`, `version()`) and the last migration
+    /// applied, for the diagnostics.
+    async fn server_info(&self) -> StoreResult<ServerInfo>;
 
     // --- moving in from the old system (brm-legacy) -------------------------------------
     /// Every operator, client and user key, and the processes and executions the probe

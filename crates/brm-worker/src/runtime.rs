@@ -18,6 +18,8 @@ use std::sync::Arc;
 /// Settings keys (plain values; secrets live in the keyring).
 pub const SETTING_ROBOT_URL: &str = "robo.url";
 pub const SETTING_STORAGE_S3: &str = "armazenamento.s3";
+/// The invoices' folder when not `<app-data>/faturas` (an absolute path; Configurações).
+pub const SETTING_STORAGE_FOLDER: &str = "armazenamento.pasta";
 /// Keyring entries of the S3 keys.
 pub const S3_ACCESS_KEY: &str = "s3-chave-acesso";
 pub const S3_SECRET_KEY: &str = "s3-chave-secreta";
@@ -127,6 +129,9 @@ pub async fn start(
     if let Err(e) = crate::schedule::seed_defaults(&*store, clock.now()).await {
         tracing::warn!("default schedules not written: {e}");
     }
+    if let Err(e) = crate::schedule::retire_seeded_backup(&*store, clock.now()).await {
+        tracing::warn!("seeded backup schedule not reviewed: {e}");
+    }
     let storage = open_storage(&*store, &*setup.keys, &setup.data_dir).await?;
     let configured_url = store
         .get_setting(SETTING_ROBOT_URL)
@@ -175,7 +180,9 @@ pub async fn start(
     })
 }
 
-async fn open_storage(
+/// The invoice storage the settings name: S3 when `armazenamento.s3` is set, else the
+/// folder `armazenamento.pasta` (default `<data_dir>/faturas`), created if missing.
+pub async fn open_storage(
     store: &dyn Store,
     keys: &dyn KeyStore,
     data_dir: &std::path::Path,
@@ -186,7 +193,15 @@ async fn open_storage(
         .map_err(|e| e.to_string())?
         .filter(|v| !v.is_null());
     let Some(s3) = s3 else {
-        let folder = LocalFolder::new(data_dir.join("faturas")).map_err(|e| e.to_string())?;
+        let chosen = store
+            .get_setting(SETTING_STORAGE_FOLDER)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|v| v.as_str().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let dir = chosen.unwrap_or_else(|| data_dir.join("faturas"));
+        let folder = LocalFolder::new(dir).map_err(|e| e.to_string())?;
         return Ok(Arc::new(folder));
     };
     let s3: S3Setting = serde_json::from_value(s3)

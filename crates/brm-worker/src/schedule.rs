@@ -9,53 +9,82 @@ use brm_core::process::Month;
 use brm_core::schedule::{Schedule, ScheduleKind};
 use brm_store::{Backend, MonthRequest, StoreResult};
 use chrono::{DateTime, Datelike, Utc};
-use croner::Cron;
-use std::str::FromStr;
 
-/// Checks a cron expression (five fields), with a pt-BR reason when it is wrong.
-pub fn parse_cron(expr: &str) -> Result<Cron, String> {
-    let fields = expr.split_whitespace().count();
-    if fields != 5 {
-        return Err(format!(
-            "A expressão cron precisa de 5 campos (minuto hora dia mês dia-da-semana); tem {fields}."
-        ));
-    }
-    Cron::from_str(expr).map_err(|e| format!("Expressão cron inválida: {e}"))
-}
-
-/// The next `n` runs strictly after `after`, in UTC.
-pub fn next_runs(expr: &str, after: DateTime<Utc>, n: usize) -> Result<Vec<DateTime<Utc>>, String> {
-    let cron = parse_cron(expr)?;
-    let mut out = Vec::with_capacity(n);
-    let mut t = after.with_timezone(&brasilia());
-    for _ in 0..n {
-        match cron.find_next_occurrence(&t, false) {
-            Ok(next) => {
-                out.push(next.with_timezone(&Utc));
-                t = next;
-            }
-            Err(e) => return Err(format!("Sem próxima execução para \"{expr}\": {e}")),
-        }
-    }
-    Ok(out)
-}
-
-pub fn next_run(expr: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    Ok(next_runs(expr, after, 1)?[0])
-}
+/// Parsing and the next runs live in `brm_core::schedule` (the service checks and previews
+/// expressions there too); re-exported for the worker's callers.
+pub use brm_core::schedule::{next_run, next_runs, parse_cron};
 
 /// Settings key set once the default schedules were written, so that a schedule an
 /// administrator deleted stays deleted.
 pub const SETTING_DEFAULTS_WRITTEN: &str = "agendamentos.padrao_criados";
 
+/// How many copies the administrator keeps (`brm_service::backups::SETTING_KEEP`; the
+/// worker does not depend on the service crate, so the key is repeated here).
+pub const SETTING_BACKUP_KEEP: &str = "backup.manter";
+
+/// Set once the BACKUP_DADOS schedule that earlier versions seeded was switched off.
+pub const SETTING_SEEDED_BACKUP_RETIRED: &str = "agendamentos.backup_padrao_desativado";
+const SEEDED_BACKUP_NAME: &str = "Cópia de segurança diária";
+
+/// Earlier versions seeded a nightly BACKUP_DADOS schedule beside the desktop's own
+/// daily copy. Switches that seeded schedule off once (audited), so an installation
+/// made by an earlier version stops writing two copies a night. A BACKUP_DADOS schedule
+/// an administrator made, or turned on again afterwards, is left alone. Returns whether
+/// one was switched off.
+pub async fn retire_seeded_backup(
+    store: &dyn brm_store::Store,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if store
+        .get_setting(SETTING_SEEDED_BACKUP_RETIRED)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let mut retired = false;
+    for s in store.list_schedules().await? {
+        if s.kind != ScheduleKind::BackupDados || s.name != SEEDED_BACKUP_NAME || !s.active {
+            continue;
+        }
+        let off = Schedule {
+            active: false,
+            next_run_at: None,
+            version: s.version + 1,
+            updated_at: now,
+            ..s.clone()
+        };
+        let event = AuditEvent::new(now, actor(), "ALTERAR_AGENDAMENTO", "agendamento")
+            .on(s.id)
+            .detail(
+                "Desativado: a cópia diária do banco embutido é feita pelo aplicativo \
+                 (Configurações → Cópias de segurança), que mantém o número de cópias escolhido.",
+            );
+        retired |= store.save_schedule(&off, Some(s.version), &event).await?;
+    }
+    let event = AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao")
+        .detail("agendamento de cópia padrão revisto");
+    store
+        .put_setting(
+            SETTING_SEEDED_BACKUP_RETIRED,
+            &serde_json::json!(true),
+            &event,
+        )
+        .await?;
+    Ok(retired)
+}
+
 /// The schedules a new installation starts with: the month's processes on the 1st at
-/// 06:00, old log lines cleaned on Sundays, and (embedded SQLite) a daily copy of the
-/// database. Written once; two desktops starting together write them once (unique names).
+/// 06:00 and old log lines cleaned on Sundays. Written once; two desktops starting
+/// together write them once (unique names). No BACKUP_DADOS: the embedded database's
+/// daily copy is the desktop's (Configurações → Cópias de segurança, settings
+/// `backup.*`), and a second nightly copy from here would double the files and ignore
+/// how many the administrator keeps; see [`retire_seeded_backup`].
 pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> StoreResult<u32> {
     if store.get_setting(SETTING_DEFAULTS_WRITTEN).await?.is_some() {
         return Ok(0);
     }
-    let mut defaults = vec![
+    let defaults = [
         (
             "Criar processos do mês",
             "0 6 1 * *",
@@ -67,13 +96,6 @@ pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> 
             ScheduleKind::LimpezaLogs,
         ),
     ];
-    if store.backend() == Backend::Sqlite {
-        defaults.push((
-            "Cópia de segurança diária",
-            "0 2 * * *",
-            ScheduleKind::BackupDados,
-        ));
-    }
     let mut written = 0;
     for (name, cron, kind) in defaults {
         let s = Schedule {
@@ -217,7 +239,13 @@ impl Worker {
             now.with_timezone(&brasilia()).format("%Y%m%d-%H%M%S")
         ));
         self.store.backup_into(&path).await?;
-        prune_backups(&dir, self.config.keep_backups);
+        let keep = self
+            .store
+            .get_setting(SETTING_BACKUP_KEEP)
+            .await?
+            .and_then(|v| v.as_u64())
+            .map_or(self.config.keep_backups, |n| n.max(1) as usize);
+        prune_backups(&dir, keep);
         Ok(())
     }
 }
@@ -247,20 +275,90 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    #[test]
-    fn cron_runs_in_brasilia_time() {
-        // 06:00 in Brasília is 09:00 UTC.
-        let after = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
-        let runs = next_runs("0 6 1 * *", after, 2).unwrap();
-        assert_eq!(runs[0], Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap());
-        assert_eq!(runs[1], Utc.with_ymd_and_hms(2027, 1, 1, 9, 0, 0).unwrap());
-    }
+    /// A schedule changed in the editor (through the desk, as the window does) runs at its
+    /// new time: the desk recomputes next_run_at on save and the worker goes by it; the
+    /// old time passes without a run.
+    #[tokio::test]
+    async fn a_schedule_changed_in_the_editor_runs_at_its_new_time() {
+        use brm_core::clock::{Clock, ManualClock};
+        use brm_core::user::NewAdminInput;
+        use brm_secrets::{MemoryKeyStore, SecretBox};
+        use brm_service::{Desk, ScheduleInput};
+        use std::sync::Arc;
 
-    #[test]
-    fn wrong_expressions_are_explained() {
-        assert!(parse_cron("0 6 1 *").unwrap_err().contains("5 campos"));
-        assert!(parse_cron("99 6 1 * *").unwrap_err().contains("inválida"));
-        assert!(parse_cron("*/15 * * * 1-5").is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let store = brm_store::connect(&format!(
+            "sqlite:{}",
+            dir.path().join("brm.sqlite3").display()
+        ))
+        .await
+        .unwrap();
+        // Saturday 28 November 2026, 09:00 in Brasília.
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap(),
+        ));
+        let secrets = Arc::new(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        let desk = Desk::with_clock(store.clone(), clock.clone() as Arc<dyn Clock>)
+            .with_secrets_arc(secrets.clone());
+        let pw = "senha-forte-do-admin";
+        desk.create_first_admin(NewAdminInput {
+            full_name: "Ana Administradora".into(),
+            email: "ana@beg.com.br".into(),
+            password: pw.into(),
+            password_confirmation: pw.into(),
+        })
+        .await
+        .unwrap();
+        let admin = desk.login("ana@beg.com.br", pw.into()).await.unwrap().token;
+        let input = |cron: &str| ScheduleInput {
+            name: "Limpar registros antigos".into(),
+            cron: cron.into(),
+            kind: "LIMPEZA_LOGS".into(),
+            operator_id: None,
+            active: None,
+        };
+        let made = desk
+            .create_schedule(&admin, input("0 3 * * 0"))
+            .await
+            .unwrap();
+        let robot =
+            brm_robot::RobotClient::new(brm_robot::RobotConfig::new("http://127.0.0.1:9", None))
+                .unwrap();
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(brm_storage::LocalFolder::new(dir.path().join("faturas")).unwrap()),
+            Arc::new(crate::RobotDirectory::new(robot, None)),
+            secrets,
+            clock.clone(),
+            crate::WorkerConfig::new("teste"),
+        );
+        async fn run(worker: &Worker) -> usize {
+            let mut report = CycleReport::default();
+            worker.run_due_schedules(&mut report).await.unwrap();
+            report.schedules_run as usize
+        }
+        assert_eq!(run(&worker).await, 0);
+
+        // Changed to daily at 10:00 (13:00 UTC) before its Sunday 03:00 run.
+        let changed = desk
+            .update_schedule(&admin, made.schedule.id, 1, input("0 10 * * *"))
+            .await
+            .unwrap();
+        let new_time = Utc.with_ymd_and_hms(2026, 11, 28, 13, 0, 0).unwrap();
+        assert_eq!(changed.schedule.next_run_at, Some(new_time));
+        clock.advance(chrono::Duration::minutes(59));
+        assert_eq!(run(&worker).await, 0, "not yet 10:00");
+        clock.advance(chrono::Duration::minutes(2));
+        assert_eq!(run(&worker).await, 1, "runs at the new time");
+        let s = &store.list_schedules().await.unwrap()[0];
+        assert_eq!(s.last_run_at, Some(clock.now()));
+        assert_eq!(
+            s.next_run_at,
+            Some(Utc.with_ymd_and_hms(2026, 11, 29, 13, 0, 0).unwrap())
+        );
+        // The old time (Sunday 03:00 Brasília) passes without a run.
+        clock.advance(chrono::Duration::hours(17));
+        assert_eq!(run(&worker).await, 0);
     }
 
     #[test]

@@ -639,7 +639,7 @@ async fn a_new_installation_gets_its_default_schedules_once() {
         brm_worker::schedule::seed_defaults(&*rig.store, now)
             .await
             .unwrap(),
-        3
+        2
     );
     let names: Vec<String> = rig
         .store
@@ -651,11 +651,7 @@ async fn a_new_installation_gets_its_default_schedules_once() {
         .collect();
     assert_eq!(
         names,
-        [
-            "Criar processos do mês",
-            "Cópia de segurança diária",
-            "Limpar registros antigos"
-        ]
+        ["Criar processos do mês", "Limpar registros antigos"]
     );
     // Deleted by an administrator: not written again.
     let s = rig.store.list_schedules().await.unwrap().remove(0);
@@ -672,7 +668,71 @@ async fn a_new_installation_gets_its_default_schedules_once() {
             .unwrap(),
         0
     );
-    assert_eq!(rig.store.list_schedules().await.unwrap().len(), 2);
+    assert_eq!(rig.store.list_schedules().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_nightly_copy_seeded_by_earlier_versions_is_switched_off_once() {
+    let rig = Rig::sqlite(Faults::default()).await;
+    let now = rig.sim.now();
+    // What an earlier version seeded, and a copy schedule an administrator made.
+    rig.schedule(
+        "Cópia de segurança diária",
+        "0 2 * * *",
+        brm_core::schedule::ScheduleKind::BackupDados,
+    )
+    .await;
+    rig.schedule(
+        "Cópia extra do administrador",
+        "0 12 * * *",
+        brm_core::schedule::ScheduleKind::BackupDados,
+    )
+    .await;
+    assert!(brm_worker::schedule::retire_seeded_backup(&*rig.store, now)
+        .await
+        .unwrap());
+    let by_name = |name: &str, all: &[brm_core::schedule::Schedule]| {
+        all.iter().find(|s| s.name == name).unwrap().clone()
+    };
+    let all = rig.store.list_schedules().await.unwrap();
+    let seeded = by_name("Cópia de segurança diária", &all);
+    assert!(!seeded.active);
+    assert_eq!(seeded.next_run_at, None);
+    assert!(by_name("Cópia extra do administrador", &all).active);
+    let audit = rig
+        .store
+        .audit_trail("agendamento", Some(seeded.id), 10)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.action == "ALTERAR_AGENDAMENTO"
+        && a.detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("Cópias de segurança")));
+    // Turned on again by an administrator: left alone from then on.
+    let on = brm_core::schedule::Schedule {
+        active: true,
+        version: seeded.version + 1,
+        ..seeded.clone()
+    };
+    let ev = brm_core::audit::AuditEvent::new(
+        now,
+        brm_core::audit::Actor::anonymous("teste"),
+        "ALTERAR_AGENDAMENTO",
+        "agendamento",
+    );
+    assert!(rig
+        .store
+        .save_schedule(&on, Some(seeded.version), &ev)
+        .await
+        .unwrap());
+    assert!(
+        !brm_worker::schedule::retire_seeded_backup(&*rig.store, now)
+            .await
+            .unwrap()
+    );
+    let all = rig.store.list_schedules().await.unwrap();
+    assert!(by_name("Cópia de segurança diária", &all).active);
 }
 
 #[tokio::test]
@@ -823,6 +883,31 @@ async fn the_backup_schedule_keeps_the_last_copies() {
         .collect();
     files.sort();
     assert_eq!(files.len(), 2, "{files:?}");
+    // The number kept is the administrator's (Configurações → Cópias de segurança).
+    let ev = brm_core::audit::AuditEvent::new(
+        rig.sim.now(),
+        brm_core::audit::Actor::anonymous("teste"),
+        "ALTERAR_CONFIGURACAO",
+        "configuracao",
+    );
+    rig.store
+        .put_setting(
+            brm_worker::schedule::SETTING_BACKUP_KEEP,
+            &serde_json::json!(3),
+            &ev,
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        rig.advance(Duration::hours(1)).await;
+        assert_eq!(worker.cycle().await.unwrap().schedules_run, 1);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
     // A copy is a database with the same users.
     let copy = brm_store::connect(&format!("sqlite:{}", files[1].display()))
         .await

@@ -309,13 +309,15 @@ fn the_main_window_is_granted_exactly_what_the_interface_uses() {
             }
         }
     }
-    // events.js listens; nothing else from the core or any plugin (notifications, the
-    // tray, autostart and window state are driven from Rust).
+    // events.js listens and "Copiar diagnóstico" writes text to the clipboard (never
+    // reads it); nothing else from the core or any plugin (notifications, the tray,
+    // autostart and window state are driven from Rust).
     assert_eq!(
         plugin,
         BTreeSet::from([
             "core:event:allow-listen".into(),
-            "core:event:allow-unlisten".into()
+            "core:event:allow-unlisten".into(),
+            "clipboard-manager:allow-write-text".into()
         ]),
     );
     let used = commands_the_ui_calls();

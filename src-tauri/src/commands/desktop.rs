@@ -41,10 +41,27 @@ pub async fn save_desktop_preferences(
     token: String,
     preferences: DesktopPreferences,
 ) -> CmdResult<DesktopPreferences> {
-    let user = state.desk().await?.current_session(&token)?;
-    let saved = state.desktop().save_prefs(preferences)?;
+    let desk = state.desk().await?;
+    let user = desk.current_session(&token)?;
+    let desktop = state.desktop();
+    let before = desktop.prefs();
+    let saved = desktop.save_prefs(preferences)?;
     tracing::info!(user = %user.email, ?saved, "desktop preferences saved");
+    audit_preferences(desk, &token, &before, &saved).await;
     Ok(saved)
+}
+
+/// Audits a saved change of this computer's preferences. The file is already written:
+/// a database that is away must not undo that, so a failure only goes to the log.
+pub(crate) async fn audit_preferences(
+    desk: &brm_service::Desk,
+    token: &str,
+    before: &DesktopPreferences,
+    after: &DesktopPreferences,
+) {
+    if let Err(e) = desk.audit_desktop_preferences(token, before, after).await {
+        tracing::warn!(error = %e, "desktop preferences saved but not audited");
+    }
 }
 
 /// Shows a test notification now (quiet hours do not apply: the person asked for it) and

@@ -8,12 +8,15 @@ pub mod backups;
 pub mod clients;
 pub mod dashboard;
 pub mod desktop;
+pub mod diagnostics;
 pub mod exports;
 pub mod legacy;
 pub mod operators;
 pub mod processes;
 pub mod robot;
+pub mod schedules;
 pub mod settings;
+pub mod system_settings;
 pub mod users;
 
 #[cfg(test)]
@@ -25,6 +28,8 @@ mod backups_test;
 #[cfg(test)]
 mod desktop_test;
 #[cfg(test)]
+mod diagnostics_test;
+#[cfg(test)]
 mod exports_test;
 #[cfg(test)]
 mod legacy_test;
@@ -32,3 +37,7 @@ mod legacy_test;
 mod robot_test;
 #[cfg(test)]
 mod roles_test;
+#[cfg(test)]
+mod schedules_test;
+#[cfg(test)]
+mod system_settings_test;

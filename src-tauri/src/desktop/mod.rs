@@ -15,6 +15,7 @@ use brm_core::notice::Notice;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{AppHandle, Manager, Window, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 /// Everything after the window exists: buttons and their handler (before any notice),
 /// the tray, links (the one this launch got, and those later launches forward), and the
@@ -41,6 +42,11 @@ pub fn install(app: &AppHandle) {
 
 static TOLD_ABOUT_TRAY: AtomicBool = AtomicBool::new(false);
 
+/// What is remembered of the main window between starts (tauri-plugin-window-state).
+pub const WINDOW_STATE: StateFlags = StateFlags::SIZE
+    .union(StateFlags::POSITION)
+    .union(StateFlags::MAXIMIZED);
+
 /// Closing the main window hides it in the tray when the preference says so and there
 /// is a tray to come back from; the first time, a notification says where it went.
 pub fn on_window_event(window: &Window, event: &WindowEvent) {
@@ -55,6 +61,11 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
         return;
     }
     api.prevent_close();
+    // Saved now, not only at exit: a desk that lives in the tray is often ended by the
+    // system's shutdown, which may never deliver a normal exit.
+    if let Err(e) = app.save_window_state(WINDOW_STATE) {
+        tracing::warn!(error = %e, "window size and position not saved");
+    }
     if let Err(e) = window.hide() {
         tracing::warn!(error = %e, "could not hide the window");
         return;

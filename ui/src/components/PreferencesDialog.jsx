@@ -28,6 +28,8 @@ export function preferencesOf(p) {
     quiet_end: p?.quiet_end ?? "",
     close_to_tray: !!p?.close_to_tray,
     start_with_system: !!p?.start_with_system,
+    // Not edited here (Configurações → Este computador): sent back as it came.
+    theme: p?.theme ?? "auto",
   };
 }
 

@@ -18,6 +18,7 @@ const PREFS = {
   quiet_end: "08:00",
   close_to_tray: true,
   start_with_system: false,
+  theme: "dark",
 };
 
 let answers;
@@ -131,6 +132,8 @@ describe("PreferencesDialog", () => {
           quiet_end: "07:30",
           close_to_tray: false,
           start_with_system: false,
+          // The theme is not edited here: it goes back as it came, not reset.
+          theme: "dark",
         },
       },
     ]);
@@ -301,6 +304,7 @@ describe("preferencesOf", () => {
       quiet_end: "",
       close_to_tray: false,
       start_with_system: false,
+      theme: "auto",
     });
     // A Rust without the option yet: off.
     const { start_with_system, ...older } = PREFS;

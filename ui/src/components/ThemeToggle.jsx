@@ -3,8 +3,10 @@
 // "dark"), which styles.css keys its colour variables on. "auto" follows the operating
 // system (prefers-color-scheme) and keeps following it while the window is open.
 // `applyStoredTheme()` runs at the top of main.jsx, before the first render (an inline
-// script in index.html would be blocked by the CSP).
+// script in index.html would be blocked by the CSP). Logged in, the choice is also kept
+// with this computer's preferences (save_theme), which the toggle applies when it appears.
 import { useEffect, useState } from "preact/hooks";
+import { api } from "../api.js";
 
 export const THEME_KEY = "brm-theme";
 const CHOICES = [
@@ -70,8 +72,36 @@ export function useTheme() {
   return theme;
 }
 
-export function ThemeToggle() {
+// With a `token` (someone is logged in), the choice is also saved with this computer's
+// preferences (audited by Rust), and the saved one wins over the localStorage cache when
+// the toggle appears. Every toggle on screen follows the choice in force.
+export function ThemeToggle({ token, testid = "theme-toggle" } = {}) {
   const [choice, setChoice] = useState(storedChoice);
+
+  useEffect(() => {
+    if (!token) return undefined;
+    let live = true;
+    api
+      .getDesktopPreferences(token)
+      .then((r) => {
+        const saved = r?.preferences?.theme;
+        if (!live || !CHOICES.some(([v]) => v === saved) || saved === storedChoice()) return;
+        chooseTheme(saved);
+        setChoice(saved);
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [token]);
+
+  useEffect(() => {
+    const root = globalThis.document?.documentElement;
+    if (!root || typeof MutationObserver === "undefined") return undefined;
+    const observer = new MutationObserver(() => setChoice(root.dataset.themeChoice || "auto"));
+    observer.observe(root, { attributes: true, attributeFilter: ["data-theme-choice"] });
+    return () => observer.disconnect();
+  }, []);
 
   // While on "auto", follow the OS switching between light and dark.
   useEffect(() => {
@@ -87,13 +117,14 @@ export function ThemeToggle() {
     <label className="theme-toggle">
       <span className="visually-hidden">Tema</span>
       <select
-        data-testid="theme-toggle"
+        data-testid={testid}
         aria-label="Tema"
         value={choice}
         onChange={(e) => {
           const next = e.currentTarget.value;
           chooseTheme(next);
           setChoice(next);
+          if (token) api.saveTheme(token, next).catch(() => {});
         }}
       >
         {CHOICES.map(([value, label]) => (

@@ -5,7 +5,7 @@
 // (params become the list's `initialFilter`). Rust moves the person too: a notification
 // click, a brm-desk:// link or the tray sends `navigate` (see useNavigation.js), and a
 // target kept from before login is asked for once when the desk mounts. "Preferências"
-// opens this desktop's notification preferences.
+// opens this desktop's notification preferences; "Diagnóstico" the support report.
 import { useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { roleLabel } from "../format.js";
@@ -23,6 +23,7 @@ import ClientImport from "./ClientImport.jsx";
 import Operators from "./Operators.jsx";
 import Users from "./Users.jsx";
 import Settings from "./Settings.jsx";
+import Diagnostics from "./Diagnostics.jsx";
 
 const TABS = [
   { id: "painel", label: "Painel" },
@@ -54,6 +55,8 @@ function Screen({ tab, params, token, user, isAdmin, onNavigate }) {
       return <Users token={token} />;
     case "config":
       return <Settings token={token} />;
+    case "diagnostico":
+      return <Diagnostics token={token} />;
     default:
       return <Processes token={token} initialFilter={params} />;
   }
@@ -118,7 +121,16 @@ export default function Desk({ session, onLogout }) {
           >
             Preferências
           </button>
-          <ThemeToggle />
+          <button
+            type="button"
+            className={tab === "diagnostico" ? "current" : undefined}
+            aria-current={tab === "diagnostico" ? "page" : undefined}
+            onClick={() => navigate("diagnostico")}
+            data-testid="open-diagnostics"
+          >
+            Diagnóstico
+          </button>
+          <ThemeToggle token={token} />
           <span className="who" data-testid="who">
             {user.full_name} · {roleLabel(user.role)}
           </span>

@@ -7,6 +7,10 @@ import { Field, Select } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
 import Backups from "./Backups.jsx";
 import LegacyImport from "./LegacyImport.jsx";
+import RobotSettings from "./settings/RobotSettings.jsx";
+import StorageSettings from "./settings/StorageSettings.jsx";
+import ThisComputer from "./settings/ThisComputer.jsx";
+import Schedules from "./Schedules.jsx";
 
 const SSL_MODES = [
   ["disable", "Desativado (disable)"],
@@ -316,6 +320,10 @@ export default function Settings({ token }) {
           </div>
         </form>
       )}
+      <Schedules token={token} />
+      <RobotSettings token={token} />
+      <StorageSettings token={token} />
+      <ThisComputer token={token} role="ADMINISTRADOR" />
       <section className="panel" data-testid="backups-link">
         <h2>Cópias de segurança</h2>
         <p className="muted">Cópias do banco embutido: fazer agora, restaurar e a cópia diária.</p>

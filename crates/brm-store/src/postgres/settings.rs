@@ -37,3 +37,34 @@ pub async fn put(
     tx.commit().await?;
     Ok(())
 }
+
+/// Several settings and their audit events in one transaction.
+pub async fn put_many(
+    pool: &PgPool,
+    values: &[(String, serde_json::Value)],
+    at: chrono::DateTime<chrono::Utc>,
+    by: Option<uuid::Uuid>,
+    events: &[AuditEvent],
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for (key, value) in values {
+        sqlx::query(
+            "INSERT INTO settings (key, value_json, updated_at, updated_by)
+             VALUES ($1, $2::jsonb, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json,
+                                             updated_at = EXCLUDED.updated_at,
+                                             updated_by = EXCLUDED.updated_by",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(at)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for event in events {
+        audit::insert(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

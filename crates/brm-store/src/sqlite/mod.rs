@@ -374,6 +374,16 @@ impl Store for SqliteStore {
         settings::put(&self.pool, key, value, audit).await
     }
 
+    async fn put_settings(
+        &self,
+        values: &[(String, serde_json::Value)],
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        audits: &[AuditEvent],
+    ) -> StoreResult<()> {
+        settings::put_many(&self.pool, values, at, by, audits).await
+    }
+
     async fn latest_change_seq(&self) -> StoreResult<i64> {
         dashboard::latest_seq(&self.pool).await
     }
@@ -408,6 +418,17 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn server_info(&self) -> StoreResult<crate::ServerInfo> {
+        let version: String = sqlx::query_scalar("SELECT sqlite_version()")
+            .fetch_one(&self.pool)
+            .await?;
+        let migration: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(crate::ServerInfo { version, migration })
     }
 
     async fn legacy_keys(

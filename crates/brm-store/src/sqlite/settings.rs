@@ -34,3 +34,31 @@ pub async fn put(
     tx.commit().await?;
     Ok(())
 }
+
+/// Several settings and their audit events in one transaction.
+pub async fn put_many(
+    pool: &SqlitePool,
+    values: &[(String, serde_json::Value)],
+    at: chrono::DateTime<chrono::Utc>,
+    by: Option<uuid::Uuid>,
+    events: &[AuditEvent],
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for (key, value) in values {
+        sqlx::query(
+            "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(ts(at))
+        .bind(by.map(|u| u.to_string()))
+        .execute(&mut *tx)
+        .await?;
+    }
+    for event in events {
+        audit::insert(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
