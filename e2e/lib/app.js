@@ -5,6 +5,7 @@
 import { Builder, By, until } from "selenium-webdriver";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 
 export const DRIVER_URL = process.env.BRM_WEBDRIVER_URL ?? "http://127.0.0.1:4444/";
 export const APP = process.env.BRM_APP_BINARY;
@@ -13,6 +14,21 @@ export const OUT = process.env.BRM_TEST_OUTPUT ?? path.resolve("../test-output/e
 // which on Linux is $XDG_DATA_HOME/<identifier>.
 export const DB_FILE = path.join(process.env.XDG_DATA_HOME ?? "", "br.com.brmsolutions.rpadesk", "brm-desk.sqlite3");
 const WAIT_MS = 30_000;
+
+// Rows of a query on the app's SQLite file, read the way another program would (Debian's
+// python3 and its sqlite3 module), with `?` parameters. Commits, so a test may also write.
+export function sql(query, ...params) {
+  const code = `
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+c.row_factory = sqlite3.Row
+rows = [dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))]
+c.commit()
+print(json.dumps(rows, ensure_ascii=False))`;
+  const r = spawnSync("/usr/bin/python3", ["-c", code, DB_FILE, query, JSON.stringify(params)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
 
 export async function startApp() {
   if (!APP) throw new Error("BRM_APP_BINARY is not set: run through scripts/e2e.sh");
@@ -77,6 +93,18 @@ export class Page {
       err.message += ` (havia ${last})`;
       throw err;
     }
+  }
+
+  // The first-run screen of a fresh data folder: creates the administrator, then logs in.
+  async firstRun({ name, email, password }) {
+    await this.waitFor("first-run");
+    await this.type("full_name", name);
+    await this.type("email", email);
+    await this.type("password", password);
+    await this.type("password_confirmation", password);
+    await this.click("create-admin");
+    await this.waitForText("login", "Administrador criado");
+    await this.login(email, password);
   }
 
   // Logs in from the login screen and waits for the desk, which opens on Processos.

@@ -12,23 +12,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { DB_FILE, APP, startApp } from "../lib/app.js";
+import { APP, DB_FILE, sql, startApp } from "../lib/app.js";
 
-const PY = "/usr/bin/python3";
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const BACKUPS = path.join(path.dirname(DB_FILE), "backups");
 
-function sql(query, ...params) {
-  const code = `
-import json, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.row_factory = sqlite3.Row
-print(json.dumps([dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))], ensure_ascii=False))`;
-  const r = spawnSync(PY, ["-c", code, DB_FILE, query, JSON.stringify(params)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 const operatorCodes = () => sql("SELECT code FROM operators ORDER BY code").map((r) => r.code);
 const copies = () => (fs.existsSync(BACKUPS) ? fs.readdirSync(BACKUPS).filter((f) => f.endsWith(".sqlite3")).sort() : []);
@@ -84,14 +72,7 @@ test("a copy made from the screen is restored after a confirmation and a restart
   let before;
 
   await t.test("first run, one operator, a copy made from the screen", async () => {
-    await app.waitFor("first-run");
-    await app.type("full_name", ADMIN.name);
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.type("password_confirmation", ADMIN.password);
-    await app.click("create-admin");
-    await app.waitForText("login", "Administrador criado");
-    await app.login(ADMIN.email, ADMIN.password);
+    await app.firstRun(ADMIN);
     await app.nav("operadoras", "operators");
     await app.click("new-operator");
     await app.type("name", "Vivo");

@@ -95,14 +95,7 @@ test("clients import, the month's processes, and an approval only the right role
   }
 
   await t.test("first run: the administrator is created and logs in", async () => {
-    await app.waitFor("first-run");
-    await app.type("full_name", ADMIN.name);
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.type("password_confirmation", ADMIN.password);
-    await app.click("create-admin");
-    await app.waitForText("login", "Administrador criado");
-    await app.login(ADMIN.email, ADMIN.password);
+    await app.firstRun(ADMIN);
     await app.waitForText("who", ADMIN.name);
   });
 

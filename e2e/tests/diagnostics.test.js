@@ -25,14 +25,7 @@ test("Diagnóstico shows the versions, SQLite and the robot, and copies a report
   const app = await startApp();
   t.after(() => app.quit());
 
-  await app.waitFor("first-run");
-  await app.type("full_name", ADMIN.name);
-  await app.type("email", ADMIN.email);
-  await app.type("password", ADMIN.password);
-  await app.type("password_confirmation", ADMIN.password);
-  await app.click("create-admin");
-  await app.waitForText("login", "Administrador criado");
-  await app.login(ADMIN.email, ADMIN.password);
+  await app.firstRun(ADMIN);
   // The bundled simulator answers its first health check within seconds.
   await app.waitForText("robot-status", "disponível");
 

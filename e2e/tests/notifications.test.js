@@ -18,7 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import { By } from "selenium-webdriver";
-import { APP, DB_FILE, startApp } from "../lib/app.js";
+import { APP, sql, startApp } from "../lib/app.js";
 
 const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
 const BUS = fileURLToPath(new URL("../lib/desktop_bus.py", import.meta.url));
@@ -55,19 +55,6 @@ async function stop(p) {
 const notifyCalls = () => JSON.parse(bus("notify-calls"));
 const trayItems = () => JSON.parse(bus("tray"));
 
-// Reads the app's SQLite file (a second reader; the app keeps running).
-function sql(query, ...params) {
-  const code = `
-import json, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.row_factory = sqlite3.Row
-rows = [dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))]
-c.commit()
-print(json.dumps(rows, ensure_ascii=False))`;
-  const r = spawnSync(PY, ["-c", code, DB_FILE, query, JSON.stringify(params)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 // Three active VIVO rows of the synthetic spreadsheet, as their own small sheet.
 function smallSheet() {
@@ -172,14 +159,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
   const byHash = {};
 
   await t.test("first run, one operator and three clients", async () => {
-    await app.waitFor("first-run");
-    await app.type("full_name", ADMIN.name);
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.type("password_confirmation", ADMIN.password);
-    await app.click("create-admin");
-    await app.waitForText("login", "Administrador criado");
-    await app.login(ADMIN.email, ADMIN.password);
+    await app.firstRun(ADMIN);
     await app.nav("operadoras", "operators");
     await app.click("new-operator");
     await app.waitFor("operator-form");

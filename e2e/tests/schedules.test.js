@@ -5,26 +5,14 @@
 // refused; the change is in the audit trail of the SQLite file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { By } from "selenium-webdriver";
-import { DB_FILE, startApp } from "../lib/app.js";
+import { sql, startApp } from "../lib/app.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const SEEDED = "Criar processos do mês";
 const HOUR_ERROR = 'O campo hora aceita de 0 a 23; "25" está fora desse intervalo.';
 const DAY_MS = 24 * 3600 * 1000;
 
-// Reads the app's SQLite file (a second reader; the app keeps running).
-function sql(query, ...params) {
-  const code = `
-import json, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.row_factory = sqlite3.Row
-print(json.dumps([dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))], ensure_ascii=False))`;
-  const r = spawnSync("python3", ["-c", code, DB_FILE, query, JSON.stringify(params)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 test("schedules: daily preset with its preview, saved and audited; a bad expression refused", async (t) => {
   const app = await startApp();
@@ -62,14 +50,7 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
   }
 
   await t.test("first run and login", async () => {
-    await app.waitFor("first-run");
-    await app.type("full_name", ADMIN.name);
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.type("password_confirmation", ADMIN.password);
-    await app.click("create-admin");
-    await app.waitForText("login", "Administrador criado");
-    await app.login(ADMIN.email, ADMIN.password);
+    await app.firstRun(ADMIN);
   });
 
   let firstRun;

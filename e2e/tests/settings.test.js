@@ -7,24 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { DB_FILE, startApp } from "../lib/app.js";
+import { sql, startApp } from "../lib/app.js";
 
-const PY = "/usr/bin/python3";
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const TOKEN = "token-e2e-do-robo-0123456789";
 const URL = "https://robos.beg.example";
 
-// Reads the app's SQLite file (a second reader; the app keeps running).
-function sql(query) {
-  const code = `
-import json, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.row_factory = sqlite3.Row
-print(json.dumps([dict(r) for r in c.execute(sys.argv[2])], ensure_ascii=False))`;
-  const r = spawnSync(PY, ["-c", code, DB_FILE, query], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sqlite: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 // The keyring entry as the app stores it (keyring crate: service + username).
 function keyring(name) {
@@ -37,14 +25,7 @@ test("robot settings: token write-only, in the keyring, audited; bad URL refused
   t.after(() => app.quit().catch(() => {}));
 
   await t.test("first administrator and the settings screen", async () => {
-    await app.waitFor("first-run");
-    await app.type("full_name", ADMIN.name);
-    await app.type("email", ADMIN.email);
-    await app.type("password", ADMIN.password);
-    await app.type("password_confirmation", ADMIN.password);
-    await app.click("create-admin");
-    await app.waitForText("login", "Administrador criado");
-    await app.login(ADMIN.email, ADMIN.password);
+    await app.firstRun(ADMIN);
     await app.nav("config", "settings");
     await app.waitForText("robot-token-state", "não definido");
     await app.waitForText("robot-mode", "simulador");

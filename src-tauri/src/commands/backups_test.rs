@@ -4,12 +4,10 @@
 //! and leaves no restore pending (the successful restore restarts the process, so it is
 //! tested in brm-service, not here). Mock runtime for the window; real SQLite files.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use super::roles_test::{desk_with_team, invoke, mock_app, TempDb};
 use crate::state::AppState;
 use brm_core::Role;
-use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::backups::BackupPlace;
-use brm_service::Desk;
 use serde_json::json;
 use std::sync::Arc;
 use tauri::test::MockRuntime;
@@ -33,21 +31,8 @@ fn app(state: AppState, place: Arc<BackupPlace>) -> (App<MockRuntime>, WebviewWi
 #[test]
 fn backup_commands_answer_the_window_in_json() {
     let db = TempDb::new();
-    let (desk, admin, operador) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, "senha-forte-do-admin").await;
-        create_user(
-            &desk,
-            &admin,
-            "Davi Operador",
-            "davi@beg.com.br",
-            Role::Operador,
-        )
-        .await;
-        let operador = login(&desk, "davi@beg.com.br").await;
-        (desk, admin, operador)
-    });
+    let (desk, admin, operador) =
+        desk_with_team(&db, "Davi Operador", "davi@beg.com.br", Role::Operador);
     let place = Arc::new(BackupPlace::new(
         db.path(),
         Some(db.path().join("brm.sqlite3")),

@@ -285,6 +285,24 @@ pub(super) async fn first_admin(desk: &Desk, password: &str) -> String {
         .token
 }
 
+/// A desk on `db` (secrets in an in-memory key store) with Ana, the first administrator,
+/// and one more person of `role`: the desk, Ana's token and that person's token.
+pub(super) fn desk_with_team(
+    db: &TempDb,
+    name: &str,
+    email: &str,
+    role: Role,
+) -> (Desk, String, String) {
+    tauri::async_runtime::block_on(async {
+        let store = brm_store::connect(&db.url()).await.unwrap();
+        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        let admin = first_admin(&desk, "senha-forte-do-admin").await;
+        create_user(&desk, &admin, name, email, role).await;
+        let other = login(&desk, email).await;
+        (desk, admin, other)
+    })
+}
+
 /// Creates a user through the desk, as the administrator does, with the password `PW`.
 pub(super) async fn create_user(desk: &Desk, admin: &str, name: &str, email: &str, role: Role) {
     desk.create_user(

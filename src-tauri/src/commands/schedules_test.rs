@@ -3,13 +3,10 @@
 //! nothing written, a stale version is CONFLICT, and the preview answers five runs.
 //! Mock runtime for the window; a real SQLite file.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use super::roles_test::{desk_with_team, invoke, mock_app, TempDb};
 use crate::state::AppState;
 use brm_core::Role;
-use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::Desk;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use tauri::test::MockRuntime;
 use tauri::{App, WebviewWindow};
 
@@ -37,21 +34,8 @@ fn items(window: &WebviewWindow<MockRuntime>, token: &str) -> Vec<Value> {
 #[test]
 fn schedule_commands_answer_the_window_in_json() {
     let db = TempDb::new();
-    let (desk, admin, aprovador) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, "senha-forte-do-admin").await;
-        create_user(
-            &desk,
-            &admin,
-            "Bia Aprovadora",
-            "bia@beg.com.br",
-            Role::Aprovador,
-        )
-        .await;
-        let aprovador = login(&desk, "bia@beg.com.br").await;
-        (desk, admin, aprovador)
-    });
+    let (desk, admin, aprovador) =
+        desk_with_team(&db, "Bia Aprovadora", "bia@beg.com.br", Role::Aprovador);
     let (_app, window) = app(AppState::with_desk(desk));
     let id = "00000000-0000-4000-8000-000000000001";
     let input = json!({"name": "Baixar faturas de manhã", "cron": "0 7 * * *", "kind": "EXECUTAR_DOWNLOADS"});

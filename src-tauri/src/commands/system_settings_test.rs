@@ -3,7 +3,9 @@
 //! with the field, and no answer (nor error) ever carries the token. Mock runtime; real
 //! SQLite file; an in-memory key store for the keyring.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use super::roles_test::{
+    block_on, create_user, desk_with_team, first_admin, invoke, login, mock_app, TempDb,
+};
 use crate::state::AppState;
 use brm_core::Role;
 use brm_secrets::{KeyStore, MemoryKeyStore, SecretBox, ROBOT_TOKEN};
@@ -163,21 +165,8 @@ fn robot_and_storage_commands_answer_the_window_in_json() {
 #[test]
 fn the_theme_and_the_preferences_are_saved_and_audited() {
     let db = TempDb::new();
-    let (desk, operador) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, "senha-forte-do-admin").await;
-        create_user(
-            &desk,
-            &admin,
-            "Davi Operador",
-            "davi@beg.com.br",
-            Role::Operador,
-        )
-        .await;
-        let operador = login(&desk, "davi@beg.com.br").await;
-        (desk, operador)
-    });
+    let (desk, _, operador) =
+        desk_with_team(&db, "Davi Operador", "davi@beg.com.br", Role::Operador);
     let store = desk.store().clone();
     let (_app, window) = mock_app(
         AppState::with_desk(desk),
