@@ -50,6 +50,19 @@ pub enum Theme {
 }
 
 impl Theme {
+    /// The window's value ("auto", "light", "dark"), or a pt-BR reason on the `theme` field.
+    pub fn parse(value: &str) -> crate::Result<Theme> {
+        match value {
+            "auto" => Ok(Theme::Auto),
+            "light" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            other => Err(crate::Error::field(
+                "theme",
+                format!("Tema desconhecido: \"{other}\". Escolha automático, claro ou escuro."),
+            )),
+        }
+    }
+
     /// In pt-BR, for the audit trail.
     pub fn label(self) -> &'static str {
         match self {

@@ -105,10 +105,12 @@ pub async fn test_storage<R: Runtime>(
 pub async fn save_theme(
     state: State<'_, AppState>,
     token: String,
-    theme: Theme,
+    theme: String,
 ) -> CmdResult<DesktopPreferences> {
     let desk = state.desk().await?;
     desk.current_session(&token)?;
+    // A string, not the enum: an unknown value gets the pt-BR answer, not a parse error.
+    let theme = Theme::parse(&theme)?;
     let desktop = state.desktop();
     let before = desktop.prefs();
     let saved = desktop.save_prefs(DesktopPreferences {

@@ -198,12 +198,19 @@ fn the_theme_and_the_preferences_are_saved_and_audited() {
     )
     .unwrap();
     assert_eq!(saved["theme"], "dark");
-    assert!(invoke(
+    // An unknown theme: the pt-BR answer on the field, and the saved theme unchanged.
+    let err = invoke(
         &window,
         "save_theme",
-        json!({"token": operador, "theme": "roxo"})
+        json!({"token": operador, "theme": "roxo"}),
     )
-    .is_err());
+    .unwrap_err();
+    assert_eq!(err["code"], "VALIDATION");
+    assert_eq!(err["fields"][0]["field"], "theme");
+    assert_eq!(
+        err["fields"][0]["message"],
+        "Tema desconhecido: \"roxo\". Escolha automático, claro ou escuro."
+    );
     assert_eq!(
         audited(),
         vec![(
