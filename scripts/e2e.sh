@@ -88,6 +88,10 @@ for file in "${FILES[@]}"; do
       "$ROOT/scripts/with-keyring.sh" "$ROOT/scripts/e2e.sh"
   ); then
     failed+=("$name")
+    # What the app and WebKit said last (warnings, errors, a crashed web process): the
+    # report of a failed run shows it, not only the test's own message.
+    echo "--- $name: últimas linhas do aplicativo (tauri-driver.log) ---" >&2
+    sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name/tauri-driver.log" | grep -avE ' (INFO|DEBUG|TRACE) |GetCapabilities' | tail -n 40 >&2 || true
   fi
 done
 echo "Capturas de tela: $OUT"

@@ -49,14 +49,40 @@ export class Page {
   }
 
   async waitFor(testId) {
-    const el = await this.driver.wait(until.elementLocated(this.byTestId(testId)), WAIT_MS, `esperava ${testId}`);
-    await this.driver.wait(until.elementIsVisible(el), WAIT_MS);
-    return el;
+    return this.explained(async () => {
+      const el = await this.driver.wait(until.elementLocated(this.byTestId(testId)), WAIT_MS, `esperava ${testId}`);
+      await this.driver.wait(until.elementIsVisible(el), WAIT_MS);
+      return el;
+    });
+  }
+
+  // What the window shows, for a failed wait's message: a wait that times out because
+  // the desk is gone (a reload, a crashed web process, the login screen) says so.
+  async describe() {
+    try {
+      return await this.driver.executeScript(`
+        const ids = [...document.querySelectorAll("[data-testid]")].slice(0, 12).map((e) => e.dataset.testid);
+        const text = (document.body?.innerText ?? "").replace(/\\s+/g, " ").trim().slice(0, 240);
+        return location.href + " · " + document.readyState + " · testids: " + ids.join(",") + " · texto: " + text;`);
+    } catch (err) {
+      return `a janela não respondeu (${err.name}: ${err.message.split("\n")[0]})`;
+    }
+  }
+
+  async explained(wait) {
+    try {
+      return await wait();
+    } catch (err) {
+      if (err?.name === "TimeoutError") err.message += ` — a janela mostrava: ${await this.describe()}`;
+      throw err;
+    }
   }
 
   async waitForText(testId, text) {
     const el = await this.waitFor(testId);
-    await this.driver.wait(async () => (await el.getText()).includes(text), WAIT_MS, `esperava "${text}" em ${testId}`);
+    await this.explained(() =>
+      this.driver.wait(async () => (await el.getText()).includes(text), WAIT_MS, `esperava "${text}" em ${testId}`),
+    );
     return el;
   }
 
@@ -71,13 +97,15 @@ export class Page {
   // Polls until `check` returns something truthy (and returns it); `what` names the wait.
   // `ms`: longer waits, for the robot's work.
   async waitUntil(check, what, ms = WAIT_MS) {
-    return this.driver.wait(async () => {
-      try {
-        return await check();
-      } catch {
-        return false; // an element replaced by a re-render: ask again
-      }
-    }, ms, `esperava ${what}`);
+    return this.explained(() =>
+      this.driver.wait(async () => {
+        try {
+          return await check();
+        } catch {
+          return false; // an element replaced by a re-render: ask again
+        }
+      }, ms, `esperava ${what}`),
+    );
   }
 
   // Waits until exactly `n` elements carry the test id, and returns them.
@@ -154,8 +182,34 @@ export class Page {
     return el;
   }
 
+  // Clicks where the element is once it has stopped moving. Screens whose parts load one
+  // after another (Configurações, the approval detail) push a button down while it is
+  // being clicked; WebDriver clicks at the coordinates it measured, so on a busy machine
+  // the click landed on whatever moved there, and the step waited for nothing.
   async click(testId) {
-    await (await this.waitFor(testId)).click();
+    const el = await this.waitFor(testId);
+    await this.untilStill(el);
+    await el.click();
+  }
+
+  // Waits until `el`, scrolled to the middle of the window, keeps the same place and
+  // size across three looks 100 ms apart (10 s at most: a spinner may never stop).
+  async untilStill(el) {
+    const rect = () =>
+      this.driver.executeScript(
+        `const r = arguments[0].getBoundingClientRect();
+         return [r.x, r.y, r.width, r.height].map(Math.round).join(",");`,
+        el,
+      );
+    await this.driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' })", el);
+    let last = await rect();
+    let same = 0;
+    for (const end = Date.now() + 10_000; same < 2 && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await rect();
+      same = now === last ? same + 1 : 0;
+      last = now;
+    }
   }
 
   async setCheckbox(name, checked) {
