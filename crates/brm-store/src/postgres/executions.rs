@@ -20,6 +20,12 @@ pub(super) const COLUMNS: &str = "e.id, e.process_id, e.kind, e.status, e.job_id
         e.error_class, e.triggered_by, e.created_at, e.updated_at";
 
 pub async fn insert(pool: &PgPool, e: &Execution) -> StoreResult<()> {
+    let mut conn = pool.acquire().await?;
+    insert_row(&mut conn, e).await
+}
+
+/// A new execution's row, on the caller's connection (the legacy import's transaction).
+pub(super) async fn insert_row(conn: &mut PgConnection, e: &Execution) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO executions (id, process_id, kind, status, job_id, endpoint, request_json,
                                  result_json, progress, attempt, started_at, finished_at, error,
@@ -44,7 +50,7 @@ pub async fn insert(pool: &PgPool, e: &Execution) -> StoreResult<()> {
     .bind(&e.triggered_by)
     .bind(e.created_at)
     .bind(e.updated_at)
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(super::map_unique)?;
     Ok(())
@@ -144,6 +150,16 @@ async fn upsert(conn: &mut PgConnection, e: &Execution) -> StoreResult<()> {
 /// One statement for the whole batch: the lines go in as parallel arrays, and a line
 /// already stored (or repeated within the batch) is skipped by the unique key.
 pub async fn append_logs(pool: &PgPool, id: Uuid, lines: &[LogLine]) -> StoreResult<u64> {
+    let mut conn = pool.acquire().await?;
+    append_logs_in(&mut conn, id, lines).await
+}
+
+/// [`append_logs`] on the caller's connection (the legacy import's transaction).
+pub(super) async fn append_logs_in(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lines: &[LogLine],
+) -> StoreResult<u64> {
     if lines.is_empty() {
         return Ok(0);
     }
@@ -164,7 +180,7 @@ pub async fn append_logs(pool: &PgPool, id: Uuid, lines: &[LogLine]) -> StoreRes
     .bind(&ats)
     .bind(&levels)
     .bind(&messages)
-    .execute(pool)
+    .execute(conn)
     .await?
     .rows_affected();
     Ok(added)

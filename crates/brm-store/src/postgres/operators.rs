@@ -4,7 +4,7 @@ use crate::{OperatorConflicts, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::operator::{name_key, Operator, OperatorFilter, Page};
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 /// The WHERE clause shared by the page and its count, so they can never disagree.
@@ -74,6 +74,14 @@ pub async fn conflicts(
 
 pub async fn insert(pool: &PgPool, op: &Operator, event: &AuditEvent) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
+    insert_row(&mut tx, op).await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The operator's row, inside the caller's transaction (a form's save, the legacy import).
+pub(super) async fn insert_row(conn: &mut PgConnection, op: &Operator) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO operators (id, name, name_key, code, has_rpa, rpa_outsourced, rpa_endpoint_url,
                                 portal_url, access_instructions, timeout_secs, max_attempts, active,
@@ -95,11 +103,9 @@ pub async fn insert(pool: &PgPool, op: &Operator, event: &AuditEvent) -> StoreRe
     .bind(op.version)
     .bind(op.created_at)
     .bind(op.updated_at)
-    .execute(&mut *tx)
+    .execute(conn)
     .await
     .map_err(super::map_unique)?;
-    audit::insert(&mut tx, event).await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@ use super::audit;
 use crate::sql_text::json;
 use crate::StoreResult;
 use brm_core::audit::AuditEvent;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 pub async fn get(pool: &PgPool, key: &str) -> StoreResult<Option<serde_json::Value>> {
     let v: Option<String> =
@@ -20,19 +20,7 @@ pub async fn put(
     event: &AuditEvent,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value_json, updated_at, updated_by)
-         VALUES ($1, $2::jsonb, $3, $4)
-         ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json,
-                                         updated_at = EXCLUDED.updated_at,
-                                         updated_by = EXCLUDED.updated_by",
-    )
-    .bind(key)
-    .bind(value.to_string())
-    .bind(event.at)
-    .bind(event.actor.user_id)
-    .execute(&mut *tx)
-    .await?;
+    write(&mut tx, key, value, event.at, event.actor.user_id).await?;
     audit::insert(&mut tx, event).await?;
     tx.commit().await?;
     Ok(())
@@ -48,23 +36,35 @@ pub async fn put_many(
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     for (key, value) in values {
-        sqlx::query(
-            "INSERT INTO settings (key, value_json, updated_at, updated_by)
-             VALUES ($1, $2::jsonb, $3, $4)
-             ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json,
-                                             updated_at = EXCLUDED.updated_at,
-                                             updated_by = EXCLUDED.updated_by",
-        )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(at)
-        .bind(by)
-        .execute(&mut *tx)
-        .await?;
+        write(&mut tx, key, value, at, by).await?;
     }
     for event in events {
         audit::insert(&mut tx, event).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Writes one setting (created or replaced) inside the caller's transaction.
+pub(super) async fn write(
+    conn: &mut PgConnection,
+    key: &str,
+    value: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+    by: Option<uuid::Uuid>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value_json, updated_at, updated_by)
+         VALUES ($1, $2::jsonb, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json,
+                                         updated_at = EXCLUDED.updated_at,
+                                         updated_by = EXCLUDED.updated_by",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .bind(at)
+    .bind(by)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use brm_core::user::{User, UserFilter};
 use brm_core::Role;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 pub async fn count(pool: &PgPool) -> StoreResult<i64> {
@@ -189,6 +189,15 @@ pub async fn list(pool: &PgPool, f: &UserFilter) -> StoreResult<Page<User>> {
 
 pub async fn insert(pool: &PgPool, u: &User, event: &AuditEvent) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
+    insert_row(&mut tx, u).await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new user's row (no failed logins, never logged in), inside the caller's transaction
+/// (the Usuários form, the legacy import).
+pub(super) async fn insert_row(conn: &mut PgConnection, u: &User) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO users (id, full_name, email, phone, role, active, password_hash,
                             failed_logins, locked_until, last_login_at, created_at, updated_at)
@@ -203,11 +212,9 @@ pub async fn insert(pool: &PgPool, u: &User, event: &AuditEvent) -> StoreResult<
     .bind(&u.password_hash)
     .bind(u.created_at)
     .bind(u.updated_at)
-    .execute(&mut *tx)
+    .execute(conn)
     .await
     .map_err(super::map_unique)?;
-    audit::insert(&mut tx, event).await?;
-    tx.commit().await?;
     Ok(())
 }
 

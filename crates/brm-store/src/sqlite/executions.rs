@@ -148,21 +148,31 @@ pub async fn append_logs(pool: &SqlitePool, id: Uuid, lines: &[LogLine]) -> Stor
     let mut tx = pool.begin().await?;
     let mut added = 0;
     for l in lines {
-        added += sqlx::query(
-            "INSERT INTO execution_logs (execution_id, seq, at, level, message)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (execution_id, seq) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(l.seq)
-        .bind(ts(l.at))
-        .bind(&l.level)
-        .bind(&l.message)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        added += insert_log_line(&mut tx, id, l).await?;
     }
     tx.commit().await?;
     Ok(added)
+}
+
+/// One line of an execution's log; a line already stored (same `seq`) is left alone and
+/// counts 0: the robot's log is read again from the start after a restart.
+pub(super) async fn insert_log_line(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    l: &LogLine,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO execution_logs (execution_id, seq, at, level, message)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (execution_id, seq) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(l.seq)
+    .bind(ts(l.at))
+    .bind(&l.level)
+    .bind(&l.message)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 pub async fn of_process(

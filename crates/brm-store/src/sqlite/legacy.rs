@@ -2,14 +2,13 @@
 //! import in one transaction, and the one-time replacement of a legacy password hash.
 
 use super::codec::{parse_uuid, ts};
-use super::{audit, processes};
+use super::{audit, executions, operators, processes, settings, users};
 use crate::legacy::{
     collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey, UserKey,
     CHUNK,
 };
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use brm_core::operator::name_key;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -106,53 +105,14 @@ pub async fn import(pool: &SqlitePool, b: &LegacyBatch) -> StoreResult<()> {
 }
 
 async fn write(conn: &mut SqliteConnection, b: &LegacyBatch) -> StoreResult<()> {
+    // Each row through the same INSERT as the screens use, so no column is forgotten here.
     for op in &b.operators {
-        sqlx::query(
-            "INSERT INTO operators (id, name, name_key, code, has_rpa, rpa_outsourced,
-                    rpa_endpoint_url, portal_url, access_instructions, timeout_secs, max_attempts,
-                    active, version, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(op.id.to_string())
-        .bind(&op.name)
-        .bind(name_key(&op.name))
-        .bind(&op.code)
-        .bind(op.has_rpa)
-        .bind(op.rpa_outsourced)
-        .bind(&op.rpa_endpoint_url)
-        .bind(&op.portal_url)
-        .bind(&op.access_instructions)
-        .bind(op.timeout_secs)
-        .bind(op.max_attempts)
-        .bind(op.active)
-        .bind(op.version)
-        .bind(ts(op.created_at))
-        .bind(ts(op.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_unique)?;
+        operators::insert_row(conn, op).await?;
     }
     for u in &b.users {
-        sqlx::query(
-            "INSERT INTO users (id, full_name, email, phone, role, active, password_hash,
-                                failed_logins, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        )
-        .bind(u.id.to_string())
-        .bind(&u.full_name)
-        .bind(&u.email)
-        .bind(&u.phone)
-        .bind(u.role.as_str())
-        .bind(u.active)
-        .bind(&u.password_hash)
-        .bind(ts(u.created_at))
-        .bind(ts(u.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_unique)?;
+        users::insert_row(conn, u).await?;
     }
     for w in &b.clients {
-        // The same INSERT as a client typed in the window or imported from the sheet.
         super::clients::insert_in(&mut *conn, w).await?;
     }
     for p in &b.processes {
@@ -179,57 +139,14 @@ async fn write(conn: &mut SqliteConnection, b: &LegacyBatch) -> StoreResult<()> 
         processes::write_state(conn, p, p.version).await?;
     }
     for (e, lines) in &b.executions {
-        sqlx::query(
-            "INSERT INTO executions (id, process_id, kind, status, job_id, endpoint, request_json,
-                    result_json, progress, attempt, started_at, finished_at, error, error_class,
-                    triggered_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.id.to_string())
-        .bind(e.process_id.to_string())
-        .bind(e.kind.as_str())
-        .bind(e.status.as_str())
-        .bind(&e.job_id)
-        .bind(&e.endpoint)
-        .bind(e.request.as_ref().map(|v| v.to_string()))
-        .bind(e.result.as_ref().map(|v| v.to_string()))
-        .bind(e.progress)
-        .bind(e.attempt)
-        .bind(e.started_at.map(ts))
-        .bind(e.finished_at.map(ts))
-        .bind(&e.error)
-        .bind(e.error_class.map(|c| c.as_str()))
-        .bind(&e.triggered_by)
-        .bind(ts(e.created_at))
-        .bind(ts(e.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_unique)?;
+        executions::insert_leased(conn, e, None).await?;
+        // The plan numbers each execution's lines 1, 2, 3...: none is skipped as a repeat.
         for l in lines {
-            sqlx::query(
-                "INSERT INTO execution_logs (execution_id, seq, at, level, message)
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(e.id.to_string())
-            .bind(l.seq)
-            .bind(ts(l.at))
-            .bind(&l.level)
-            .bind(&l.message)
-            .execute(&mut *conn)
-            .await?;
+            executions::insert_log_line(conn, e.id, l).await?;
         }
     }
     for (key, value) in &b.settings {
-        sqlx::query(
-            "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
-        )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(ts(b.at))
-        .bind(b.by.map(|u| u.to_string()))
-        .execute(&mut *conn)
-        .await?;
+        settings::write(conn, key, value, b.at, b.by).await?;
     }
     for a in &b.audits {
         audit::insert(conn, a).await?;

@@ -3,7 +3,7 @@ use super::codec::ts;
 use crate::sql_text::json;
 use crate::StoreResult;
 use brm_core::audit::AuditEvent;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 pub async fn get(pool: &SqlitePool, key: &str) -> StoreResult<Option<serde_json::Value>> {
     let v: Option<String> = sqlx::query_scalar("SELECT value_json FROM settings WHERE key = ?")
@@ -20,16 +20,7 @@ pub async fn put(
     event: &AuditEvent,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
-    )
-    .bind(key)
-    .bind(value.to_string())
-    .bind(ts(event.at))
-    .bind(event.actor.user_id.map(|u| u.to_string()))
-    .execute(&mut *tx)
-    .await?;
+    write(&mut tx, key, value, event.at, event.actor.user_id).await?;
     audit::insert(&mut tx, event).await?;
     tx.commit().await?;
     Ok(())
@@ -45,20 +36,32 @@ pub async fn put_many(
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     for (key, value) in values {
-        sqlx::query(
-            "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
-        )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(ts(at))
-        .bind(by.map(|u| u.to_string()))
-        .execute(&mut *tx)
-        .await?;
+        write(&mut tx, key, value, at, by).await?;
     }
     for event in events {
         audit::insert(&mut tx, event).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Writes one setting (created or replaced) inside the caller's transaction.
+pub(super) async fn write(
+    conn: &mut SqliteConnection,
+    key: &str,
+    value: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+    by: Option<uuid::Uuid>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value_json, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key) DO UPDATE SET value_json = ?2, updated_at = ?3, updated_by = ?4",
+    )
+    .bind(key)
+    .bind(value.to_string())
+    .bind(ts(at))
+    .bind(by.map(|u| u.to_string()))
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use brm_core::user::{User, UserFilter};
 use brm_core::Role;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 pub async fn count(pool: &SqlitePool) -> StoreResult<i64> {
@@ -190,6 +190,15 @@ pub async fn list(pool: &SqlitePool, f: &UserFilter) -> StoreResult<Page<User>> 
 
 pub async fn insert(pool: &SqlitePool, u: &User, event: &AuditEvent) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
+    insert_row(&mut tx, u).await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new user's row (no failed logins, never logged in), inside the caller's transaction
+/// (the Usuários form, the legacy import).
+pub(super) async fn insert_row(conn: &mut SqliteConnection, u: &User) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO users (id, full_name, email, phone, role, active, password_hash,
                             failed_logins, locked_until, last_login_at, created_at, updated_at)
@@ -204,11 +213,9 @@ pub async fn insert(pool: &SqlitePool, u: &User, event: &AuditEvent) -> StoreRes
     .bind(&u.password_hash)
     .bind(ts(u.created_at))
     .bind(ts(u.updated_at))
-    .execute(&mut *tx)
+    .execute(conn)
     .await
     .map_err(super::map_unique)?;
-    audit::insert(&mut tx, event).await?;
-    tx.commit().await?;
     Ok(())
 }
 
