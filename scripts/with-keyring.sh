@@ -35,7 +35,7 @@ export BRM_KEYRING_PASSWORD
 
 # Inside the new session: start the daemon with the password on stdin (it creates the
 # "login" keyring with it on first run, unlocked and the default collection), wait until
-# it owns the Secret Service name, then become the command.
+# that collection answers unlocked, then become the command.
 # shellcheck disable=SC2016 # expanded by the inner shell
 dbus-run-session -- bash -c '
   set -euo pipefail
@@ -44,14 +44,23 @@ dbus-run-session -- bash -c '
   unset BRM_KEYRING_PASSWORD
   # Tells tests that this keyring is a throw-away one they may write to.
   export BRM_KEYRING_SESSION=1
+  # Ready means the default collection answers and is unlocked, not only that the name
+  # is taken: a locked one makes the first read raise an unlock prompt on the display,
+  # which nobody answers in a test.
+  # The name is asked of the bus first: a call to an unowned name would have D-Bus start
+  # a second daemon, one without the password.
   for _ in $(seq 1 100); do
     if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
       org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
-      | grep -q "boolean true"; then
+      | grep -q "boolean true" &&
+      dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+        /org/freedesktop/secrets/aliases/default org.freedesktop.DBus.Properties.Get \
+        string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null \
+      | grep -q "boolean false"; then
       exec "$@"
     fi
     sleep 0.1
   done
-  echo "with-keyring.sh: o gnome-keyring-daemon não assumiu o Secret Service em 10 s." >&2
+  echo "with-keyring.sh: o gnome-keyring-daemon não abriu o chaveiro padrão em 10 s." >&2
   exit 1
 ' with-keyring "$@"
