@@ -2,31 +2,19 @@
 //! (versions, SQLite with its version and migration level, the robot, the plain text
 //! "Copiar diagnóstico" copies); no session is refused in the window's error shape.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use super::roles_test::{
+    block_on, create_user, desk_with_team, invoke, login, mock_app, TempDb, ADMIN_PW,
+};
 use crate::state::AppState;
 use brm_core::Role;
-use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::Desk;
 use serde_json::json;
-use std::sync::Arc;
-
-const ADMIN_PW: &str = "senha-forte-do-admin";
 
 #[test]
 fn every_role_reads_the_diagnostics_and_no_session_is_refused() {
     let db = TempDb::new();
+    let (desk, admin, olga) =
+        desk_with_team(&db, "Olga Operadora", "olga@beg.com.br", Role::Operador);
     let (desk, tokens) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, ADMIN_PW).await;
-        create_user(
-            &desk,
-            &admin,
-            "Olga Operadora",
-            "olga@beg.com.br",
-            Role::Operador,
-        )
-        .await;
         create_user(
             &desk,
             &admin,
@@ -35,7 +23,6 @@ fn every_role_reads_the_diagnostics_and_no_session_is_refused() {
             Role::Aprovador,
         )
         .await;
-        let olga = login(&desk, "olga@beg.com.br").await;
         let abel = login(&desk, "abel@beg.com.br").await;
         (desk, vec![admin, olga, abel])
     });

@@ -2,14 +2,11 @@
 //! the window gets, the file written into the export folder without overwriting, and
 //! a refusal by role as `{code, message}`.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb, PW};
+use super::roles_test::{block_on, desk_with_team, invoke, mock_app, TempDb};
 use crate::state::AppState;
 use brm_core::operator::OperatorInput;
 use brm_core::Role;
-use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::Desk;
 use serde_json::json;
-use std::sync::Arc;
 use tauri::test::MockRuntime;
 use tauri::{App, WebviewWindow};
 
@@ -25,18 +22,9 @@ fn dashboard_and_exports_through_ipc() {
     let db = TempDb::new();
     let out_dir = db.path().join("Downloads");
     std::env::set_var("BRM_EXPORT_DIR", &out_dir);
-    let (desk, admin, operador) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, PW).await;
-        create_user(
-            &desk,
-            &admin,
-            "Davi Operador",
-            "davi@beg.com.br",
-            Role::Operador,
-        )
-        .await;
+    let (desk, admin, operador) =
+        desk_with_team(&db, "Davi Operador", "davi@beg.com.br", Role::Operador);
+    block_on(async {
         for (name, code) in [("Vivo", "VIVO"), ("Oi", "OI")] {
             desk.create_operator(
                 &admin,
@@ -50,8 +38,6 @@ fn dashboard_and_exports_through_ipc() {
             .await
             .unwrap();
         }
-        let operador = login(&desk, "davi@beg.com.br").await;
-        (desk, admin, operador)
     });
     let (_app, window) = app(AppState::with_desk(desk));
 

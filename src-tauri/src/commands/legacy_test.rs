@@ -3,13 +3,10 @@
 //! preview answered as the JSON the window shows. Mock runtime for the window only; real
 //! SQLite, an in-memory key store.
 
-use super::roles_test::{block_on, create_user, first_admin, invoke, login, mock_app, TempDb};
+use super::roles_test::{desk_with_team, invoke, mock_app, TempDb};
 use crate::state::AppState;
 use brm_core::Role;
-use brm_secrets::{MemoryKeyStore, SecretBox};
-use brm_service::Desk;
 use serde_json::json;
-use std::sync::Arc;
 use tauri::test::MockRuntime;
 use tauri::{App, WebviewWindow};
 
@@ -26,14 +23,7 @@ fn app(state: AppState) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
 #[test]
 fn legacy_import_commands_answer_the_window_in_json() {
     let db = TempDb::new();
-    let (desk, admin, approver) = block_on(async {
-        let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, "senha-forte-do-admin").await;
-        create_user(&desk, &admin, "Bruno", "bruno@beg.com.br", Role::Aprovador).await;
-        let approver = login(&desk, "bruno@beg.com.br").await;
-        (desk, admin, approver)
-    });
+    let (desk, admin, approver) = desk_with_team(&db, "Bruno", "bruno@beg.com.br", Role::Aprovador);
     let (_app, window) = app(AppState::with_desk(desk));
     let missing = db.path().join("nao-existe.sqlite3");
     let source = json!({"kind": "sqlite", "path_or_url": missing, "env_path": null});

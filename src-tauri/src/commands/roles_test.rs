@@ -27,6 +27,8 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 use uuid::Uuid;
 
 pub(super) const PW: &str = "senha-forte-da-equipe";
+/// The first administrator's password in [`desk_with_team`].
+pub(super) const ADMIN_PW: &str = "senha-forte-do-admin";
 
 /// The ids a command's arguments point at: real rows where the command needs one.
 struct Ids {
@@ -296,7 +298,7 @@ pub(super) fn desk_with_team(
     tauri::async_runtime::block_on(async {
         let store = brm_store::connect(&db.url()).await.unwrap();
         let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
-        let admin = first_admin(&desk, "senha-forte-do-admin").await;
+        let admin = first_admin(&desk, ADMIN_PW).await;
         create_user(&desk, &admin, name, email, role).await;
         let other = login(&desk, email).await;
         (desk, admin, other)
