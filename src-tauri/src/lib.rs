@@ -79,9 +79,11 @@ pub fn run() {
                 .find(|w| w.label == "main")
                 .cloned()
                 .ok_or("tauri.conf.json has no window labelled main")?;
-            tauri::WebviewWindowBuilder::from_config(handle, &config)?
+            let window = tauri::WebviewWindowBuilder::from_config(handle, &config)?
                 .initialization_script(boot::script(&status))
                 .build()?;
+            // A crashed page is loaded again instead of leaving a blank window.
+            desktop::web_process::install(&window);
             // Notifications, tray, links and the notifier (after the window exists).
             desktop::install(handle);
             Ok(())

@@ -31,14 +31,30 @@ function DeskLoader(props) {
 // What the first screen needs, injected by Rust before the page loads (see
 // src-tauri/src/boot.rs): no round trip before the first paint. Without it (Vite dev
 // server, tests) the window asks.
-function bootScreen(boot) {
-  if (!boot) return { name: "loading" };
+function bootScreen(boot, recovered) {
+  // Opened again after a crash: the boot value is from the start-up, and an
+  // administrator may have been created since, so the window asks.
+  if (!boot || recovered) return { name: "loading" };
   if (boot.error) return { name: "fatal", message: boot.error.message };
   return { name: boot.needs_admin ? "first-run" : "login" };
 }
 
+export const RECOVERED_NOTICE =
+  "A janela parou de responder e foi aberta de novo. Entre outra vez: o que já estava salvo continua salvo.";
+
+// The window's web process ended and Rust loaded the page again with #recuperada
+// (src-tauri/src/desktop/web_process.rs). The fragment is read once and removed, so a
+// later reload does not repeat the notice.
+function takeRecovered() {
+  const loc = globalThis.location;
+  if (loc?.hash !== "#recuperada") return false;
+  globalThis.history?.replaceState(null, "", loc.pathname + loc.search);
+  return true;
+}
+
 export default function App({ boot = globalThis.__BRM_BOOT__ }) {
-  const [screen, setScreen] = useState(() => bootScreen(boot));
+  const [recovered] = useState(takeRecovered);
+  const [screen, setScreen] = useState(() => bootScreen(boot, recovered));
 
   useEffect(() => {
     if (screen.name !== "loading") return;
@@ -46,7 +62,7 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
       .setupStatus()
       .then((s) => {
         mark("status");
-        setScreen({ name: s.needs_admin ? "first-run" : "login" });
+        setScreen({ name: s.needs_admin ? "first-run" : "login", notice: recovered ? RECOVERED_NOTICE : null });
       })
       .catch((e) => setScreen({ name: "fatal", message: e.message }));
   }, []);
@@ -77,7 +93,7 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
       return (
         <Login
           initialEmail={screen.email}
-          notice={screen.created ? "Administrador criado. Entre com seu e-mail e senha." : null}
+          notice={screen.created ? "Administrador criado. Entre com seu e-mail e senha." : screen.notice}
           onLogin={(session) => setScreen({ name: "desk", session })}
         />
       );

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod notifier;
 pub mod session;
 pub mod tray;
+pub mod web_process;
 
 use crate::state::AppState;
 use brm_core::notice::Notice;
