@@ -1,12 +1,28 @@
+import { useLayoutEffect, useRef } from "preact/hooks";
+
+// `autoFocus` focuses the control once, when it is put on screen. Not the HTML
+// `autofocus` attribute: WebKit applies that at its next rendering update, which on a
+// busy machine came after the person (or the end-to-end test) had started typing in
+// another field, and the rest of what they typed landed in this one.
+export function useAutoFocus(autoFocus) {
+  const ref = useRef(null);
+  useLayoutEffect(() => {
+    if (autoFocus) ref.current?.focus();
+  }, []);
+  return ref;
+}
+
 // A labelled input with its own error line; the error text comes from Rust as is.
 // Text fields listen to `input` (every keystroke); Preact's onChange is the DOM `change`
 // event, which fires only when the field loses focus.
-export function Field({ label, name, error, type = "text", value, onChange, ...rest }) {
+export function Field({ label, name, error, type = "text", value, onChange, autoFocus, ...rest }) {
   const id = `f-${name}`;
+  const ref = useAutoFocus(autoFocus);
   return (
     <div className={`field${error ? " field--error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       <input
+        ref={ref}
         id={id}
         name={name}
         type={type}
@@ -40,12 +56,14 @@ export function Check({ label, name, checked, onChange, error }) {
   );
 }
 
-export function Select({ label, name, error, value, onChange, children, ...rest }) {
+export function Select({ label, name, error, value, onChange, children, autoFocus, ...rest }) {
   const id = `f-${name}`;
+  const ref = useAutoFocus(autoFocus);
   return (
     <div className={`field${error ? " field--error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       <select
+        ref={ref}
         id={id}
         name={name}
         value={value ?? ""}
@@ -65,12 +83,14 @@ export function Select({ label, name, error, value, onChange, children, ...rest 
   );
 }
 
-export function TextArea({ label, name, error, value, onChange, rows = 3, ...rest }) {
+export function TextArea({ label, name, error, value, onChange, rows = 3, autoFocus, ...rest }) {
   const id = `f-${name}`;
+  const ref = useAutoFocus(autoFocus);
   return (
     <div className={`field${error ? " field--error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       <textarea
+        ref={ref}
         id={id}
         name={name}
         rows={rows}
