@@ -126,10 +126,12 @@ export class Page {
   // The first-run screen of a fresh data folder: creates the administrator, then logs in.
   async firstRun({ name, email, password }) {
     await this.waitFor("first-run");
-    await this.type("full_name", name);
-    await this.type("email", email);
-    await this.type("password", password);
-    await this.type("password_confirmation", password);
+    const fields = { full_name: name, email, password, password_confirmation: password };
+    // Twice: the second pass finds each field as typed, or mends one that caught
+    // keystrokes meant for another.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [field, value] of Object.entries(fields)) await this.type(field, value);
+    }
     await this.click("create-admin");
     await this.waitForText("login", "Administrador criado");
     await this.login(email, password);
@@ -138,8 +140,10 @@ export class Page {
   // Logs in from the login screen and waits for the desk, which opens on Processos.
   async login(email, password) {
     await this.waitFor("login");
-    await this.type("email", email);
-    await this.type("password", password);
+    for (let pass = 0; pass < 2; pass++) {
+      await this.type("email", email);
+      await this.type("password", password);
+    }
     await this.click("login-submit");
     await this.waitFor("who");
     // The desk opens on the dashboard (Painel).
@@ -163,23 +167,31 @@ export class Page {
     return this.waitFor(screenTestId);
   }
 
-  // Clears a field with keystrokes (React ignores a DOM-level clear) and types the value.
+  // Clears a field with keystrokes (Preact ignores a DOM-level clear) and types the
+  // value, then checks the field holds exactly that: a keystroke that went elsewhere (the
+  // focus moved while typing) is typed again instead of failing a later, unrelated step.
   async type(name, value) {
-    const el = await this.driver.findElement(By.css(`[name="${name}"]`));
-    const current = await el.getAttribute("value");
-    await el.click();
-    if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
-    if (value) await el.sendKeys(value);
+    await this.typeIn(await this.driver.findElement(By.css(`[name="${name}"]`)), value, name);
   }
 
   // Types into the element with this test id (search boxes have no name).
   async typeInto(testId, value) {
     const el = await this.waitFor(testId);
-    const current = await el.getAttribute("value");
-    await el.click();
-    if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
-    if (value) await el.sendKeys(value);
+    await this.typeIn(el, value, testId);
     return el;
+  }
+
+  async typeIn(el, value, what) {
+    for (let attempt = 1; ; attempt++) {
+      const current = (await el.getAttribute("value")) ?? "";
+      if (current === (value ?? "")) return;
+      if (attempt > 3) {
+        throw new Error(`o campo ${what} ficou com ${current.length} caracteres em vez de ${(value ?? "").length}`);
+      }
+      await el.click();
+      if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
+      if (value) await el.sendKeys(value);
+    }
   }
 
   // Clicks where the element is once it has stopped moving. Screens whose parts load one
@@ -187,7 +199,11 @@ export class Page {
   // being clicked; WebDriver clicks at the coordinates it measured, so on a busy machine
   // the click landed on whatever moved there, and the step waited for nothing.
   async click(testId) {
-    const el = await this.waitFor(testId);
+    await this.clickElement(await this.waitFor(testId));
+  }
+
+  // The same for an element found another way (a row, a button inside a row).
+  async clickElement(el) {
     await this.untilStill(el);
     await el.click();
   }

@@ -113,7 +113,7 @@ test("a copy made from the screen is restored after a confirmation and a restart
     const labels = await Promise.all(buttons.map((b) => b.getAttribute("aria-label")));
     const i = labels.findIndex((l) => l.includes(copyName));
     assert.ok(i >= 0, JSON.stringify(labels));
-    await buttons[i].click();
+    await app.clickElement(buttons[i]);
     const dialog = await app.waitFor("restore-dialog");
     assert.match(await dialog.getText(), new RegExp(copyName.replace(/[.]/g, "\\.")));
     await app.screenshot("02-confirmar-restauracao");
@@ -128,7 +128,7 @@ test("a copy made from the screen is restored after a confirmation and a restart
     assert.ok(first, "o processo do aplicativo");
     const buttons = await app.all("restore-open");
     const labels = await Promise.all(buttons.map((b) => b.getAttribute("aria-label")));
-    await buttons[labels.findIndex((l) => l.includes(copyName))].click();
+    await app.clickElement(buttons[labels.findIndex((l) => l.includes(copyName))]);
     await app.waitFor("restore-dialog");
     const copiesBefore = copies();
     await app.click("restore-confirm");

@@ -88,7 +88,7 @@ test("clients import, the month's processes, and an approval only the right role
     }, `o processo do cliente ${hash}`);
     const open = await row.findElement(By.css('[data-testid^="open-process-"]'));
     const id = (await open.getAttribute("data-testid")).replace("open-process-", "");
-    await open.click();
+    await app.clickElement(open);
     await app.waitFor("process-detail");
     await app.waitFor("process-status");
     return id;
@@ -379,8 +379,7 @@ test("clients import, the month's processes, and an approval only the right role
       const rows = await app.driver.findElements(By.css(`[data-testid="queue-row"][data-id="${id}"]`));
       return rows[0] ?? false;
     }, `a fatura ${id} na fila`);
-    await app.driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", row);
-    await row.findElement(By.css(".queue-row__main")).click();
+    await app.clickElement(await row.findElement(By.css(".queue-row__main")));
     await app.waitUntil(
       async () => (await (await app.waitFor("approval-detail")).getAttribute("data-id")) === id,
       "o detalhe da fatura escolhida",
@@ -401,7 +400,7 @@ test("clients import, the month's processes, and an approval only the right role
   await t.test("the approval desk lists the waiting invoices and renders the PDF inline", async () => {
     await app.nav("aprovacao", "approval-queue");
     const rows = await app.waitForCount("queue-row", ACTIVE - 1);
-    await rows[0].click();
+    await app.clickElement(rows[0]);
     const preview = await app.waitFor("pdf-preview");
     await app.waitUntil(async () => (await preview.getAttribute("data-state")) === "ready", "a prévia da fatura renderizada", 60_000);
     // The simulator's invoices have one page; pdf.js reports what it drew.
@@ -506,7 +505,7 @@ print(int(time.time() * 1000), flush=True)`,
   await t.test("the administrator asks for four eyes when a check fails", async () => {
     await app.nav("config", "settings");
     const box = await app.waitFor("settings-four-eyes");
-    if (!(await box.isSelected())) await box.click();
+    if (!(await box.isSelected())) await app.clickElement(box);
     await app.click("btn-salvar-aprovacao");
     await app.waitForText("banner-info", "salv");
   });

@@ -261,7 +261,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     const p = byHash[hashes[1]];
     await processList();
     const open = await app.waitFor(`open-process-${p.id}`);
-    await open.click();
+    await app.clickElement(open);
     await app.waitFor("process-detail");
     await app.click("approve-process");
     await app.waitForText("banner-info", "Processo aprovado.");
@@ -286,7 +286,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     // it passes every check, and would offer Aprovar on a server that shows buttons.
     const p = byHash[hashes[2]];
     await processList();
-    await (await app.waitFor(`open-process-${p.id}`)).click();
+    await app.click(`open-process-${p.id}`);
     await app.waitFor("process-detail");
     await app.click("reject-process");
     await app.choose("reject-reason-code", "VALOR_DIVERGENTE");

@@ -63,7 +63,7 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
   });
 
   await t.test("a daily preset at 07:15 previews five runs one day apart", async () => {
-    await (await (await seededRow()).findElement(By.css('[data-testid="schedule-edit"]'))).click();
+    await app.clickElement(await (await seededRow()).findElement(By.css('[data-testid="schedule-edit"]')));
     await app.waitFor("schedule-form");
     await app.click("cron-mode-diario");
     await chooseText("cron-hour", "07");
@@ -99,7 +99,7 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
 
   await t.test("a bad advanced expression shows the pt-BR error and is not saved", async () => {
     const before = sql("SELECT cron, version FROM schedules WHERE name = ?", SEEDED)[0];
-    await (await (await seededRow()).findElement(By.css('[data-testid="schedule-edit"]'))).click();
+    await app.clickElement(await (await seededRow()).findElement(By.css('[data-testid="schedule-edit"]')));
     await app.waitFor("schedule-form");
     await app.click("cron-mode-avancado");
     await app.typeInto("cron-field-hour", "25");
