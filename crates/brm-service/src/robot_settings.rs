@@ -8,9 +8,7 @@
 use crate::db_settings::probe::ConnectionTest;
 use crate::legacy_import::SETTING_ROBOT_URL;
 use crate::secret_changes::{KeyChange, SettingsWrite};
-use crate::settings::ALTERAR_CONFIGURACAO;
 use crate::Desk;
-use brm_core::audit::{Actor, AuditEvent};
 use brm_core::error::Violations;
 use brm_core::Result;
 use brm_robot::{RobotClient, RobotConfig};
@@ -44,6 +42,18 @@ pub struct SettingsSaved<T> {
     pub changed: bool,
     /// pt-BR: when the change takes effect.
     pub message: String,
+}
+
+impl<T> SettingsSaved<T> {
+    /// A change takes effect at the next start; no change says so.
+    pub(crate) fn new(settings: T, changed: bool) -> Self {
+        let message = if changed { NEXT_START } else { "Nada mudou." };
+        Self {
+            settings,
+            changed,
+            message: message.to_string(),
+        }
+    }
 }
 
 /// The form. `token`: blank keeps the stored one; `clear_token` removes it.
@@ -208,23 +218,7 @@ impl Desk {
         let valid = input.validate()?;
         let before_url = stored_url(self.store.get_setting(SETTING_ROBOT_URL).await?);
         let before_token = self.read_secret(ROBOT_TOKEN).await?;
-        let now = self.clock.now();
-        let event = |detail: String| {
-            AuditEvent::new(
-                now,
-                Actor::user(user.id, &user.full_name),
-                ALTERAR_CONFIGURACAO,
-                "configuracao",
-            )
-            .detail(detail)
-        };
-        let mut w = SettingsWrite {
-            keys: Vec::new(),
-            values: Vec::new(),
-            at: now,
-            by: Some(user.id),
-            audits: Vec::new(),
-        };
+        let mut w = SettingsWrite::by(&user, self.clock.now());
         if valid.url != before_url {
             let detail = match &valid.url {
                 None => "Robô: passa a usar o simulador embutido".to_string(),
@@ -234,7 +228,7 @@ impl Desk {
                 SETTING_ROBOT_URL.to_string(),
                 valid.url.clone().map_or(Value::Null, Value::String),
             ));
-            w.audits.push(event(detail).change(
+            w.audits.push(w.event(detail).change(
                 Some(json!({ SETTING_ROBOT_URL: before_url })),
                 Some(json!({ SETTING_ROBOT_URL: valid.url })),
             ));
@@ -251,7 +245,7 @@ impl Desk {
                 } else {
                     ("(não definido)", "Token do robô definido")
                 };
-                w.audits.push(event(detail.to_string()).change(
+                w.audits.push(w.event(detail).change(
                     Some(json!({ "token": b })),
                     Some(json!({ "token": "(alterado)" })),
                 ));
@@ -261,28 +255,21 @@ impl Desk {
                     name: ROBOT_TOKEN,
                     value: None,
                 });
-                w.audits
-                    .push(event("Token do robô removido".to_string()).change(
-                        Some(json!({ "token": "(definido)" })),
-                        Some(json!({ "token": "(não definido)" })),
-                    ));
+                w.audits.push(w.event("Token do robô removido").change(
+                    Some(json!({ "token": "(definido)" })),
+                    Some(json!({ "token": "(não definido)" })),
+                ));
             }
             _ => {}
         }
-        let changed = !w.audits.is_empty();
+        let changed = self.save_settings_write(w).await?;
         if changed {
-            self.write_settings_with_secrets(w).await?;
             tracing::info!(user = %user.id, simulator = valid.url.is_none(), "robot settings saved");
         }
-        Ok(SettingsSaved {
-            settings: self.robot_settings_now().await?,
+        Ok(SettingsSaved::new(
+            self.robot_settings_now().await?,
             changed,
-            message: if changed {
-                NEXT_START.to_string()
-            } else {
-                "Nada mudou.".to_string()
-            },
-        })
+        ))
     }
 
     /// "Testar conexão": `GET /health` at the address in the form, then, with the typed

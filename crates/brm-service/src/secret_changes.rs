@@ -3,8 +3,10 @@
 //! settings rows and their audit events in one database transaction; if that fails,
 //! the keyring entries are put back as they were. Values never reach the log.
 
+use crate::settings::ALTERAR_CONFIGURACAO;
 use crate::Desk;
-use brm_core::audit::AuditEvent;
+use brm_core::audit::{Actor, AuditEvent};
+use brm_core::user::UserView;
 use brm_core::{Error, Result};
 use brm_secrets::{KeyStore, SecretAction};
 use chrono::{DateTime, Utc};
@@ -24,6 +26,33 @@ pub(crate) struct SettingsWrite {
     pub at: DateTime<Utc>,
     pub by: Option<Uuid>,
     pub audits: Vec<AuditEvent>,
+    actor: Actor,
+}
+
+impl SettingsWrite {
+    /// An empty write by `user` at `at`.
+    pub(crate) fn by(user: &UserView, at: DateTime<Utc>) -> Self {
+        Self {
+            keys: Vec::new(),
+            values: Vec::new(),
+            at,
+            by: Some(user.id),
+            audits: Vec::new(),
+            actor: Actor::user(user.id, &user.full_name),
+        }
+    }
+
+    /// The audit event of one configuration change by this write's author; the caller
+    /// adds the before and after and pushes it to `audits`.
+    pub(crate) fn event(&self, detail: impl Into<String>) -> AuditEvent {
+        AuditEvent::new(
+            self.at,
+            self.actor.clone(),
+            ALTERAR_CONFIGURACAO,
+            "configuracao",
+        )
+        .detail(detail.into())
+    }
 }
 
 impl Desk {
@@ -34,6 +63,15 @@ impl Desk {
             .await
             .map_err(Error::internal)?
             .map_err(|e| e.into_error(SecretAction::Read))
+    }
+
+    /// Applies `w` when it changes anything; tells whether it did.
+    pub(crate) async fn save_settings_write(&self, w: SettingsWrite) -> Result<bool> {
+        if w.audits.is_empty() {
+            return Ok(false);
+        }
+        self.write_settings_with_secrets(w).await?;
+        Ok(true)
     }
 
     /// Applies `w` as a whole or not at all (see the module's note).

@@ -7,11 +7,10 @@
 //! change takes effect at the next start. Every change is audited, never a key.
 
 use crate::db_settings::probe::ConnectionTest;
-use crate::robot_settings::{check_secret, check_service_url, SettingsSaved, NEXT_START};
+use crate::robot_settings::{check_secret, check_service_url, SettingsSaved};
 use crate::secret_changes::{KeyChange, SettingsWrite};
-use crate::settings::ALTERAR_CONFIGURACAO;
 use crate::Desk;
-use brm_core::audit::{diff, Actor, AuditEvent};
+use brm_core::audit::diff;
 use brm_core::error::Violations;
 use brm_core::{Error, Result};
 use brm_storage::{Bytes, InvoiceStorage, LocalFolder, S3Config, S3Storage};
@@ -384,23 +383,7 @@ impl Desk {
         self.ensure_writable()?;
         let valid = input.validate()?;
         let cur = self.current_storage().await?;
-        let now = self.clock.now();
-        let event = |detail: String| {
-            AuditEvent::new(
-                now,
-                Actor::user(user.id, &user.full_name),
-                ALTERAR_CONFIGURACAO,
-                "configuracao",
-            )
-            .detail(detail)
-        };
-        let mut w = SettingsWrite {
-            keys: Vec::new(),
-            values: Vec::new(),
-            at: now,
-            by: Some(user.id),
-            audits: Vec::new(),
-        };
+        let mut w = SettingsWrite::by(&user, self.clock.now());
         match valid {
             ValidStorage::Folder(folder) => {
                 let path = folder
@@ -420,16 +403,17 @@ impl Desk {
                         new_folder.clone().map_or(Value::Null, Value::String),
                     ));
                     w.audits.push(
-                        event(format!("Pasta das faturas alterada para {path_text}")).change(
-                            Some(json!({ SETTING_STORAGE_FOLDER: cur.folder })),
-                            Some(json!({ SETTING_STORAGE_FOLDER: new_folder })),
-                        ),
+                        w.event(format!("Pasta das faturas alterada para {path_text}"))
+                            .change(
+                                Some(json!({ SETTING_STORAGE_FOLDER: cur.folder })),
+                                Some(json!({ SETTING_STORAGE_FOLDER: new_folder })),
+                            ),
                     );
                 }
                 if cur.s3.is_some() || cur.s3_broken {
                     w.values.push((SETTING_STORAGE_S3.to_string(), Value::Null));
                     w.audits.push(
-                        event(format!(
+                        w.event(format!(
                             "Armazenamento das faturas: passa do S3 para a pasta {path_text}"
                         ))
                         .change(
@@ -491,7 +475,7 @@ impl Desk {
                             cfg.bucket, cfg.endpoint
                         )
                     };
-                    w.audits.push(event(detail).change(
+                    w.audits.push(w.event(detail).change(
                         Some(json!({ SETTING_STORAGE_S3: b })),
                         Some(json!({ SETTING_STORAGE_S3: a })),
                     ));
@@ -525,27 +509,21 @@ impl Desk {
                         name,
                         value: Some(new),
                     });
-                    w.audits.push(event(format!("{label} {verb}")).change(
+                    w.audits.push(w.event(format!("{label} {verb}")).change(
                         Some(json!({ field: b })),
                         Some(json!({ field: "(alterada)" })),
                     ));
                 }
             }
         }
-        let changed = !w.audits.is_empty();
+        let changed = self.save_settings_write(w).await?;
         if changed {
-            self.write_settings_with_secrets(w).await?;
             tracing::info!(user = %user.id, "storage settings saved");
         }
-        Ok(SettingsSaved {
-            settings: self.storage_view(default_folder).await?,
+        Ok(SettingsSaved::new(
+            self.storage_view(default_folder).await?,
             changed,
-            message: if changed {
-                NEXT_START.to_string()
-            } else {
-                "Nada mudou.".to_string()
-            },
-        })
+        ))
     }
 
     /// "Testar": opens the storage the form describes (blank keys: the stored ones) and
