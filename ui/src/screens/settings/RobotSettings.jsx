@@ -2,10 +2,10 @@
 // simulator) and its token. The token is write-only: the field always starts empty, the
 // screen only says "definido" or "não definido"; blank keeps the stored one. Rust
 // validates again, audits each change and keeps the token in the system keyring.
-import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api.js";
 import { Field, Check } from "../../components/Field.jsx";
 import { RestartNotice } from "./RestartNotice.jsx";
+import { useSettingsForm } from "./useSettingsForm.js";
 
 // Checked here for a quick answer; Rust has the last word (same rules).
 export function validateRobot(form) {
@@ -31,66 +31,15 @@ export function robotInput(form) {
 const fromSettings = (s) => ({ url: s?.url ?? "", token: "", clear_token: false });
 
 export function RobotSettings({ token }) {
-  const [settings, setSettings] = useState(null);
-  const [form, setForm] = useState(null);
-  const [errors, setErrors] = useState({});
-  const [error, setError] = useState(null);
-  const [result, setResult] = useState(null);
-  const [restart, setRestart] = useState(null);
-  const [busy, setBusy] = useState(null);
-  const set = (key) => (value) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setResult(null);
-  };
-
-  useEffect(() => {
-    let live = true;
-    api
-      .getRobotSettings(token)
-      .then((s) => {
-        if (!live) return;
-        setSettings(s);
-        setForm(fromSettings(s));
-      })
-      .catch((err) => live && setError(err.message));
-    return () => {
-      live = false;
-    };
-  }, [token]);
-
-  async function run(kind, action) {
-    const found = validateRobot(form);
-    setErrors(found);
-    setError(null);
-    if (Object.keys(found).length) return;
-    setBusy(kind);
-    try {
-      await action();
-    } catch (err) {
-      const map = err.fieldMap?.() ?? {};
-      setErrors(map);
-      setError(err.message);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  const test = () =>
-    run("test", async () => {
-      setResult(null);
-      setResult(await api.testRobotConnection(token, robotInput(form)));
-    });
-
-  const save = (e) => {
-    e.preventDefault();
-    return run("save", async () => {
-      const r = await api.saveRobotSettings(token, robotInput(form));
-      setSettings(r.settings);
-      setForm(fromSettings(r.settings));
-      setRestart(r.changed ? r.message : null);
-      if (!r.changed) setResult({ ok: true, message: r.message || "Nada mudou." });
-    });
-  };
+  const { settings, form, set, errors, error, result, restart, busy, runTest: test, submit: save } = useSettingsForm({
+    token,
+    load: api.getRobotSettings,
+    fromSettings,
+    validate: validateRobot,
+    toInput: robotInput,
+    test: api.testRobotConnection,
+    save: api.saveRobotSettings,
+  });
 
   return (
     <form className="panel" onSubmit={save} noValidate data-testid="robot-settings" aria-busy={form ? "false" : "true"}>

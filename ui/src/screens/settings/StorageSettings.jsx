@@ -3,10 +3,10 @@
 // storage. The S3 keys are write-only: the fields always start empty, the screen only
 // says "definida" or "não definida"; blank keeps the stored key. Rust validates again,
 // audits each change and keeps the keys in the system keyring.
-import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api.js";
 import { Field, Check } from "../../components/Field.jsx";
 import { RestartNotice } from "./RestartNotice.jsx";
+import { useSettingsForm } from "./useSettingsForm.js";
 
 const isAbsolute = (p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith("\\\\");
 
@@ -54,65 +54,15 @@ const fromSettings = (s) => ({
 });
 
 export function StorageSettings({ token }) {
-  const [settings, setSettings] = useState(null);
-  const [form, setForm] = useState(null);
-  const [errors, setErrors] = useState({});
-  const [error, setError] = useState(null);
-  const [result, setResult] = useState(null);
-  const [restart, setRestart] = useState(null);
-  const [busy, setBusy] = useState(null);
-  const set = (key) => (value) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setResult(null);
-  };
-
-  useEffect(() => {
-    let live = true;
-    api
-      .getStorageSettings(token)
-      .then((s) => {
-        if (!live) return;
-        setSettings(s);
-        setForm(fromSettings(s));
-      })
-      .catch((err) => live && setError(err.message));
-    return () => {
-      live = false;
-    };
-  }, [token]);
-
-  async function run(kind, action) {
-    const found = validateStorage(form, settings);
-    setErrors(found);
-    setError(null);
-    if (Object.keys(found).length) return;
-    setBusy(kind);
-    try {
-      await action();
-    } catch (err) {
-      setErrors(err.fieldMap?.() ?? {});
-      setError(err.message);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  const test = () =>
-    run("test", async () => {
-      setResult(null);
-      setResult(await api.testStorage(token, storageInput(form, settings)));
-    });
-
-  const save = (e) => {
-    e.preventDefault();
-    return run("save", async () => {
-      const r = await api.saveStorageSettings(token, storageInput(form, settings));
-      setSettings(r.settings);
-      setForm(fromSettings(r.settings));
-      setRestart(r.changed ? r.message : null);
-      if (!r.changed) setResult({ ok: true, message: r.message || "Nada mudou." });
-    });
-  };
+  const { settings, form, set, errors, error, result, restart, busy, runTest: test, submit: save } = useSettingsForm({
+    token,
+    load: api.getStorageSettings,
+    fromSettings,
+    validate: validateStorage,
+    toInput: storageInput,
+    test: api.testStorage,
+    save: api.saveStorageSettings,
+  });
 
   const keyState = (set_) => (set_ ? "definida (guardada no chaveiro do sistema)" : "não definida");
 
