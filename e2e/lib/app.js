@@ -30,6 +30,20 @@ print(json.dumps(rows, ensure_ascii=False))`;
   return JSON.parse(r.stdout);
 }
 
+// The installation's "Criar processos do mês" schedule (1st of the month, 06:00 in
+// Brasília) switched off, for files that count the processes they make: a run that
+// happened to straddle that minute would otherwise find a whole extra month. The worker
+// seeds it at start-up and reads the schedules from the database on every cycle.
+export async function holdMonthlySchedule() {
+  const count = (active) =>
+    sql(`SELECT COUNT(*) AS n FROM schedules WHERE kind = 'CRIAR_PROCESSOS_MENSAIS'${active ? " AND active = 1" : ""}`)[0].n;
+  for (const end = Date.now() + WAIT_MS; count(false) === 0; await new Promise((r) => setTimeout(r, 200))) {
+    if (Date.now() > end) throw new Error("o agendamento mensal padrão não apareceu no banco");
+  }
+  sql("UPDATE schedules SET active = 0 WHERE kind = 'CRIAR_PROCESSOS_MENSAIS'");
+  if (count(true) !== 0) throw new Error("o agendamento mensal continua ativo");
+}
+
 export async function startApp() {
   if (!APP) throw new Error("BRM_APP_BINARY is not set: run through scripts/e2e.sh");
   const driver = await new Builder()

@@ -11,7 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { By } from "selenium-webdriver";
-import { DB_FILE, startApp } from "../lib/app.js";
+import { DB_FILE, holdMonthlySchedule, startApp } from "../lib/app.js";
+import { monthFromToday } from "../lib/today.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const OPERADOR = { name: "Otávio Operador", email: "otavio@beg.com.br", password: "senha-do-operador-1" };
@@ -21,7 +22,9 @@ const OPERATORS = [
   { name: "Embratel", code: "EMBRATEL" },
   { name: "DigitalNet", code: "DIGITALNET" },
 ];
-const MONTH = "2026-11";
+// Last month, as an office works it (never a month written out: the Painel opens on the
+// current month and due dates count from today).
+const MONTH = monthFromToday(-1);
 // The synthetic spreadsheet (the real one's columns and mess), as the Rust tests read it.
 const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
 // What crates/brm-core/tests/import_fixture.rs establishes for that file with these four
@@ -96,6 +99,7 @@ test("clients import, the month's processes, and an approval only the right role
 
   await t.test("first run: the administrator is created and logs in", async () => {
     await app.firstRun(ADMIN);
+    await holdMonthlySchedule();
     await app.waitForText("who", ADMIN.name);
   });
 
@@ -549,8 +553,16 @@ print(int(time.time() * 1000), flush=True)`,
     await app.login(ADMIN.email, ADMIN.password);
   });
 
-  await t.test("the dashboard shows both approved invoices sent to SAT", async () => {
+  // The Painel opens on the current month; the test's month is last month, picked the
+  // way a person would.
+  async function dashboardOf(month) {
     await app.nav("painel", "dashboard");
+    await app.choose("dash-month", month);
+    await app.waitUntil(async () => (await (await app.waitFor("dash-month")).getAttribute("value")) === month, `o painel de ${month}`);
+  }
+
+  await t.test("the dashboard shows both approved invoices sent to SAT", async () => {
+    await dashboardOf(MONTH);
     await app.waitUntil(
       async () => (await (await app.waitFor("dash-count-UPLOAD_REALIZADO")).getText()).trim() === "2",
       "2 faturas enviadas ao SAT no painel",
@@ -610,7 +622,8 @@ print(int(time.time() * 1000), flush=True)`,
         `o tema ${theme}`,
       );
       for (const [tab, id] of screens) {
-        await app.nav(tab, id);
+        if (tab === "painel") await dashboardOf(MONTH);
+        else await app.nav(tab, id);
         if (tab === "aprovacao") {
           await app.waitUntil(
             async () => (await (await app.waitFor("pdf-preview")).getAttribute("data-state")) === "ready",
@@ -641,7 +654,8 @@ print(int(time.time() * 1000), flush=True)`,
       ["usuarios", "users"],
       ["config", "settings"],
     ]) {
-      await app.nav(tab, id);
+      if (tab === "painel") await dashboardOf(MONTH);
+      else await app.nav(tab, id);
       await app.driver.sleep(400);
       // How much wider than the window the page is, and which elements stick out.
       const [overflow, culprits] = await app.driver.executeScript(`

@@ -5,8 +5,8 @@
 // StatusNotifierWatcher stand-in plays the panel that hosts tray icons. Both are the
 // only stand-ins: the app, its database, robot simulator and window are the real ones.
 //
-// The story: three VIVO clients; October's invoices arrive (no history: no "Aprovar");
-// with October as history, November's arrive with "Aprovar"; one is approved from its
+// The story: three VIVO clients; a first month's invoices arrive (no history: no
+// "Aprovar"); with it as history, the next month's arrive with "Aprovar"; one is approved from its
 // notification; one is approved in the window first, and its notification then says so
 // and opens the window on it; a server without buttons gets "Abrir" only; the tray
 // counts; closing the window keeps the app in the tray; a second launch with a
@@ -18,14 +18,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import { By } from "selenium-webdriver";
-import { APP, sql, startApp } from "../lib/app.js";
+import { APP, holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { monthFromToday, monthLabel } from "../lib/today.js";
 
 const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
 const BUS = fileURLToPath(new URL("../lib/desktop_bus.py", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
-const OCTOBER = "2026-10";
-const NOVEMBER = "2026-11";
+// Two months in a row, counted from today (two months ago, then last month): the
+// second has the first as its history.
+const FIRST = monthFromToday(-2);
+const SECOND = monthFromToday(-1);
+const SECOND_LABEL = monthLabel(SECOND);
 const TITLE_WAITING = "Fatura aguardando aprovação";
 const WINDOW_TITLE = "BRM RPA Desk";
 
@@ -160,6 +164,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
 
   await t.test("first run, one operator and three clients", async () => {
     await app.firstRun(ADMIN);
+    await holdMonthlySchedule();
     await app.nav("operadoras", "operators");
     await app.click("new-operator");
     await app.waitFor("operator-form");
@@ -181,14 +186,14 @@ test("approvers act from native notifications, the tray counts, one instance ope
     assert.equal(item.title.length > 0, true, JSON.stringify(item));
   });
 
-  await t.test("October's invoices arrive: one notification each, no Aprovar without history", async () => {
+  await t.test("The first month's invoices arrive: one notification each, no Aprovar without history", async () => {
     const from = notifyCalls().length;
-    await createMonth(OCTOBER, 3);
-    await waitWaiting(OCTOBER, 3);
+    await createMonth(FIRST, 3);
+    await waitWaiting(FIRST, 3);
     const calls = await notices(from, (c) => c.filter((n) => n.summary === TITLE_WAITING).length === 3, "três notificações de fatura");
     for (const n of calls.filter((c) => c.summary === TITLE_WAITING)) {
       assert.equal(n.app, "brm-desk"); // notify-rust names the executable
-      assert.match(n.body, /· Vivo · 10\/2026/);
+      assert.ok(n.body.includes(`· Vivo · ${monthLabel(FIRST)}`), n.body);
       assert.match(n.body, /R\$ \d/);
       assert.match(n.body, /vence em \d{2}\/\d{2}\/\d{4}/);
       // No earlier month: "Variação do valor" has no data, so a person looks first.
@@ -198,7 +203,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
   });
 
   await t.test("a click on a notification's body opens the window on that process", async () => {
-    const p = await processOf(OCTOBER, hashes[0]);
+    const p = await processOf(FIRST, hashes[0]);
     const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name));
     assert.ok(n, `notificação de ${p.legal_name}`);
     bus("click", n.id, "default");
@@ -206,26 +211,26 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.screenshot("01-notificacao-abriu-processo");
   });
 
-  await t.test("with October as history, November's invoices offer Aprovar", async (st) => {
-    // October's amounts become a steady history, and the tolerance wide enough for the
-    // simulator's random amounts: every check of November can pass.
-    sql("UPDATE processes SET amount_cents = 250000 WHERE reference_month = ?", OCTOBER);
+  await t.test("with the first month as history, the second month's invoices offer Aprovar", async (st) => {
+    // The first month's amounts become a steady history, and the tolerance wide enough for
+    // the simulator's random amounts: every check of the second can pass.
+    sql("UPDATE processes SET amount_cents = 250000 WHERE reference_month = ?", FIRST);
     sql(
       `INSERT INTO settings (key, value_json, updated_at) VALUES ('aprovacao.tolerancia_percentual', '1000', datetime('now'))
        ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json`,
     );
     const from = notifyCalls().length;
-    await createMonth(NOVEMBER, 3);
-    await waitWaiting(NOVEMBER, 3);
+    await createMonth(SECOND, 3);
+    await waitWaiting(SECOND, 3);
     const calls = await notices(
       from,
-      (c) => c.filter((n) => n.summary === TITLE_WAITING && n.body.includes("11/2026")).length === 3,
-      "três notificações de novembro",
+      (c) => c.filter((n) => n.summary === TITLE_WAITING && n.body.includes(SECOND_LABEL)).length === 3,
+      "três notificações do segundo mês",
     );
     for (const n of calls.filter((c) => c.summary === TITLE_WAITING)) {
       assert.deepEqual(n.actions, ["aprovar", "Aprovar", "abrir", "Abrir", "default", ""], n.body);
     }
-    for (const h of hashes) byHash[h] = await processOf(NOVEMBER, h);
+    for (const h of hashes) byHash[h] = await processOf(SECOND, h);
     // From the worker's write of each arrival (its last change-feed row before the
     // notification) to the server's Notify, a figure, not a limit: the feed (a 250 ms
     // read on SQLite, 250 ms batches), the scan, the composer and D-Bus.
@@ -244,10 +249,10 @@ test("approvers act from native notifications, the tray counts, one instance ope
 
   await t.test("Aprovar on a notification approves that version, audited as from the notification", async () => {
     const p = byHash[hashes[0]];
-    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes("11/2026"));
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes(SECOND_LABEL));
     const from = notifyCalls().length;
     bus("click", n.id, "aprovar");
-    await app.waitUntil(async () => (await processOf(NOVEMBER, hashes[0])).status !== "AGUARDANDO_APROVACAO", "a fatura aprovada", 30_000);
+    await app.waitUntil(async () => (await processOf(SECOND, hashes[0])).status !== "AGUARDANDO_APROVACAO", "a fatura aprovada", 30_000);
     const audit = sql("SELECT action, actor_name, detail FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id);
     assert.equal(audit.length, 1, JSON.stringify(audit));
     assert.equal(audit[0].actor_name, ADMIN.name);
@@ -267,7 +272,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.waitForText("banner-info", "Processo aprovado.");
     // Elsewhere in the app now.
     await app.nav("painel", "dashboard");
-    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes("11/2026"));
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes(SECOND_LABEL));
     const from = notifyCalls().length;
     bus("click", n.id, "aprovar");
     const [follow] = await notices(from, (c) => c.some((x) => x.summary === "Não foi possível aprovar pela notificação"), "o aviso");
@@ -282,7 +287,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await stop(server);
     server = startNotificationServer("body");
     for (let i = 0; i < 50 && spawnSync(PY, [BUS, "notify-calls"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
-    // The third November invoice is rejected in the window; the robot fetches it again,
+    // The third invoice of the second month is rejected in the window; the robot fetches it again,
     // it passes every check, and would offer Aprovar on a server that shows buttons.
     const p = byHash[hashes[2]];
     await processList();
@@ -292,10 +297,10 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.choose("reject-reason-code", "VALOR_DIVERGENTE");
     await app.typeInto("reject-reason-text", "Fatura de teste");
     await app.click("btn-confirmar-rejeicao");
-    await app.waitUntil(async () => (await processOf(NOVEMBER, hashes[2])).status === "AGUARDANDO_DOWNLOAD", "rejeitada");
-    await waitWaiting(NOVEMBER, 1);
+    await app.waitUntil(async () => (await processOf(SECOND, hashes[2])).status === "AGUARDANDO_DOWNLOAD", "rejeitada");
+    await waitWaiting(SECOND, 1);
     const [n] = await notices(0, (c) => c.some((x) => x.summary === TITLE_WAITING), "a notificação sem botões");
-    assert.match(n.body, /11\/2026/);
+    assert.ok(n.body.includes(SECOND_LABEL), n.body);
     assert.deepEqual(n.actions, ["abrir", "Abrir", "default", ""]);
   });
 

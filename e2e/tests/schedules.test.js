@@ -1,17 +1,24 @@
 // Schedules (issue 7) through the real window: Configurações → Agendamentos, the
 // "Criar processos do mês" schedule the worker seeds at start changed to a daily preset
-// at 07:15; the editor previews five runs one day apart in Brasília time; saved, the list
-// shows the new next run; a bad advanced expression shows the pt-BR error and the save is
-// refused; the change is in the audit trail of the SQLite file.
+// (at :15, 12 hours from now); the editor previews five runs one day apart in Brasília
+// time; saved, the list shows the new next run; a bad advanced expression shows the pt-BR
+// error and the save is refused; the change is in the audit trail of the SQLite file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { By } from "selenium-webdriver";
 import { sql, startApp } from "../lib/app.js";
+import { brasiliaHourFromNow } from "../lib/today.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const SEEDED = "Criar processos do mês";
 const HOUR_ERROR = 'O campo hora aceita de 0 a 23; "25" está fora desse intervalo.';
 const DAY_MS = 24 * 3600 * 1000;
+// The daily preset's hour: 12 hours from now in Brasília, never a fixed one, so the new
+// schedule's next run cannot pass (and move) while the file compares it.
+const HOUR = brasiliaHourFromNow(12);
+const HH = String(HOUR).padStart(2, "0");
+const CRON = `15 ${HOUR} * * *`;
+const DESCRIPTION = `Todo dia às ${HH}:15`;
 
 
 test("schedules: daily preset with its preview, saved and audited; a bad expression refused", async (t) => {
@@ -62,22 +69,22 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
     await app.screenshot("agendamentos-01-lista");
   });
 
-  await t.test("a daily preset at 07:15 previews five runs one day apart", async () => {
+  await t.test(`a daily preset at ${HH}:15 previews five runs one day apart`, async () => {
     await app.clickElement(await (await seededRow()).findElement(By.css('[data-testid="schedule-edit"]')));
     await app.waitFor("schedule-form");
     await app.click("cron-mode-diario");
-    await chooseText("cron-hour", "07");
+    await chooseText("cron-hour", HH);
     await chooseText("cron-minute", "15");
-    await app.waitForText("cron-expression", "15 7 * * *");
-    await app.waitForText("cron-description", "Todo dia às 07:15");
+    await app.waitForText("cron-expression", CRON);
+    await app.waitForText("cron-description", DESCRIPTION);
     let runs;
     await app.waitUntil(async () => {
       runs = await previewRuns();
-      return runs.every((r) => r.at.endsWith("T07:15:00-03:00"));
+      return runs.every((r) => r.at.endsWith(`T${HH}:15:00-03:00`));
     }, "a prévia do novo horário");
     const times = runs.map((r) => Date.parse(r.at));
     for (let i = 1; i < times.length; i++) assert.equal(times[i] - times[i - 1], DAY_MS, `${runs[i - 1].at} → ${runs[i].at}`);
-    for (const r of runs) assert.match(r.text, /^\d{2}\/\d{2}\/\d{4} 07:15 \(.+\)$/);
+    for (const r of runs) assert.match(r.text, new RegExp(`^\\d{2}/\\d{2}/\\d{4} ${HH}:15 \\(.+\\)$`));
     firstRun = runs[0].text.slice(0, 16);
     await app.screenshot("agendamentos-02-previa");
   });
@@ -89,10 +96,10 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
       const row = await seededRow();
       const next = await row.findElement(By.css('[data-testid="schedule-next"]'));
       const desc = await row.findElement(By.css('[data-testid="schedule-description"]'));
-      return (await next.getText()) === firstRun && (await desc.getText()) === "Todo dia às 07:15";
+      return (await next.getText()) === firstRun && (await desc.getText()) === DESCRIPTION;
     }, `a próxima execução ${firstRun}`);
     const [s] = sql("SELECT cron, version, next_run_at FROM schedules WHERE name = ?", SEEDED);
-    assert.equal(s.cron, "15 7 * * *");
+    assert.equal(s.cron, CRON);
     assert.ok(s.next_run_at, "next_run_at computed");
     await app.screenshot("agendamentos-03-salvo");
   });
@@ -116,7 +123,7 @@ test("schedules: daily preset with its preview, saved and audited; a bad express
     const rows = sql("SELECT actor_name, detail, before_json, after_json FROM audit_events WHERE entity = 'agendamento' AND action = 'ALTERAR'");
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.equal(rows[0].actor_name, ADMIN.name);
-    assert.equal(rows[0].detail, `${SEEDED}: cron 0 6 1 * * → 15 7 * * *; ativo sim → sim`);
-    assert.equal(JSON.parse(rows[0].after_json).cron, "15 7 * * *");
+    assert.equal(rows[0].detail, `${SEEDED}: cron 0 6 1 * * → ${CRON}; ativo sim → sim`);
+    assert.equal(JSON.parse(rows[0].after_json).cron, CRON);
   });
 });
