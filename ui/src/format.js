@@ -66,9 +66,13 @@ export function formatMonth(value) {
   return m ? `${m[2]}/${m[1]}` : String(value);
 }
 
-// The month a `<input type="month">` understands, for a date in local time.
+// The month a `<input type="month">` understands ("2026-11") of an instant, in Brasília:
+// the cycle's months are Brasília's everywhere (the Painel's current month comes from
+// brm-service in Brasília time), so a desktop set to another zone does not open Processos
+// on another month than the Painel in the hours around a month's turn.
+const BRASILIA_MONTH = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Sao_Paulo", year: "numeric", month: "2-digit" });
 export function monthOf(date = new Date()) {
-  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}`;
+  return BRASILIA_MONTH.format(date).slice(0, 7);
 }
 
 export function formatBytes(size) {

@@ -76,6 +76,13 @@ describe("dates", () => {
     expect(formatMonth("")).toBe("—");
     expect(monthOf(new Date(2026, 0, 15))).toBe("2026-01");
   });
+
+  it("takes the month of an instant in Brasília, whatever the machine's zone", () => {
+    // 02:00 UTC on New Year's Day is still 23:00 of 31 December in Brasília.
+    expect(monthOf(new Date("2027-01-01T02:00:00Z"))).toBe("2026-12");
+    expect(monthOf(new Date("2027-01-01T03:00:00Z"))).toBe("2027-01");
+    expect(monthOf(new Date("2028-03-01T02:59:59Z"))).toBe("2028-02");
+  });
 });
 
 describe("labels", () => {

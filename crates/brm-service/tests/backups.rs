@@ -17,7 +17,7 @@ use brm_service::backups::{
 use brm_service::{Desk, ALTERAR_CONFIGURACAO};
 use brm_store::sqlite::{verify_backup_file, SqliteStore};
 use brm_store::Store;
-use chrono::Duration;
+use chrono::{Duration, Timelike};
 use common::TempFolder;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -167,12 +167,17 @@ async fn the_daily_copy_catches_up_runs_at_its_hour_and_keeps_the_last_n() {
             keep: 7
         }
     );
+    // The copy's hour is the machine's local time: 21 hours after the clock's start in
+    // whatever zone this machine is in (15:00 -> 12:00 in UTC), so the steps below hold
+    // everywhere, not only where local time is UTC.
+    let start_hour = w.clock.now().with_timezone(&chrono::Local).hour() as i64;
+    let hour = (start_hour + 21) % 24;
     w.desk
         .save_backup_settings(
             &w.admin,
             BackupSettings {
                 daily: true,
-                hour: 12,
+                hour,
                 keep: 3,
             },
         )
@@ -187,7 +192,7 @@ async fn the_daily_copy_catches_up_runs_at_its_hour_and_keeps_the_last_n() {
         .await
         .unwrap()
         .is_none());
-    // 15:00 -> the next day 11:00: not yet; from 12:00, due.
+    // 20 hours on: an hour before the copy's hour, not yet; 21 hours on, due.
     w.clock.advance(Duration::hours(20));
     assert!(w
         .desk

@@ -2,11 +2,13 @@
 //! the window gets, the file written into the export folder without overwriting, and
 //! a refusal by role as `{code, message}`.
 
-use super::roles_test::{block_on, desk_with_team, invoke, mock_app, TempDb};
+use super::roles_test::{block_on, desk_with_team_on, invoke, mock_app, TempDb};
 use crate::state::AppState;
+use brm_core::clock::ManualClock;
 use brm_core::operator::OperatorInput;
 use brm_core::Role;
 use serde_json::json;
+use std::sync::Arc;
 use tauri::test::MockRuntime;
 use tauri::{App, WebviewWindow};
 
@@ -22,8 +24,20 @@ fn dashboard_and_exports_through_ipc() {
     let db = TempDb::new();
     let out_dir = db.path().join("Downloads");
     std::env::set_var("BRM_EXPORT_DIR", &out_dir);
-    let (desk, admin, operador) =
-        desk_with_team(&db, "Davi Operador", "davi@beg.com.br", Role::Operador);
+    // A clock that stands still: the two exports below are stamped with the same minute,
+    // so the second is "(2)" even when the real minute turns between them.
+    let clock = Arc::new(ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-11-05T15:00:00Z")
+            .unwrap()
+            .into(),
+    ));
+    let (desk, admin, operador) = desk_with_team_on(
+        &db,
+        "Davi Operador",
+        "davi@beg.com.br",
+        Role::Operador,
+        clock,
+    );
     block_on(async {
         for (name, code) in [("Vivo", "VIVO"), ("Oi", "OI")] {
             desk.create_operator(

@@ -12,6 +12,7 @@
 
 use crate::state::AppState;
 use brm_core::client::ClientInput;
+use brm_core::clock::{Clock, SystemClock};
 use brm_core::operator::OperatorInput;
 use brm_core::user::{NewAdminInput, NewUserInput, User, UserFilter};
 use brm_core::Role;
@@ -295,9 +296,22 @@ pub(super) fn desk_with_team(
     email: &str,
     role: Role,
 ) -> (Desk, String, String) {
+    desk_with_team_on(db, name, email, role, Arc::new(SystemClock))
+}
+
+/// [`desk_with_team`] on a clock of the test's: what depends on the time (file names
+/// stamped to the minute) is then the same on any day and at any second.
+pub(super) fn desk_with_team_on(
+    db: &TempDb,
+    name: &str,
+    email: &str,
+    role: Role,
+    clock: Arc<dyn Clock>,
+) -> (Desk, String, String) {
     tauri::async_runtime::block_on(async {
         let store = brm_store::connect(&db.url()).await.unwrap();
-        let desk = Desk::new(store).with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        let desk = Desk::with_clock(store, clock)
+            .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
         let admin = first_admin(&desk, ADMIN_PW).await;
         create_user(&desk, &admin, name, email, role).await;
         let other = login(&desk, email).await;
