@@ -18,6 +18,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.{js,jsx}"],
+    setupFiles: ["src/test-setup.js"],
     // Instants are shown in the desktop's zone; the tests pin one (Brasília, UTC-3).
     env: { TZ: "America/Sao_Paulo" },
   },
