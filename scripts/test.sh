@@ -1,38 +1,44 @@
 #!/usr/bin/env bash
 # Command 2 of the README (and all of CI): installs what is missing and runs every test:
-# formatting and lints, the Rust tests of the workspace, the interface's tests, and the
-# end-to-end suite in the real window.
+# formatting and lints, the Rust tests of the workspace, the OS keyring, the interface's
+# tests, the installers, and the end-to-end suite in the real window.
+#
+# Every stage prints its time when it ends, and the run ends with a table of all of them
+# (scripts/stages.sh), so the next person sees at once which stage grew. A failing stage
+# does not stop the stages after it (their results are still worth knowing); the run
+# fails at the end, naming every stage that failed.
+#
+# The end-to-end files drive the release binary taken out of the .deb, the one a person
+# installs: building a debug app as well cost ~5 minutes of a cold run (Tauri is compiled
+# again without the "test" feature the command tests enable), and testing the shipped
+# build is the stronger check. `scripts/e2e.sh` alone still defaults to the debug build.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-START=$(date +%s)
-setup_tests
-build_ui
+. "$ROOT/scripts/stages.sh"
 cd "$ROOT"
 
-say "cargo fmt --check"
-cargo fmt --all -- --check
-say "cargo clippy"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-say "PostgreSQL descartável para os testes"
-eval "$(scripts/pg-test-cluster.sh start)"
-say "Servidor S3 descartável (moto) para os testes do armazenamento"
-eval "$(scripts/s3-test-server.sh start)"
-trap 'scripts/pg-test-cluster.sh stop "$BRM_PG_DIR"; scripts/s3-test-server.sh stop' EXIT
+stage_in_shell "Preparação da máquina (pacotes, Rust, Node.js, npm, tauri-driver)" setup_tests
+stage_or_stop "Ferramentas que os testes chamam (e o autoteste dessa verificação)" \
+  bash -c 'scripts/check-test-tools.sh && scripts/check-test-tools.sh --self-test'
+stage "Interface (ui/dist)" build_ui
+stage "cargo fmt --check" cargo fmt --all -- --check
+stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# The services live for the whole run (in this shell: their exports reach later stages).
+at_exit stop_test_services
+stage_in_shell "PostgreSQL e S3 (moto) descartáveis" start_test_services
 export BRM_REQUIRE_POSTGRES=1 BRM_REQUIRE_S3=1
-say "Testes Rust (workspace; SQLite, PostgreSQL, S3 e o simulador do robô por HTTP)"
-cargo test --workspace --quiet
-say "Testes do chaveiro do sistema (Secret Service real, gnome-keyring numa sessão D-Bus)"
-scripts/with-keyring.sh env BRM_REQUIRE_KEYRING=1 cargo test -p brm-secrets --quiet --test os_keyring
-say "Testes da interface (vitest)"
-(cd ui && npx vitest run)
-say "Compilando o aplicativo para o teste ponta a ponta"
-cargo build -p brm-desk --quiet
-say "Testes ponta a ponta (tauri-driver + WebKitWebDriver)"
-scripts/e2e.sh target/debug/brm-desk
-say "Pacotes .deb e .rpm (versão de produção; o teste abre o binário extraído do .deb)"
-scripts/bundle.sh deb,rpm
-scripts/check-bundles.sh
-scripts/check-bundles.sh --self-test
-BRM_E2E_OUT="$ROOT/test-output/e2e-package" \
-  scripts/e2e.sh target/bundle-check/deb/usr/bin/brm-desk e2e/package/installed-package.test.js
-say "Tudo certo em $(($(date +%s) - START)) s"
+
+stage "Testes Rust (workspace; SQLite, PostgreSQL, S3 e o simulador do robô por HTTP)" \
+  cargo test --workspace --quiet
+# --workspace: the same features as the build above, so nothing is compiled again.
+stage "Testes do chaveiro do sistema (Secret Service real, gnome-keyring numa sessão D-Bus)" \
+  scripts/with-keyring.sh env BRM_REQUIRE_KEYRING=1 cargo test --workspace --quiet --test os_keyring
+stage "Testes da interface (vitest)" bash -c 'cd ui && npx vitest run'
+stage "Pacotes .deb e .rpm (versão de produção)" scripts/bundle.sh deb,rpm
+stage "Conferência dos pacotes (e o autoteste dessa conferência)" \
+  bash -c 'scripts/check-bundles.sh && scripts/check-bundles.sh --self-test'
+# check-bundles.sh leaves the .deb extracted in target/bundle-check/deb.
+stage "Testes ponta a ponta no binário do .deb (tauri-driver + WebKitWebDriver)" \
+  scripts/e2e.sh target/bundle-check/deb/usr/bin/brm-desk e2e/tests/*.test.js e2e/package/installed-package.test.js
+finish_stages

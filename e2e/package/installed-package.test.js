@@ -1,8 +1,8 @@
 // The binary as the .deb installs it (scripts/check-bundles.sh extracts the package and
-// scripts/test.sh runs this file with BRM_APP_BINARY pointing at its usr/bin/brm-desk):
-// it starts and shows the first-run screen from the interface embedded in it (the
-// custom-protocol build; no Vite server runs here). Not under e2e/tests/, which the
-// default end-to-end run drives with the debug binary.
+// scripts/test.sh runs every end-to-end file with BRM_APP_BINARY pointing at its
+// usr/bin/brm-desk): it starts and shows the first-run screen from the interface embedded
+// in it (the custom-protocol build; no Vite server runs here). Not under e2e/tests/: those
+// files also run on a debug build (scripts/e2e.sh's default), where this one would fail.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs a command with the clock moved, for every process it starts (the tests, the app and
+# its WebKit processes, the worker, PostgreSQL, the robot simulator): the proof that no
+# test depends on today's date. libfaketime (Debian's faketime) shifts the wall clock by a
+# fixed offset, so every process agrees on the moved time and it keeps running; monotonic
+# clocks (timers, timeouts) are left alone, and cargo and rustc see the real time (their
+# build fingerprints compare file times).
+#   scripts/test-moved-clock.sh "2027-01-01 00:20:00" [COMMAND ARG...]
+#     DATE is UTC; COMMAND defaults to scripts/test.sh. Build first without a moved clock
+#     (a warm target folder): the moved run then only runs the tests.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+if [ $# -lt 1 ]; then
+  echo "uso: $0 \"AAAA-MM-DD HH:MM:SS\" [COMANDO ARGUMENTOS...]" >&2
+  exit 2
+fi
+WHEN="$1"
+shift
+[ $# -gt 0 ] || set -- "$ROOT/scripts/test.sh"
+apt_install_missing faketime
+LIB="$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketime.so.1$')"
+[ -n "$LIB" ] || { echo "libfaketime.so.1 não encontrada (pacote libfaketime)." >&2; exit 1; }
+TARGET_SECS="$(date -u -d "$WHEN" +%s)"
+OFFSET=$((TARGET_SECS - $(date -u +%s)))
+say "Relógio movido para $(date -u -d "@$TARGET_SECS" '+%Y-%m-%d %H:%M:%S') UTC (deslocamento de $OFFSET s): $*"
+export LD_PRELOAD="$LIB${LD_PRELOAD:+:$LD_PRELOAD}"
+[ "$OFFSET" -ge 0 ] && OFFSET="+$OFFSET"
+export FAKETIME="$OFFSET" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_SKIP_CMDS="cargo,rustc,rustdoc,cc,ld,collect2,clippy-driver"
+# The test run sees the moved date too (it says so in its output).
+date -u '+  agora, para os processos do teste: %Y-%m-%d %H:%M:%S UTC'
+exec "$@"
