@@ -73,7 +73,11 @@ for b in ${BUNDLES//,/ }; do
 done
 
 say "Compilando a versão de produção e gerando os pacotes: $BUNDLES"
-(cd "$ROOT/src-tauri" && "$ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "$BUNDLES" --config "$PATHS_JSON")
+# BRM_TAURI_CLI_PREFIX: a command the CLI is started through; scripts/test-moved-clock.sh
+# starts it with the real clock (under libfaketime its native part waits for as long as
+# the clock was moved).
+# shellcheck disable=SC2086 # the prefix is a command and its arguments
+(cd "$ROOT/src-tauri" && ${BRM_TAURI_CLI_PREFIX:-} "$ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "$BUNDLES" --config "$PATHS_JSON")
 
 # Sizes in pt-BR: "7,9 MiB".
 human() {

@@ -6,8 +6,9 @@
 # clocks (timers, timeouts) are left alone. rustc, rustdoc and clippy-driver run with the
 # real clock: they hang under libfaketime (its start-up and rustc's jemalloc wait on each
 # other), so cargo is handed shims that start them without it (RUSTC, RUSTDOC,
-# RUSTC_WRAPPER; a warm target folder stays warm). Build scripts and test binaries, which
-# cargo starts itself, run with the moved clock.
+# RUSTC_WRAPPER; a warm target folder stays warm); so is the Tauri CLI that makes the
+# packages. Build scripts and test binaries, which cargo starts itself, the app, WebKit
+# and everything else run with the moved clock.
 #   scripts/test-moved-clock.sh "2027-01-01 00:20:00" [COMMAND ARG...]
 #     DATE is UTC; COMMAND defaults to scripts/test.sh. Build first without a moved clock
 #     (a warm target folder): the moved run then only runs the tests.
@@ -32,6 +33,8 @@ for tool in rustc rustdoc; do
 done
 chmod +x "$SHIMS"/*
 export RUSTC="$SHIMS/rustc" RUSTDOC="$SHIMS/rustdoc" RUSTC_WRAPPER="$SHIMS/real-clock"
+# The Tauri CLI (scripts/bundle.sh) too: its native part sleeps for the whole offset.
+export BRM_TAURI_CLI_PREFIX="$SHIMS/real-clock"
 TARGET_SECS="$(date -u -d "$WHEN" +%s)"
 OFFSET=$((TARGET_SECS - $(date -u +%s)))
 say "Relógio movido para $(date -u -d "@$TARGET_SECS" '+%Y-%m-%d %H:%M:%S') UTC (deslocamento de $OFFSET s): $*"
