@@ -2,8 +2,9 @@
 # Runs a command with the clock moved, for every process it starts (the tests, the app and
 # its WebKit processes, the worker, PostgreSQL, the robot simulator): the proof that no
 # test depends on today's date. libfaketime (Debian's faketime) shifts the wall clock by a
-# fixed offset, so every process agrees on the moved time and it keeps running; monotonic
-# clocks (timers, timeouts) are left alone. rustc, rustdoc and clippy-driver run with the
+# fixed offset, so every process agrees on the moved time and it keeps running. Monotonic
+# clocks move by the same offset (left alone, libfaketime breaks absolute sleeps such as
+# Python's time.sleep with EINVAL). rustc, rustdoc and clippy-driver run with the
 # real clock: they hang under libfaketime (its start-up and rustc's jemalloc wait on each
 # other), so cargo is handed shims that start them without it (RUSTC, RUSTDOC,
 # RUSTC_WRAPPER; a warm target folder stays warm); so is the Tauri CLI that makes the
@@ -40,7 +41,7 @@ OFFSET=$((TARGET_SECS - $(date -u +%s)))
 say "Relógio movido para $(date -u -d "@$TARGET_SECS" '+%Y-%m-%d %H:%M:%S') UTC (deslocamento de $OFFSET s): $*"
 export LD_PRELOAD="$LIB${LD_PRELOAD:+:$LD_PRELOAD}"
 [ "$OFFSET" -ge 0 ] && OFFSET="+$OFFSET"
-export FAKETIME="$OFFSET" FAKETIME_DONT_FAKE_MONOTONIC=1
+export FAKETIME="$OFFSET"
 # The test run sees the moved date too (it says so in its output).
 date -u '+  agora, para os processos do teste: %Y-%m-%d %H:%M:%S UTC'
 exec "$@"
