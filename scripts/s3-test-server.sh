@@ -14,6 +14,7 @@ PIDFILE="$DIR/moto.pid"
 LOG="$DIR/moto.log"
 ENDPOINT="http://127.0.0.1:$PORT"
 PYTHON="${PYTHON:-python3}"
+MOTO_VERSION="5.2.1"
 
 # True when the pid file names a live process.
 running() {
@@ -42,9 +43,18 @@ case "${1:-}" in
       echo "A porta $PORT já está em uso por outro processo; defina BRM_S3_TEST_PORT com outra porta." >&2
       exit 1
     fi
+    # moto from the Python on PATH when it has it; otherwise in a virtual environment of
+    # the project (.tools/moto): Debian's own Python refuses packages installed into it
+    # (PEP 668), and a fresh machine has no moto.
     if ! "$PYTHON" -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
-      echo "Instalando o moto (servidor S3 de teste)..." >&2
-      "$PYTHON" -m pip install --quiet 'moto[server]' >&2
+      VENV="$(cd "$(dirname "$0")/.." && pwd)/.tools/moto"
+      if ! "$VENV/bin/python" -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
+        echo "Instalando o moto (servidor S3 de teste) em .tools/moto..." >&2
+        rm -rf "$VENV"
+        /usr/bin/python3 -m venv "$VENV" >&2
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+      fi
+      PYTHON="$VENV/bin/python"
     fi
     # Own session (setsid) so the server outlives this shell and `stop` can end its group.
     setsid "$PYTHON" -m moto.server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 </dev/null &
