@@ -9,6 +9,7 @@ use brm_core::audit::AuditEvent;
 use brm_core::execution::{Execution, LogLine};
 use brm_core::operator::Operator;
 use brm_core::process::Process;
+use brm_core::schedule::Schedule;
 use brm_core::user::User;
 use uuid::Uuid;
 
@@ -55,12 +56,23 @@ pub struct ProcessKey {
     pub reference_month: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleKey {
+    pub id: Uuid,
+    pub name: String,
+    /// The kind's wire value.
+    pub kind: String,
+    pub cron: String,
+    pub operator_id: Option<Uuid>,
+}
+
 /// What is already stored that an import could collide with.
 #[derive(Debug, Clone, Default)]
 pub struct LegacyKeys {
     pub operators: Vec<OperatorKey>,
     pub clients: Vec<ClientKeyRow>,
     pub users: Vec<UserKey>,
+    pub schedules: Vec<ScheduleKey>,
     /// Those the probe named (by id or by client).
     pub processes: Vec<ProcessKey>,
     /// Those of the probe's ids that exist.
@@ -78,6 +90,7 @@ pub struct LegacyBatch {
     pub clients: Vec<ClientWrite>,
     pub processes: Vec<Process>,
     pub executions: Vec<(Execution, Vec<LogLine>)>,
+    pub schedules: Vec<Schedule>,
     /// Settings to create or replace (the robot URL), written at `at` by `by`.
     pub settings: Vec<(String, serde_json::Value)>,
     pub at: chrono::DateTime<chrono::Utc>,
@@ -93,6 +106,7 @@ impl LegacyBatch {
             && self.clients.is_empty()
             && self.processes.is_empty()
             && self.executions.is_empty()
+            && self.schedules.is_empty()
             && self.settings.is_empty()
     }
 }
@@ -105,6 +119,7 @@ pub(crate) fn collided(field: &str) -> crate::StoreError {
         "code" | "name" => "uma operadora com o mesmo nome ou código",
         "hash" | "account" => "um cliente com o mesmo HASH ou a mesma conta",
         "job_id" => "uma execução com o mesmo job do robô",
+        "schedule_name" => "um agendamento com o mesmo nome",
         "reference_month" | "processes_client_month" => "um processo do mesmo cliente no mesmo mês",
         _ => "um registro com a mesma chave",
     };

@@ -1,9 +1,10 @@
 //! The import from the old system on PostgreSQL: the keys it could collide with, the whole
 //! import in one transaction, and the one-time replacement of a legacy password hash.
 
-use super::{audit, executions, operators, processes, settings, users};
+use super::{audit, executions, operators, processes, schedules, settings, users};
 use crate::legacy::{
-    collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey, UserKey,
+    collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey,
+    ScheduleKey, UserKey,
 };
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
@@ -33,6 +34,18 @@ pub async fn keys(pool: &PgPool, probe: &LegacyProbe) -> StoreResult<LegacyKeys>
             operator_id: r.try_get("operator_id")?,
             unit_key: r.try_get("unit_key")?,
             service_key: r.try_get("service_key")?,
+        });
+    }
+    for r in sqlx::query("SELECT id, name, kind, cron, operator_id FROM schedules")
+        .fetch_all(pool)
+        .await?
+    {
+        out.schedules.push(ScheduleKey {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            cron: r.try_get("cron")?,
+            operator_id: r.try_get("operator_id")?,
         });
     }
     for r in sqlx::query("SELECT id, email FROM users")
@@ -120,6 +133,13 @@ async fn write(conn: &mut PgConnection, b: &LegacyBatch) -> StoreResult<()> {
         executions::insert_row(conn, e).await?;
         // The plan numbers each execution's lines 1, 2, 3...: none is skipped as a repeat.
         executions::append_logs_in(conn, e.id, lines).await?;
+    }
+    for s in &b.schedules {
+        // Its operator was written above; a name taken since the preview is a collision.
+        schedules::insert_row(conn, s).await.map_err(|e| match e {
+            StoreError::Unique(_) => StoreError::Unique("schedule_name".into()),
+            e => e,
+        })?;
     }
     for (key, value) in &b.settings {
         settings::write(conn, key, value, b.at, b.by).await?;

@@ -4,7 +4,7 @@ use brm_core::audit::AuditEvent;
 use brm_core::schedule::{Schedule, ScheduleKind};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 pub async fn list(pool: &PgPool) -> StoreResult<Vec<Schedule>> {
@@ -26,27 +26,7 @@ pub async fn save(
 ) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     match expected_version {
-        None => {
-            sqlx::query(
-                "INSERT INTO schedules (id, name, cron, kind, operator_id, active, next_run_at,
-                                        last_run_at, version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(s.id)
-            .bind(&s.name)
-            .bind(&s.cron)
-            .bind(s.kind.as_str())
-            .bind(s.operator_id)
-            .bind(s.active)
-            .bind(s.next_run_at)
-            .bind(s.last_run_at)
-            .bind(s.version)
-            .bind(s.created_at)
-            .bind(s.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(super::map_unique)?;
-        }
+        None => insert_row(&mut tx, s).await?,
         Some(expected) => {
             let changed = sqlx::query(
                 "UPDATE schedules SET name = $1, cron = $2, kind = $3, operator_id = $4,
@@ -132,4 +112,29 @@ fn decode(r: &PgRow) -> StoreResult<Schedule> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// The one INSERT of a schedule, in the caller's transaction (the screens and the import
+/// from the old system both use it, so no column is forgotten in one of them).
+pub(super) async fn insert_row(conn: &mut PgConnection, s: &Schedule) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO schedules (id, name, cron, kind, operator_id, active, next_run_at,
+                                last_run_at, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(s.id)
+    .bind(&s.name)
+    .bind(&s.cron)
+    .bind(s.kind.as_str())
+    .bind(s.operator_id)
+    .bind(s.active)
+    .bind(s.next_run_at)
+    .bind(s.last_run_at)
+    .bind(s.version)
+    .bind(s.created_at)
+    .bind(s.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(super::map_unique)?;
+    Ok(())
 }

@@ -2,10 +2,10 @@
 //! import in one transaction, and the one-time replacement of a legacy password hash.
 
 use super::codec::{parse_uuid, ts};
-use super::{audit, executions, operators, processes, settings, users};
+use super::{audit, executions, operators, processes, schedules, settings, users};
 use crate::legacy::{
-    collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey, UserKey,
-    CHUNK,
+    collided, ClientKeyRow, LegacyBatch, LegacyKeys, LegacyProbe, OperatorKey, ProcessKey,
+    ScheduleKey, UserKey, CHUNK,
 };
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
@@ -35,6 +35,19 @@ pub async fn keys(pool: &SqlitePool, probe: &LegacyProbe) -> StoreResult<LegacyK
             operator_id: parse_uuid(r.try_get("operator_id")?)?,
             unit_key: r.try_get("unit_key")?,
             service_key: r.try_get("service_key")?,
+        });
+    }
+    for r in sqlx::query("SELECT id, name, kind, cron, operator_id FROM schedules")
+        .fetch_all(pool)
+        .await?
+    {
+        let operator: Option<String> = r.try_get("operator_id")?;
+        out.schedules.push(ScheduleKey {
+            id: parse_uuid(r.try_get("id")?)?,
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            cron: r.try_get("cron")?,
+            operator_id: operator.map(|o| parse_uuid(&o)).transpose()?,
         });
     }
     for r in sqlx::query("SELECT id, email FROM users")
@@ -144,6 +157,13 @@ async fn write(conn: &mut SqliteConnection, b: &LegacyBatch) -> StoreResult<()> 
         for l in lines {
             executions::insert_log_line(conn, e.id, l).await?;
         }
+    }
+    for s in &b.schedules {
+        // Its operator was written above; a name taken since the preview is a collision.
+        schedules::insert_row(conn, s).await.map_err(|e| match e {
+            StoreError::Unique(_) => StoreError::Unique("schedule_name".into()),
+            e => e,
+        })?;
     }
     for (key, value) in &b.settings {
         settings::write(conn, key, value, b.at, b.by).await?;

@@ -5,7 +5,7 @@ use brm_core::audit::AuditEvent;
 use brm_core::schedule::{Schedule, ScheduleKind};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 pub async fn list(pool: &SqlitePool) -> StoreResult<Vec<Schedule>> {
@@ -27,27 +27,7 @@ pub async fn save(
 ) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     match expected_version {
-        None => {
-            sqlx::query(
-                "INSERT INTO schedules (id, name, cron, kind, operator_id, active, next_run_at,
-                                        last_run_at, version, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(s.id.to_string())
-            .bind(&s.name)
-            .bind(&s.cron)
-            .bind(s.kind.as_str())
-            .bind(s.operator_id.map(|u| u.to_string()))
-            .bind(s.active)
-            .bind(s.next_run_at.map(ts))
-            .bind(s.last_run_at.map(ts))
-            .bind(s.version)
-            .bind(ts(s.created_at))
-            .bind(ts(s.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(super::map_unique)?;
-        }
+        None => insert_row(&mut tx, s).await?,
         Some(expected) => {
             let changed = sqlx::query(
                 "UPDATE schedules SET name = ?, cron = ?, kind = ?, operator_id = ?, active = ?,
@@ -131,4 +111,29 @@ fn decode(r: &SqliteRow) -> StoreResult<Schedule> {
         created_at: parse_ts(r.try_get("created_at")?)?,
         updated_at: parse_ts(r.try_get("updated_at")?)?,
     })
+}
+
+/// The one INSERT of a schedule, in the caller's transaction (the screens and the import
+/// from the old system both use it, so no column is forgotten in one of them).
+pub(super) async fn insert_row(conn: &mut SqliteConnection, s: &Schedule) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO schedules (id, name, cron, kind, operator_id, active, next_run_at,
+                                last_run_at, version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s.id.to_string())
+    .bind(&s.name)
+    .bind(&s.cron)
+    .bind(s.kind.as_str())
+    .bind(s.operator_id.map(|u| u.to_string()))
+    .bind(s.active)
+    .bind(s.next_run_at.map(ts))
+    .bind(s.last_run_at.map(ts))
+    .bind(s.version)
+    .bind(ts(s.created_at))
+    .bind(ts(s.updated_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(super::map_unique)?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ use super::{operator, t0, user};
 use brm_core::audit::{Actor, AuditEvent};
 use brm_core::execution::{Execution, ExecutionKind, ExecutionStatus, LogLine};
 use brm_core::process::{Month, Process};
+use brm_core::schedule::{Schedule, ScheduleKind};
 use brm_core::ErrorCode;
 use brm_store::legacy::{LegacyBatch, LegacyProbe};
 use brm_store::{ClientWrite, PasswordWrite, Store, StoreError};
@@ -43,8 +44,26 @@ fn execution(process_id: Uuid, job: &str) -> Execution {
     }
 }
 
+/// An old schedule of that office's operator.
+fn schedule(name: &str, operator_id: Uuid) -> Schedule {
+    Schedule {
+        id: Uuid::new_v4(),
+        name: name.into(),
+        cron: "0 9 * * 1-5".into(),
+        kind: ScheduleKind::ExecutarDownloads,
+        operator_id: Some(operator_id),
+        active: true,
+        next_run_at: Some(t0()),
+        last_run_at: None,
+        version: 1,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
 /// An old office: one operator, one user, one client with a sealed portal password, its
-/// October process, one finished download with a log line, and the robot's address.
+/// October process, one finished download with a log line, a schedule of the operator,
+/// and the robot's address.
 fn batch(suffix: &str) -> LegacyBatch {
     let op = operator(&format!("Vivo {suffix}"), &format!("VIVO{suffix}"));
     let u = user(&format!("legado{}@beg.com.br", suffix.to_lowercase()));
@@ -57,6 +76,7 @@ fn batch(suffix: &str) -> LegacyBatch {
     let month = Month::parse("2026-10").unwrap();
     let p = Process::new_for(c.id, op.id, month, None, false, t0());
     let e = execution(p.id, &format!("job-legado-{suffix}"));
+    let s = schedule(&format!("Downloads {suffix}"), op.id);
     let line = LogLine {
         seq: 1,
         at: t0(),
@@ -78,6 +98,7 @@ fn batch(suffix: &str) -> LegacyBatch {
         }],
         processes: vec![p],
         executions: vec![(e, vec![line])],
+        schedules: vec![s],
         settings: vec![(
             format!("robo.url.{suffix}"),
             serde_json::json!("http://robo"),
@@ -132,6 +153,35 @@ pub async fn legacy_import_is_one_transaction(store: &dyn Store) {
         Some(serde_json::json!("http://robo"))
     );
     assert_eq!(store.count_users().await.unwrap(), users_before + 1);
+    let sched = &first.schedules[0];
+    assert!(keys.schedules.iter().any(|k| k.id == sched.id
+        && k.name == "Downloads A"
+        && k.kind == "EXECUTAR_DOWNLOADS"
+        && k.cron == "0 9 * * 1-5"
+        && k.operator_id == sched.operator_id));
+
+    // A third office whose schedule takes a name stored since its preview: refused whole,
+    // naming the schedule.
+    let mut third = batch("C");
+    third.schedules[0].name = "Downloads A".into();
+    match store.import_legacy(&third).await.unwrap_err() {
+        StoreError::Refused(e) => {
+            assert_eq!(e.code, ErrorCode::Conflict);
+            assert!(
+                e.message.contains("agendamento com o mesmo nome"),
+                "{}",
+                e.message
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(!store
+        .legacy_keys(&probe(&third))
+        .await
+        .unwrap()
+        .operators
+        .iter()
+        .any(|o| o.id == third.operators[0].id));
 
     // A second office whose last execution reuses the first one's robot job: the store
     // refuses the whole batch (CONFLICT, pt-BR), and none of its earlier rows stay.
