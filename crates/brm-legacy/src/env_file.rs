@@ -1,6 +1,7 @@
 //! The old system's `.env`: the robot service's address and token, in plain text. Only
-//! those two keys are read; nothing else in the file (Flask's SECRET_KEY, database
-//! passwords) is kept or shown.
+//! those two keys are read; of the others (Flask's SECRET_KEY, MinIO's keys, database
+//! passwords) only the names are kept, for the preview's list of what is not imported:
+//! their values are never kept or shown.
 
 use brm_core::{Error, ErrorCode, Result};
 use std::path::Path;
@@ -12,6 +13,8 @@ pub const TOKEN_KEY: &str = "API_EXTERNA_TOKEN";
 pub struct OldEnv {
     pub robot_url: Option<String>,
     pub robot_token: Option<String>,
+    /// The names of the other keys, in file order.
+    pub other_keys: Vec<String>,
 }
 
 impl std::fmt::Debug for OldEnv {
@@ -19,6 +22,7 @@ impl std::fmt::Debug for OldEnv {
         f.debug_struct("OldEnv")
             .field("robot_url", &self.robot_url)
             .field("robot_token", &self.robot_token.as_ref().map(|_| "***"))
+            .field("other_keys", &self.other_keys)
             .finish()
     }
 }
@@ -47,7 +51,8 @@ pub fn read(path: &Path) -> Result<OldEnv> {
         match k.as_str() {
             URL_KEY if !v.is_empty() => env.robot_url = Some(v),
             TOKEN_KEY if !v.is_empty() => env.robot_token = Some(v),
-            _ => {}
+            URL_KEY | TOKEN_KEY => {}
+            other => env.other_keys.push(other.to_string()),
         }
     }
     Ok(env)
@@ -70,6 +75,7 @@ mod tests {
         let env = read(&p).unwrap();
         assert_eq!(env.robot_url.as_deref(), Some("http://robo:8000"));
         assert_eq!(env.robot_token.as_deref(), Some("abc 123"));
+        assert_eq!(env.other_keys, ["SECRET_KEY"]);
         assert!(!format!("{env:?}").contains("abc 123"));
         let e = read(&dir.join("nao-existe")).unwrap_err();
         assert!(

@@ -1,25 +1,25 @@
-//! The old system's statuses to ours. The old code wrote values outside its own enum;
-//! every value it is known to have written is listed here, anything else is rejected
-//! with a reason (never guessed).
+//! The old system's statuses to ours: exactly the values its code writes or compares
+//! against (`shared/spec/legacy-schema.md`); anything else is refused with a reason,
+//! never guessed.
 //!
-//! | old `processos.status` | ours | needs attention |
+//! | old `processos.status_processo` | ours | needs attention |
 //! |---|---|---|
 //! | AGUARDANDO_DOWNLOAD | AGUARDANDO_DOWNLOAD | no |
 //! | DOWNLOAD_EM_ANDAMENTO | AGUARDANDO_DOWNLOAD (our robot downloads again) | no |
 //! | ERRO_DOWNLOAD | AGUARDANDO_DOWNLOAD | yes |
 //! | DOWNLOAD_CONCLUIDO | AGUARDANDO_APROVACAO (the step the old code never took) | no |
-//! | AGUARDANDO_APROVACAO, PENDENTE_APROVACAO | AGUARDANDO_APROVACAO | no |
+//! | AGUARDANDO_APROVACAO | AGUARDANDO_APROVACAO | no |
 //! | APROVADO, AGUARDANDO_ENVIO_SAT | AGUARDANDO_ENVIO_SAT | no |
-//! | SAT_EM_ANDAMENTO | AGUARDANDO_ENVIO_SAT (sent again by our robot) | no |
+//! | SAT_EM_ANDAMENTO | AGUARDANDO_ENVIO_SAT | yes: the old robot may have sent it; a person checks the SAT before it is sent again (twice would duplicate it there) |
 //! | ERRO_SAT | AGUARDANDO_ENVIO_SAT | yes |
-//! | SAT_CONCLUIDO, ENVIADO_SAT, UPLOAD_REALIZADO, CONCLUIDO | UPLOAD_REALIZADO | no |
+//! | SAT_CONCLUIDO, UPLOAD_REALIZADO | UPLOAD_REALIZADO | no |
 //! | REJEITADO | AGUARDANDO_DOWNLOAD (our reject goes back to download) | no |
 //! | CANCELADO | CANCELADO | no |
 //!
-//! Executions (`execucoes`): kinds DOWNLOAD/DOWNLOAD_FATURA, SAT/UPLOAD_SAT/ENVIO_SAT,
-//! MANUAL/UPLOAD_MANUAL. Statuses CONCLUIDO/SUCESSO, ERRO/FALHOU/FALHA, TIMEOUT,
-//! CANCELADO are kept; PENDENTE/EXECUTANDO/EM_ANDAMENTO become CANCELADO (the old robot
-//! job is not followed after the move: our worker must not poll it).
+//! Executions (`execucoes`): kinds DOWNLOAD_FATURA, UPLOAD_SAT, UPLOAD_MANUAL. Statuses
+//! CONCLUIDO, FALHOU, TIMEOUT and CANCELADO are kept; EXECUTANDO and TENTANDO_NOVAMENTE
+//! were still open there and become CANCELADO (the old robot job is not followed after
+//! the move: our worker must not poll it).
 
 use brm_core::execution::{ExecutionKind, ExecutionStatus};
 use brm_core::process::ProcessStatus;
@@ -33,23 +33,22 @@ pub struct MappedStatus {
     pub rejected: bool,
 }
 
-/// Case and spaces are ignored ("Erro_Download " is ERRO_DOWNLOAD).
+fn key(old: &str) -> String {
+    old.trim().to_ascii_uppercase()
+}
+
 pub fn process_status(old: &str) -> Option<MappedStatus> {
     use ProcessStatus::*;
-    let key = old.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+    let key = key(old);
     let (status, needs_attention) = match key.as_str() {
         "AGUARDANDO_DOWNLOAD" | "DOWNLOAD_EM_ANDAMENTO" | "REJEITADO" => {
             (AguardandoDownload, false)
         }
         "ERRO_DOWNLOAD" => (AguardandoDownload, true),
-        "DOWNLOAD_CONCLUIDO" | "AGUARDANDO_APROVACAO" | "PENDENTE_APROVACAO" => {
-            (AguardandoAprovacao, false)
-        }
-        "APROVADO" | "AGUARDANDO_ENVIO_SAT" | "SAT_EM_ANDAMENTO" => (AguardandoEnvioSat, false),
-        "ERRO_SAT" => (AguardandoEnvioSat, true),
-        "SAT_CONCLUIDO" | "ENVIADO_SAT" | "UPLOAD_REALIZADO" | "CONCLUIDO" => {
-            (UploadRealizado, false)
-        }
+        "DOWNLOAD_CONCLUIDO" | "AGUARDANDO_APROVACAO" => (AguardandoAprovacao, false),
+        "APROVADO" | "AGUARDANDO_ENVIO_SAT" => (AguardandoEnvioSat, false),
+        "SAT_EM_ANDAMENTO" | "ERRO_SAT" => (AguardandoEnvioSat, true),
+        "SAT_CONCLUIDO" | "UPLOAD_REALIZADO" => (UploadRealizado, false),
         "CANCELADO" => (Cancelado, false),
         _ => return None,
     };
@@ -62,10 +61,10 @@ pub fn process_status(old: &str) -> Option<MappedStatus> {
 }
 
 pub fn execution_kind(old: &str) -> Option<ExecutionKind> {
-    match old.trim().to_ascii_uppercase().as_str() {
-        "DOWNLOAD" | "DOWNLOAD_FATURA" => Some(ExecutionKind::DownloadFatura),
-        "SAT" | "UPLOAD_SAT" | "ENVIO_SAT" => Some(ExecutionKind::UploadSat),
-        "MANUAL" | "UPLOAD_MANUAL" => Some(ExecutionKind::UploadManual),
+    match key(old).as_str() {
+        "DOWNLOAD_FATURA" => Some(ExecutionKind::DownloadFatura),
+        "UPLOAD_SAT" => Some(ExecutionKind::UploadSat),
+        "UPLOAD_MANUAL" => Some(ExecutionKind::UploadManual),
         _ => None,
     }
 }
@@ -73,12 +72,12 @@ pub fn execution_kind(old: &str) -> Option<ExecutionKind> {
 /// The status an old execution is kept with, and whether it was still open there.
 pub fn execution_status(old: &str) -> Option<(ExecutionStatus, bool)> {
     use ExecutionStatus::*;
-    Some(match old.trim().to_ascii_uppercase().as_str() {
-        "CONCLUIDO" | "CONCLUIDA" | "SUCESSO" => (Concluido, false),
-        "ERRO" | "FALHOU" | "FALHA" => (Falhou, false),
+    Some(match key(old).as_str() {
+        "CONCLUIDO" => (Concluido, false),
+        "FALHOU" => (Falhou, false),
         "TIMEOUT" => (Timeout, false),
-        "CANCELADO" | "CANCELADA" => (Cancelado, false),
-        "PENDENTE" | "EXECUTANDO" | "EM_ANDAMENTO" => (Cancelado, true),
+        "CANCELADO" => (Cancelado, false),
+        "EXECUTANDO" | "TENTANDO_NOVAMENTE" => (Cancelado, true),
         _ => return None,
     })
 }
@@ -89,22 +88,19 @@ mod tests {
     use ProcessStatus::*;
 
     #[test]
-    fn every_status_the_old_code_wrote_is_mapped() {
+    fn every_status_the_old_code_writes_or_compares_is_mapped() {
         let cases = [
             ("AGUARDANDO_DOWNLOAD", AguardandoDownload, false),
             ("DOWNLOAD_EM_ANDAMENTO", AguardandoDownload, false),
             ("ERRO_DOWNLOAD", AguardandoDownload, true),
             ("DOWNLOAD_CONCLUIDO", AguardandoAprovacao, false),
             ("AGUARDANDO_APROVACAO", AguardandoAprovacao, false),
-            ("PENDENTE_APROVACAO", AguardandoAprovacao, false),
             ("APROVADO", AguardandoEnvioSat, false),
             ("AGUARDANDO_ENVIO_SAT", AguardandoEnvioSat, false),
-            ("SAT_EM_ANDAMENTO", AguardandoEnvioSat, false),
+            ("SAT_EM_ANDAMENTO", AguardandoEnvioSat, true),
             ("ERRO_SAT", AguardandoEnvioSat, true),
             ("SAT_CONCLUIDO", UploadRealizado, false),
-            ("ENVIADO_SAT", UploadRealizado, false),
             ("UPLOAD_REALIZADO", UploadRealizado, false),
-            ("CONCLUIDO", UploadRealizado, false),
             ("REJEITADO", AguardandoDownload, false),
             ("CANCELADO", Cancelado, false),
             (" erro_sat ", AguardandoEnvioSat, true),
@@ -112,28 +108,43 @@ mod tests {
         for (old, ours, attention) in cases {
             let m = process_status(old).unwrap_or_else(|| panic!("{old} not mapped"));
             assert_eq!((m.status, m.needs_attention), (ours, attention), "{old}");
+            assert_eq!(m.sent_to_sat, ours == UploadRealizado, "{old}");
         }
-        assert!(process_status("STATUS_INVENTADO").is_none());
-        assert!(process_status("").is_none());
         assert!(process_status("REJEITADO").unwrap().rejected);
+        // Names the old code never wrote (the importer once guessed them) are refused.
+        for guessed in [
+            "STATUS_INVENTADO",
+            "",
+            "PENDENTE_APROVACAO",
+            "ENVIADO_SAT",
+            "CONCLUIDO",
+        ] {
+            assert!(process_status(guessed).is_none(), "{guessed}");
+        }
     }
 
     #[test]
-    fn executions() {
+    fn executions_of_the_old_enum() {
         assert_eq!(
-            execution_kind("download"),
+            execution_kind("DOWNLOAD_FATURA"),
             Some(ExecutionKind::DownloadFatura)
         );
-        assert_eq!(execution_kind("ENVIO_SAT"), Some(ExecutionKind::UploadSat));
-        assert_eq!(execution_kind("OUTRO"), None);
+        assert_eq!(execution_kind("UPLOAD_SAT"), Some(ExecutionKind::UploadSat));
         assert_eq!(
-            execution_status("EXECUTANDO"),
-            Some((ExecutionStatus::Cancelado, true))
+            execution_kind("UPLOAD_MANUAL"),
+            Some(ExecutionKind::UploadManual)
         );
-        assert_eq!(
-            execution_status("ERRO"),
-            Some((ExecutionStatus::Falhou, false))
-        );
-        assert_eq!(execution_status("?"), None);
+        assert_eq!(execution_kind("DOWNLOAD"), None);
+        for (old, st, open) in [
+            ("CONCLUIDO", ExecutionStatus::Concluido, false),
+            ("FALHOU", ExecutionStatus::Falhou, false),
+            ("TIMEOUT", ExecutionStatus::Timeout, false),
+            ("CANCELADO", ExecutionStatus::Cancelado, false),
+            ("EXECUTANDO", ExecutionStatus::Cancelado, true),
+            ("TENTANDO_NOVAMENTE", ExecutionStatus::Cancelado, true),
+        ] {
+            assert_eq!(execution_status(old), Some((st, open)), "{old}");
+        }
+        assert_eq!(execution_status("ERRO"), None);
     }
 }

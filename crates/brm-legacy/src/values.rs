@@ -108,6 +108,33 @@ pub fn timestamp(v: Option<&str>) -> Option<DateTime<Utc>> {
         .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
 }
 
+/// A JSON column (SQLite keeps its text, PostgreSQL's `json` cast to text): `None` for
+/// blank or `null`, `Err` when it is not JSON.
+pub fn json(v: Option<&str>) -> Result<Option<serde_json::Value>, Invalid> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(serde_json::Value::Null) => Ok(None),
+            Ok(v) => Ok(Some(v)),
+            Err(_) => Err(Invalid),
+        },
+    }
+}
+
+/// A count (`DECIMAL(10,0)` in the old models: "3", "3.0" or PostgreSQL's "3"); blank is 0.
+pub fn count(v: Option<&str>) -> Result<i64, Invalid> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(0),
+        Some(s) => {
+            let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+            if !frac.bytes().all(|b| b == b'0') {
+                return Err(Invalid);
+            }
+            int.parse::<i64>().ok().filter(|n| *n >= 0).ok_or(Invalid)
+        }
+    }
+}
+
 /// Blank text is no text.
 pub fn text(v: Option<&str>) -> Option<String> {
     v.map(str::trim)
@@ -161,5 +188,32 @@ mod tests {
             "2024-05-02T09:15:00+00:00"
         );
         assert!(timestamp(Some("ontem")).is_none());
+        // PostgreSQL's text of timestamptz and numeric, as the reader casts them.
+        assert_eq!(
+            timestamp(Some("2025-05-20 14:30:00+00"))
+                .unwrap()
+                .to_rfc3339(),
+            "2025-05-20T14:30:00+00:00"
+        );
+        assert_eq!(
+            timestamp(Some("2026-12-06 20:32:05.995379+00"))
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-06T20:32:05.995379+00:00"
+        );
+        assert_eq!(cents(Some("4699")), Ok(Some(469900)));
+        assert_eq!(cents(Some("4699.00")), Ok(Some(469900)));
+        assert_eq!(cents(Some("4136.5")), Ok(Some(413650)));
+        assert_eq!(cents(Some("1045.27")), Ok(Some(104527)));
+        assert_eq!(count(Some("0")), Ok(0));
+        assert_eq!(count(Some("3.0")), Ok(3));
+        assert_eq!(count(None), Ok(0));
+        assert_eq!(count(Some("2.5")), Err(Invalid));
+        assert_eq!(json(Some("null")), Ok(None));
+        assert_eq!(
+            json(Some(r#"{"timeout_padrao": 300}"#)),
+            Ok(Some(serde_json::json!({"timeout_padrao": 300})))
+        );
+        assert_eq!(json(Some("{")), Err(Invalid));
     }
 }

@@ -122,8 +122,9 @@ impl Desk {
             return Err(locked_error(until));
         }
 
-        // A user moved in from the old system still has its PBKDF2 hash (marked
-        // legacy) until this first successful login replaces it with argon2id below.
+        // A user moved in from the old system still has its old hash (PBKDF2 of users or
+        // Werkzeug's of usuarios, marked legacy) until this first successful login
+        // replaces it with argon2id below.
         let legacy_hash = brm_legacy::password::is_legacy(&user.password_hash);
         let verified = if legacy_hash {
             let (pw, stored) = (password.clone(), user.password_hash.clone());
@@ -202,7 +203,10 @@ impl Desk {
         };
         let event = AuditEvent::new(now, actor.clone(), CONVERTER_SENHA_LEGADA, ENTITY)
             .on(user.id)
-            .detail("senha do sistema antigo (PBKDF2) convertida para argon2id no primeiro acesso");
+            .detail(format!(
+                "senha do sistema antigo ({}) convertida para argon2id no primeiro acesso",
+                brm_legacy::password::scheme(&user.password_hash).unwrap_or("formato antigo")
+            ));
         match self
             .store
             .replace_password_hash(user.id, &user.password_hash, &new_hash, &event)

@@ -15,7 +15,7 @@ use brm_core::operator::is_http_url;
 use brm_core::process::cents_to_string;
 use brm_core::user::UserView;
 use brm_core::{Error, ErrorCode, Result, Role};
-use brm_legacy::plan::RobotLine;
+use brm_legacy::plan::{RobotLine, TokenCandidate};
 use brm_legacy::{Plan, Planner, Report};
 use brm_secrets::{KeyStore, SecretAction, ROBOT_TOKEN};
 use brm_store::legacy::{LegacyBatch, LegacyProbe};
@@ -66,6 +66,7 @@ pub struct LegacyImportResult {
     pub clients: usize,
     pub processes: usize,
     pub executions: usize,
+    pub schedules: usize,
     pub rejected: usize,
     pub robot_url_saved: bool,
     pub robot_token_saved: bool,
@@ -97,15 +98,22 @@ impl Desk {
         let keys = self.store.legacy_keys(&planner.probe()).await?;
         let mut plan = planner.finish(&keys);
 
-        let (mut robot_url, mut robot_token) = (None, None);
+        // The address comes from the old .env; the token by the old system's priority
+        // (an administrator's in users, else the .env's). Lines first, then the planner's
+        // lines of what is not imported.
+        let mut robot_lines = Vec::new();
+        let mut robot_url = None;
         if let Some(env) = &snapshot.env {
             let (line, url) = self.plan_robot_url(env.robot_url.as_deref()).await?;
-            plan.report.robot.push(line);
+            robot_lines.push(line);
             robot_url = url;
-            let (line, tok) = self.plan_robot_token(env.robot_token.clone()).await;
-            plan.report.robot.push(line);
-            robot_token = tok;
         }
+        let (line, robot_token) = self
+            .plan_robot_token(plan.robot_token.clone(), snapshot.env.is_some())
+            .await;
+        robot_lines.extend(line);
+        robot_lines.append(&mut plan.report.robot);
+        plan.report.robot = robot_lines;
 
         let preview_id = Uuid::new_v4();
         let out = LegacyPreviewOut {
@@ -168,30 +176,50 @@ impl Desk {
         })
     }
 
-    /// Never says the token, only what happens to it.
-    async fn plan_robot_token(&self, old: Option<String>) -> (RobotLine, Option<String>) {
-        let what = "Token do robô (API_EXTERNA_TOKEN → chaveiro)";
+    /// Never says the token, only what happens to it and where it was found.
+    async fn plan_robot_token(
+        &self,
+        old: Option<TokenCandidate>,
+        env_read: bool,
+    ) -> (Option<RobotLine>, Option<String>) {
+        let what = "Token do robô (→ chaveiro, robo-token)";
         let Some(old) = old else {
             return (
-                line(what, "ausente", "O .env antigo não tem API_EXTERNA_TOKEN."),
+                env_read.then(|| {
+                    line(
+                        what,
+                        "ausente",
+                        "Nem o .env antigo (API_EXTERNA_TOKEN) nem os administradores da tabela users têm um token.",
+                    )
+                }),
                 None,
             );
         };
+        let from = format!("Encontrado em {}", old.source);
         let keys = self.secrets.store().clone();
         let current = tokio::task::spawn_blocking(move || keys.get(ROBOT_TOKEN)).await;
-        match current {
+        let (line, token) = match current {
             Ok(Ok(None)) => (
-                line(what, "criar", "Será guardado no chaveiro do sistema."),
-                Some(old),
+                line(
+                    what,
+                    "criar",
+                    format!("{from}; será guardado no chaveiro do sistema."),
+                ),
+                Some(old.value),
             ),
-            Ok(Ok(Some(c))) if c == old => {
-                (line(what, "igual", "O chaveiro já tem este token."), None)
-            }
+            Ok(Ok(Some(c))) if c == old.value => (
+                line(
+                    what,
+                    "igual",
+                    format!("{from}; o chaveiro já tem este token."),
+                ),
+                None,
+            ),
             Ok(Ok(Some(_))) => (
                 line(
                     what,
                     "manter",
-                    "O chaveiro já tem outro token; fica como está.",
+                    format!("{from}; o chaveiro já tem outro token, que fica como está."),
                 ),
                 None,
             ),
@@ -203,7 +231,8 @@ impl Desk {
                 line(what, "rejeitado", "Não foi possível ler o chaveiro."),
                 None,
             ),
-        }
+        };
+        (Some(line), token)
     }
 
     /// Writes the preview `preview_id` in one transaction (the token to the keyring just
@@ -275,11 +304,25 @@ impl Desk {
                 "needs_attention": p.needs_attention,
                 "amount": p.amount_cents.map(cents_to_string),
                 "due_date": p.due_date,
+                "approved_by": p.approved_by,
+                "approved_at": p.approved_at,
+                "sent_at": p.sent_at,
             });
             batch.audits.push(event("processo", p.id, view));
             batch.processes.push(p.clone());
         }
         batch.executions = plan.executions.clone();
+        for sch in &plan.schedules {
+            let view = json!({
+                "name": sch.name,
+                "cron": sch.cron,
+                "kind": sch.kind.as_str(),
+                "operator_id": sch.operator_id,
+                "active": sch.active,
+            });
+            batch.audits.push(event("agendamento", sch.id, view));
+            batch.schedules.push(sch.clone());
+        }
         if let Some(url) = &pending.robot_url {
             batch
                 .settings
@@ -296,6 +339,7 @@ impl Desk {
             clients: plan.clients.len(),
             processes: plan.processes.len(),
             executions: plan.executions.len(),
+            schedules: plan.schedules.len(),
             rejected: plan.report.rejected.len(),
             robot_url_saved: pending.robot_url.is_some(),
             robot_token_saved: pending.robot_token.is_some(),

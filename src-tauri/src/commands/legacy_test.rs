@@ -49,6 +49,58 @@ fn legacy_import_commands_answer_the_window_in_json() {
                            "message": format!("Arquivo não encontrado: {}", missing.display())}]})
     );
 
+    // Another application's SQLite database: refused as VALIDATION, naming what it lacks.
+    let other = db.path().join("outro-app.sqlite3");
+    tauri::async_runtime::block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", other.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE users (id INTEGER, email TEXT); CREATE TABLE posts (id INTEGER);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    let err = invoke(
+        &window,
+        "legacy_import_preview",
+        json!({"token": admin, "source": {"kind": "sqlite", "path_or_url": other, "env_path": null}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "VALIDATION", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Este banco não é do sistema antigo: faltam as tabelas \"operadoras\""),
+        "{message}"
+    );
+
+    // The old system's own database: the preview's counts as the window reads them.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/legado/flask-antigo.sqlite3");
+    let preview = invoke(
+        &window,
+        "legacy_import_preview",
+        json!({"token": admin, "source": {"kind": "sqlite", "path_or_url": fixture, "env_path": null}}),
+    )
+    .unwrap();
+    let processes = preview["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "processos")
+        .unwrap();
+    assert_eq!(processes["total"], 120, "{processes}");
+    assert_eq!(processes["to_create"], 120);
+    assert!(preview["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["table"] == "operadoras"
+            && c["column"] == "classe_rpa"
+            && c["fate"] == "não importado"));
+
     let err = invoke(
         &window,
         "legacy_import_commit",
