@@ -1,6 +1,8 @@
 // Moving in from the old Flask system (administrators, from Configurações): where the old
-// database is, a dry-run report (what will be created, mapped onto what we already have,
-// and rejected with the reason), then the import of exactly that report, all or nothing.
+// database is, a dry-run report (per old table: how many rows, what will be created,
+// mapped onto what we already have, refused with the reason, or only counted; and every
+// old column that is not imported, with why), then the import of exactly that report,
+// all or nothing.
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Field, Select } from "../components/Field.jsx";
@@ -11,6 +13,7 @@ const ACTION_LABEL = {
   manter: "mantido",
   ausente: "ausente",
   rejeitado: "rejeitado",
+  "não importado": "não importado",
 };
 
 const STATUS_LABEL = {
@@ -35,6 +38,7 @@ export function validateSource(form) {
 
 function Report({ preview }) {
   const r = preview;
+  const notImported = (r.columns ?? []).filter((c) => c.fate === "não importado");
   return (
     <div data-testid="legacy-report">
       <p className="muted">Origem: {r.source}</p>
@@ -42,20 +46,27 @@ function Report({ preview }) {
         <thead>
           <tr>
             <th>Tabela antiga</th>
+            <th>No banco antigo</th>
             <th>Criar</th>
             <th>Associar a existente</th>
             <th>Já importado</th>
-            <th>Rejeitado</th>
+            <th>Recusado</th>
+            <th>Não importado</th>
           </tr>
         </thead>
         <tbody>
           {r.tables.map((t) => (
-            <tr key={t.table} data-testid="legacy-count-row">
-              <td>{t.label}</td>
-              <td>{t.to_create}</td>
-              <td>{t.to_map}</td>
-              <td>{t.already}</td>
-              <td>{t.rejected}</td>
+            <tr key={t.table} data-testid="legacy-count-row" data-table={t.table}>
+              <td>
+                {t.label}
+                {t.reason && <div className="muted">Não importada: {t.reason}.</div>}
+              </td>
+              <td data-col="total">{t.total}</td>
+              <td data-col="to_create">{t.to_create}</td>
+              <td data-col="to_map">{t.to_map}</td>
+              <td data-col="already">{t.already}</td>
+              <td data-col="rejected">{t.rejected}</td>
+              <td data-col="not_imported">{t.not_imported}</td>
             </tr>
           ))}
         </tbody>
@@ -78,7 +89,7 @@ function Report({ preview }) {
           <h3>Robô</h3>
           <ul data-testid="legacy-robot">
             {r.robot.map((l) => (
-              <li key={l.what}>
+              <li key={`${l.what}-${l.detail}`}>
                 {l.what}: {ACTION_LABEL[l.action] ?? l.action}. {l.detail}
               </li>
             ))}
@@ -87,7 +98,7 @@ function Report({ preview }) {
       )}
       {r.rejected.length > 0 && (
         <>
-          <h3>Rejeitados ({r.rejected.length})</h3>
+          <h3>Recusados ({r.rejected.length})</h3>
           <table className="table" data-testid="legacy-rejected">
             <thead>
               <tr>
@@ -120,6 +131,41 @@ function Report({ preview }) {
           </ul>
         </>
       )}
+      {notImported.length > 0 && (
+        <>
+          <h3>Colunas não importadas ({notImported.length})</h3>
+          <table className="table" data-testid="legacy-columns">
+            <thead>
+              <tr>
+                <th>Coluna antiga</th>
+                <th>Por quê</th>
+              </tr>
+            </thead>
+            <tbody>
+              {notImported.map((c) => (
+                <tr key={`${c.table}.${c.column}`} data-testid="legacy-column-row" data-column={`${c.table}.${c.column}`}>
+                  <td>
+                    {c.table}.{c.column}
+                  </td>
+                  <td>{c.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <details>
+            <summary>Colunas importadas ou convertidas ({r.columns.length - notImported.length})</summary>
+            <ul data-testid="legacy-columns-kept">
+              {r.columns
+                .filter((c) => c.fate !== "não importado")
+                .map((c) => (
+                  <li key={`${c.table}.${c.column}`}>
+                    {c.table}.{c.column} → {c.detail}
+                  </li>
+                ))}
+            </ul>
+          </details>
+        </>
+      )}
       {r.warnings.length > 0 && (
         <ul className="note" data-testid="legacy-warnings">
           {r.warnings.map((w) => (
@@ -134,8 +180,8 @@ function Report({ preview }) {
 function summary(res) {
   return (
     `Importação concluída: ${res.operators} operadora(s), ${res.users} usuário(s), ${res.clients} cliente(s), ` +
-    `${res.processes} processo(s) e ${res.executions} execução(ões).` +
-    (res.rejected ? ` ${res.rejected} registro(s) rejeitado(s) ficaram de fora.` : "")
+    `${res.processes} processo(s), ${res.executions} execução(ões) e ${res.schedules ?? 0} agendamento(s).` +
+    (res.rejected ? ` ${res.rejected} registro(s) recusado(s) ficaram de fora.` : "")
   );
 }
 
@@ -202,9 +248,10 @@ export default function LegacyImport({ token, onBack }) {
       </div>
       <h1>Importar do sistema antigo</h1>
       <p className="muted">
-        Traz operadoras, clientes, processos, execuções e usuários do painel antigo. Primeiro uma prévia, sem gravar nada;
-        depois a importação, tudo ou nada. Importar de novo não duplica nada. As senhas dos portais são cifradas; os
-        usuários entram com a senha que já usavam.
+        Traz operadoras, clientes, processos, execuções, usuários (das tabelas users e usuarios) e agendamentos do painel
+        antigo. Primeiro uma prévia, sem gravar nada, que diz o que acontece com cada tabela e cada coluna; depois a
+        importação, tudo ou nada. Importar de novo não duplica nada. As senhas dos portais são cifradas; as pessoas entram
+        com a senha que já usavam.
       </p>
       {error && (
         <p className="field__error" role="alert" data-testid="legacy-error">

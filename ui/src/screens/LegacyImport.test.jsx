@@ -19,8 +19,19 @@ const PREVIEW = {
   source: "SQLite /home/ana/antigo.sqlite3",
   has_changes: true,
   tables: [
-    { table: "operadoras", label: "Operadoras", to_create: 4, to_map: 0, already: 0, rejected: 1 },
-    { table: "processos", label: "Processos", to_create: 16, to_map: 0, already: 0, rejected: 4 },
+    { table: "operadoras", label: "Operadoras", total: 5, to_create: 4, to_map: 0, already: 0, rejected: 1, not_imported: 0, reason: null },
+    { table: "processos", label: "Processos", total: 20, to_create: 16, to_map: 0, already: 0, rejected: 4, not_imported: 0, reason: null },
+    {
+      table: "notificacoes",
+      label: "Notificações",
+      total: 3,
+      to_create: 0,
+      to_map: 0,
+      already: 0,
+      rejected: 0,
+      not_imported: 3,
+      reason: "histórico de e-mails do sistema antigo",
+    },
   ],
   rejected: [
     { table: "processos", legacy_id: "p-9", what: "13/2024 · Delta", reason: 'Mês inválido: "13/2024" (esperado MM/AAAA).' },
@@ -28,7 +39,15 @@ const PREVIEW = {
   ],
   mapped: [{ table: "users", legacy_id: "u-1", what: "maria <maria@beg.com.br>", to: "a mesma pessoa na tabela usuarios (mesmo e-mail)" }],
   statuses: [{ old: "ERRO_SAT", new: "AGUARDANDO_ENVIO_SAT", needs_attention: true, count: 1 }],
-  robot: [{ what: "Token do robô (API_EXTERNA_TOKEN → chaveiro)", action: "criar", detail: "Será guardado no chaveiro do sistema." }],
+  robot: [
+    { what: "Token do robô (→ chaveiro, robo-token)", action: "criar", detail: "Encontrado em .env (API_EXTERNA_TOKEN); será guardado no chaveiro do sistema." },
+    { what: "Chave do .env", action: "não importado", detail: "MINIO_SECRET_KEY: as faturas antigas ficam no armazenamento antigo." },
+  ],
+  columns: [
+    { table: "operadoras", column: "codigo", fate: "importado", detail: "código" },
+    { table: "operadoras", column: "classe_rpa", fate: "não importado", detail: "o robô novo é chamado pelo código da operadora" },
+    { table: "users", column: "oauth_github", fate: "não importado", detail: "o novo sistema não tem login pelo GitHub" },
+  ],
   warnings: [],
 };
 
@@ -57,6 +76,7 @@ describe("LegacyImport", () => {
       clients: 4,
       processes: 16,
       executions: 4,
+      schedules: 2,
       rejected: 10,
       robot_url_saved: true,
       robot_token_saved: true,
@@ -67,17 +87,27 @@ describe("LegacyImport", () => {
     await screen.findByTestId("legacy-report");
     expect(preview).toHaveBeenCalledWith(TOKEN, { kind: "sqlite", path_or_url: "/home/ana/antigo.sqlite3", env_path: "/home/ana/.env" });
     const rows = screen.getAllByTestId("legacy-count-row").map((r) => r.textContent);
-    expect(rows).toEqual(["Operadoras4001", "Processos16004"]);
+    expect(rows).toEqual([
+      "Operadoras540010",
+      "Processos20160040",
+      "NotificaçõesNão importada: histórico de e-mails do sistema antigo.300003",
+    ]);
+    const columns = screen.getAllByTestId("legacy-column-row").map((r) => r.getAttribute("data-column"));
+    expect(columns).toEqual(["operadoras.classe_rpa", "users.oauth_github"]);
+    expect(screen.getByTestId("legacy-columns").textContent).toContain("não tem login pelo GitHub");
+    expect(screen.getByTestId("legacy-columns-kept").textContent).toContain("operadoras.codigo → código");
     const rejected = screen.getAllByTestId("legacy-rejected-row").map((r) => r.textContent);
     expect(rejected[0]).toContain('Mês inválido: "13/2024"');
     expect(screen.getByTestId("legacy-statuses").textContent).toContain("ERRO_SAT → Aguardando envio ao SAT (precisa de atenção): 1");
     expect(screen.getByTestId("legacy-robot").textContent).toContain("será gravado");
+    expect(screen.getByTestId("legacy-robot").textContent).toContain("MINIO_SECRET_KEY");
     expect(screen.getByTestId("legacy-mapped").textContent).toContain("maria@beg.com.br");
 
     fireEvent.click(screen.getByTestId("legacy-commit"));
     await waitFor(() => expect(screen.getByTestId("legacy-notice").textContent).toContain("16 processo(s)"));
     expect(commit).toHaveBeenCalledWith(TOKEN, "prev-1");
-    expect(screen.getByTestId("legacy-notice").textContent).toContain("10 registro(s) rejeitado(s)");
+    expect(screen.getByTestId("legacy-notice").textContent).toContain("2 agendamento(s)");
+    expect(screen.getByTestId("legacy-notice").textContent).toContain("10 registro(s) recusado(s)");
     expect(screen.queryByTestId("legacy-report")).toBeNull();
   });
 
