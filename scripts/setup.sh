@@ -27,12 +27,15 @@ TEST_TOOLS=(
   gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
   # The throw-away PostgreSQL cluster (scripts/pg-test-cluster.sh)
   postgresql-bin:initdb:postgresql postgresql-bin:pg_ctl:postgresql runuser:util-linux
+  # The old system's database loaded into it (e2e/tests/legacy-import.test.js)
+  psql:postgresql-client
   # "Copiar diagnóstico" read back from the X clipboard (diagnostics.test.js)
   xclip:xclip
   # A crashed WebKit process's backtrace in the e2e report (scripts/e2e.sh)
   gdb:gdb
   # Debian's python for the e2e helpers: SQLite reads, dbusmock's notification server and
-  # the tray watcher (e2e/lib), the legacy database maker (scripts/make-legacy-db.py)
+  # the tray watcher (e2e/lib), the old system's database on PostgreSQL
+  # (scripts/legacy-to-postgres.py)
   /usr/bin/python3:python3 python3-module:sqlite3:python3
   python3-module:dbus:python3-dbus python3-module:gi:python3-gi
   python3-module:dbusmock:python3-dbusmock

@@ -203,7 +203,9 @@ export class Page {
         throw new Error(`o campo ${what} ficou com ${current.length} caracteres em vez de ${(value ?? "").length}`);
       }
       await el.click();
-      if (current) await el.sendKeys(...Array(current.length).fill("\uE003")); // backspace
+      // The click puts the caret where it landed (mid-text in a long value): End first,
+      // then one backspace per character.
+      if (current) await el.sendKeys("\uE010", ...Array(current.length).fill("\uE003"));
       if (value) await el.sendKeys(value);
     }
   }
