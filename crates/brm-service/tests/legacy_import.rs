@@ -74,12 +74,30 @@ fn sqlite_source(path: &Path, env: Option<&Path>) -> LegacySource {
     }
 }
 
-/// The fixture was made on 2026-12-06: the desk's clock is the next day.
-fn desk_on(store: Arc<dyn Store>) -> (Desk, Arc<MemoryKeyStore>) {
+/// Our side of the move: a desk (its clock the day after the fixture was made, secrets in
+/// memory) with Ana, the first administrator, logged in.
+struct Ours {
+    store: Arc<dyn Store>,
+    desk: Desk,
+    keys: Arc<MemoryKeyStore>,
+    admin: String,
+}
+
+async fn ours(store: Arc<dyn Store>) -> Ours {
     let keys = Arc::new(MemoryKeyStore::new());
-    let desk = Desk::with_clock(store, common::clock_at(2026, 12, 7, 12, 0))
+    let desk = Desk::with_clock(store.clone(), common::clock_at(2026, 12, 7, 12, 0))
         .with_secrets(SecretBox::new(keys.clone()));
-    (desk, keys)
+    let admin = common::first_admin(&desk).await;
+    Ours {
+        store,
+        desk,
+        keys,
+        admin,
+    }
+}
+
+async fn preview(desk: &Desk, admin: &str, source: LegacySource) -> LegacyPreviewOut {
+    desk.legacy_import_preview(admin, source).await.unwrap()
 }
 
 /// (in the old table, to create, to map, already, refused, not imported) per old table.
@@ -148,8 +166,7 @@ async fn refused(desk: &Desk, admin: &str, source: LegacySource) -> String {
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn what_is_not_the_old_systems_database_is_refused_naming_what_is_missing(pool: SqlitePool) {
-    let (desk, _) = desk_on(common::sqlite_store(&pool));
-    let admin = common::first_admin(&desk).await;
+    let Ours { desk, admin, .. } = ours(common::sqlite_store(&pool)).await;
     let before = table_counts(&pool).await;
     let dir = common::TempFolder::new("brm-legado-recusas");
     std::fs::create_dir_all(&dir.0).unwrap();
@@ -289,13 +306,10 @@ async fn crafted_and_unusable_hashes_are_refused_with_reasons_and_cannot_log_in(
     .await[0]
         .get(0);
 
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, None))
-        .await
-        .unwrap();
+    let Ours {
+        store, desk, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&old, None)).await;
     let c = counts(&p);
     assert_eq!(c["usuarios"], (8, 3, 0, 0, 5, 0), "{c:?}");
     assert_eq!(c["users"], (5, 3, 0, 0, 2, 0), "{c:?}");
@@ -370,13 +384,8 @@ async fn one_person_in_both_tables_is_one_user_with_the_stronger_profile(pool: S
             'pbkdf2:sha256:260000$Xy7qR2mN0pLk4TzA$8a901a29ec98d11558c01046998e0bb04e0fbe6186217acf899b10eec75fbfca');",
     )
     .await;
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, None))
-        .await
-        .unwrap();
+    let Ours { desk, admin, .. } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&old, None)).await;
     let c = counts(&p);
     assert_eq!(c["usuarios"], (5, 5, 0, 0, 0, 0), "{c:?}");
     assert_eq!(c["users"], (3, 1, 2, 0, 0, 0), "{c:?}");
@@ -463,13 +472,10 @@ async fn the_statuses_the_old_code_compares_against_and_one_it_never_wrote(pool:
         ),
     )
     .await;
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, None))
-        .await
-        .unwrap();
+    let Ours {
+        store, desk, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&old, None)).await;
     assert_eq!(counts(&p)["processos"], (120, 119, 0, 0, 1, 0));
     assert!(refusal(
         &p,
@@ -585,9 +591,9 @@ async fn schedules_with_a_valid_cron_come_along_the_rest_is_refused_with_reasons
         ));
     }
     old_exec(&old, &sql).await;
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
+    let Ours {
+        store, desk, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
     // The installation's own monthly schedule, as the worker seeds it.
     brm_worker::schedule::seed_defaults(
         store.as_ref(),
@@ -595,10 +601,7 @@ async fn schedules_with_a_valid_cron_come_along_the_rest_is_refused_with_reasons
     )
     .await
     .unwrap();
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, None))
-        .await
-        .unwrap();
+    let p = preview(&desk, &admin, sqlite_source(&old, None)).await;
     assert_eq!(
         counts(&p)["agendamentos"],
         (8, 4, 1, 0, 3, 0),
@@ -672,12 +675,10 @@ async fn the_robot_token_by_the_old_priority_never_shown(pool: SqlitePool) {
         "API_EXTERNA_URL=http://rpa-antigo.invalid:8000\nAPI_EXTERNA_TOKEN=tok-do-env-789\nMINIO_SECRET_KEY=minio-segredo\nSECRET_KEY=flask\n",
     )
     .unwrap();
-    let (desk, keys) = desk_on(common::sqlite_store(&pool));
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, Some(&env)))
-        .await
-        .unwrap();
+    let Ours {
+        desk, keys, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&old, Some(&env))).await;
     let text = serde_json::to_string(&p).unwrap();
     for secret in [
         "tok-do-admin-123",
@@ -729,12 +730,8 @@ async fn every_old_column_is_imported_mapped_or_listed_with_its_reason(pool: Sql
     let dir = common::TempFolder::new("brm-legado-colunas");
     let old = old_copy(&dir);
     old_exec(&old, "ALTER TABLE clientes ADD COLUMN apelido TEXT;").await;
-    let (desk, _) = desk_on(common::sqlite_store(&pool));
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, None))
-        .await
-        .unwrap();
+    let Ours { desk, admin, .. } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&old, None)).await;
     let listed: HashMap<String, (&str, &str)> = p
         .report
         .columns
@@ -841,14 +838,9 @@ async fn fixture_totals() -> HashMap<String, usize> {
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn moving_in_from_the_old_systems_own_database(pool: SqlitePool) {
     let totals = fixture_totals().await;
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
+    let Ours { desk, admin, .. } = ours(common::sqlite_store(&pool)).await;
     let before = table_counts(&pool).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&fixture(), None))
-        .await
-        .unwrap();
+    let p = preview(&desk, &admin, sqlite_source(&fixture(), None)).await;
     assert_eq!(
         table_counts(&pool).await,
         before,
@@ -1009,10 +1001,7 @@ async fn moving_in_from_the_old_systems_own_database(pool: SqlitePool) {
 
     // Twice: nothing to create, nothing written.
     let after = table_counts(&pool).await;
-    let again = desk
-        .legacy_import_preview(&admin, sqlite_source(&fixture(), None))
-        .await
-        .unwrap();
+    let again = preview(&desk, &admin, sqlite_source(&fixture(), None)).await;
     assert!(!again.has_changes);
     for (t, n) in &totals {
         assert_eq!(counts(&again)[t.as_str()], (*n, 0, 0, *n, 0, 0), "{t}");
@@ -1029,13 +1018,10 @@ async fn moving_in_from_the_old_systems_own_database(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn the_old_people_log_in_with_their_old_passwords_which_become_argon2id(pool: SqlitePool) {
-    let store = common::sqlite_store(&pool);
-    let (desk, _) = desk_on(store.clone());
-    let admin = common::first_admin(&desk).await;
-    let p = desk
-        .legacy_import_preview(&admin, sqlite_source(&fixture(), None))
-        .await
-        .unwrap();
+    let Ours {
+        store, desk, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
+    let p = preview(&desk, &admin, sqlite_source(&fixture(), None)).await;
     desk.legacy_import_commit(&admin, p.preview_id)
         .await
         .unwrap();
@@ -1123,8 +1109,9 @@ async fn a_failed_import_leaves_the_database_and_the_keyring_as_they_were(pool: 
     let old = old_copy(&dir);
     let env = dir.0.join(".env");
     std::fs::write(&env, "API_EXTERNA_TOKEN=token-antigo-do-robo\n").unwrap();
-    let (desk, keys) = desk_on(common::sqlite_store(&pool));
-    let admin = common::first_admin(&desk).await;
+    let Ours {
+        desk, keys, admin, ..
+    } = ours(common::sqlite_store(&pool)).await;
     keys.set(ROBOT_TOKEN, "token-que-ja-estava").unwrap();
     keys.delete(ROBOT_TOKEN).unwrap();
     sqlx::query(
@@ -1136,10 +1123,7 @@ async fn a_failed_import_leaves_the_database_and_the_keyring_as_they_were(pool: 
     .await
     .unwrap();
     let before = table_counts(&pool).await;
-    let preview = desk
-        .legacy_import_preview(&admin, sqlite_source(&old, Some(&env)))
-        .await
-        .unwrap();
+    let preview = preview(&desk, &admin, sqlite_source(&old, Some(&env))).await;
     assert!(preview.report.robot.iter().any(|r| r.action == "criar"));
     let failed = desk
         .legacy_import_commit(&admin, preview.preview_id)
@@ -1166,12 +1150,8 @@ async fn the_old_database_on_postgres_imports_the_same(pool: SqlitePool) {
     drop(reference_url);
     // From the SQLite file, into a fresh SQLite store: the reference rows.
     let reference = {
-        let (desk, _) = desk_on(common::sqlite_store(&pool));
-        let admin = common::first_admin(&desk).await;
-        let p = desk
-            .legacy_import_preview(&admin, sqlite_source(&fixture(), None))
-            .await
-            .unwrap();
+        let Ours { desk, admin, .. } = ours(common::sqlite_store(&pool)).await;
+        let p = preview(&desk, &admin, sqlite_source(&fixture(), None)).await;
         desk.legacy_import_commit(&admin, p.preview_id)
             .await
             .unwrap();
@@ -1209,15 +1189,14 @@ async fn the_old_database_on_postgres_imports_the_same(pool: SqlitePool) {
         // Into SQLite: the same rows as from the SQLite file.
         let dir = common::TempFolder::new("brm-legado-pg");
         std::fs::create_dir_all(&dir.0).unwrap();
-        let ours = SqlitePool::connect(&format!(
+        let target_db = SqlitePool::connect(&format!(
             "sqlite://{}?mode=rwc",
-            dir.0.join("ours.sqlite3").display()
+            dir.0.join("nosso.sqlite3").display()
         ))
         .await
         .unwrap();
-        brm_store::sqlite::MIGRATOR.run(&ours).await.unwrap();
-        let (desk, _) = desk_on(common::sqlite_store(&ours));
-        let admin = common::first_admin(&desk).await;
+        brm_store::sqlite::MIGRATOR.run(&target_db).await.unwrap();
+        let Ours { desk, admin, .. } = ours(common::sqlite_store(&target_db)).await;
         let p = desk.legacy_import_preview(&admin, source()).await.unwrap();
         assert!(
             p.report.rejected.is_empty(),
@@ -1227,7 +1206,7 @@ async fn the_old_database_on_postgres_imports_the_same(pool: SqlitePool) {
         desk.legacy_import_commit(&admin, p.preview_id)
             .await
             .unwrap();
-        let got = dump(&ours).await;
+        let got = dump(&target_db).await;
         for (table, rows) in &reference {
             assert_eq!(&got[table], rows, "{ids}: {table}");
         }
@@ -1241,14 +1220,13 @@ async fn the_old_database_on_postgres_imports_the_same(pool: SqlitePool) {
         )
         .await
         .unwrap();
-        ours.close().await;
+        target_db.close().await;
 
         // Into a PostgreSQL store, twice.
         let store = brm_store::connect(&common::fresh_postgres_url().await.unwrap())
             .await
             .unwrap();
-        let (desk, _) = desk_on(store.clone());
-        let admin = common::first_admin(&desk).await;
+        let Ours { desk, admin, .. } = ours(store.clone()).await;
         let p = desk.legacy_import_preview(&admin, source()).await.unwrap();
         let r = desk
             .legacy_import_commit(&admin, p.preview_id)
