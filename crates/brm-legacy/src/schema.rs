@@ -217,7 +217,10 @@ pub const TABLES: &[OldTable] = &[
             col("criado_automaticamente", Imported("criado automaticamente")),
             col("observacoes", Imported("observações")),
             CREATED,
-            UPDATED,
+            col(
+                "data_atualizacao",
+                Mapped("data do envio ao SAT quando data_envio_sat falta; no mais, a data de alteração passa a ser a da importação"),
+            ),
         ],
     },
     OldTable {
