@@ -29,6 +29,8 @@ TEST_TOOLS=(
   postgresql-bin:initdb:postgresql postgresql-bin:pg_ctl:postgresql runuser:util-linux
   # The old system's database loaded into it (e2e/tests/legacy-import.test.js)
   psql:postgresql-client
+  # The TLS cluster's certificate authority and server certificate (pg-test-cluster.sh start-tls)
+  openssl:openssl
   # "Copiar diagnóstico" read back from the X clipboard (diagnostics.test.js)
   xclip:xclip
   # A crashed WebKit process's backtrace in the e2e report (scripts/e2e.sh)
@@ -181,10 +183,12 @@ build_ui() {
 # exported to the tests.
 start_test_services() {
   eval "$("$ROOT/scripts/pg-test-cluster.sh" start)"
+  eval "$("$ROOT/scripts/pg-test-cluster.sh" start-tls)"
   eval "$("$ROOT/scripts/s3-test-server.sh" start)"
 }
 stop_test_services() {
   [ -n "${BRM_PG_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_DIR"
+  [ -n "${BRM_PG_TLS_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_TLS_DIR"
   "$ROOT/scripts/s3-test-server.sh" stop
 }
 

@@ -195,6 +195,7 @@ impl Conn {
                         "O endereço PostgreSQL deve começar com postgres:// (ex.: postgres://usuario@servidor/banco).",
                     ));
                 }
+                brm_store::postgres::tls::ensure_crypto_provider();
                 let options = PgConnectOptions::from_str(target)
                     .map_err(|_| {
                         Error::field(
@@ -210,6 +211,9 @@ impl Conn {
                     .connect_with(options)
                     .await
                     .map_err(|e| {
+                        if let Some(why) = brm_store::postgres::tls::explain_url(target, &e) {
+                            return unreadable(why);
+                        }
                         // sqlx's message may repeat the URL: say only what failed.
                         let reason = match &e {
                             sqlx::Error::Database(db) => db.message().to_string(),

@@ -28,10 +28,8 @@ const MAX_IDENTIFIER: usize = 63;
 const MAX_HOST: usize = 253;
 const MAX_PASSWORD: usize = 1024;
 
-/// The SQL driver is built without TLS (no `tls-*` feature of sqlx in the workspace), so
-/// a mode that demands TLS could never connect. Validation refuses those modes with a
-/// clear message instead of letting the next start fail; flip this when TLS is enabled.
-pub const TLS_SUPPORTED: bool = false;
+/// A CA file is a few certificates; anything this large is not one.
+const MAX_CA_FILE: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -57,7 +55,11 @@ impl DbKind {
     }
 }
 
-/// libpq's `sslmode` values (sqlx implements all but `allow`).
+/// libpq's `sslmode` values (sqlx implements all but `allow`). The driver speaks TLS
+/// through rustls with the operating system's certificate authorities (Windows and
+/// macOS stores, `/etc/ssl/certs` on Linux) plus the office's own CA file when one is
+/// given. `Prefer` is kept for files written before verify-full became the default for
+/// a remote server (serde's default here); a new form's default is [`SslMode::default_for`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
@@ -91,6 +93,17 @@ impl SslMode {
         }
     }
 
+    /// What a new form proposes: `verify-full` for any server reached over the network,
+    /// `prefer` for this machine itself (loopback), where there is no wire to protect and
+    /// test clusters rarely have certificates.
+    pub fn default_for(host: &str) -> Self {
+        if is_loopback(host) {
+            SslMode::Prefer
+        } else {
+            SslMode::VerifyFull
+        }
+    }
+
     /// True when the connection must be encrypted (fails without TLS).
     pub fn demands_tls(self) -> bool {
         matches!(
@@ -109,6 +122,10 @@ pub struct PostgresConfig {
     pub username: String,
     #[serde(default)]
     pub sslmode: SslMode,
+    /// The office's own certificate authority (a PEM file on this computer), trusted in
+    /// addition to the system's. Only meaningful with verify-ca / verify-full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
 }
 
 impl PostgresConfig {
@@ -129,6 +146,9 @@ impl PostgresConfig {
             encode(&self.database),
             self.sslmode.as_str()
         );
+        if let Some(ca) = &self.ca_file {
+            let _ = write!(url, "&sslrootcert={}", encode(ca));
+        }
         url
     }
 
@@ -176,6 +196,8 @@ pub struct DbSettingsInput {
     pub username: Option<String>,
     pub password: Option<String>,
     pub sslmode: Option<String>,
+    /// Path of the CA's PEM file; blank = none (system authorities only).
+    pub ca_file: Option<String>,
 }
 
 /// Never prints the password, only whether one was typed.
@@ -189,6 +211,7 @@ impl std::fmt::Debug for DbSettingsInput {
             .field("username", &self.username)
             .field("password", &self.new_password().map(|_| "***"))
             .field("sslmode", &self.sslmode)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -242,20 +265,31 @@ impl DbSettingsInput {
             );
         }
         let sslmode = match self.sslmode.as_deref().map(str::trim) {
-            None | Some("") => Some(SslMode::default()),
+            None | Some("") => Some(SslMode::default_for(host)),
             Some(s) => SslMode::parse(s),
         };
-        match sslmode {
-            None => v.add(
+        if sslmode.is_none() {
+            v.add(
                 "sslmode",
                 "Modo SSL inválido: use disable, prefer, require, verify-ca ou verify-full.",
-            ),
-            Some(m) if m.demands_tls() && !TLS_SUPPORTED => v.add(
-                "sslmode",
-                "Esta versão do aplicativo ainda não faz conexões SSL com o PostgreSQL: \
-                 escolha \"Se disponível (prefer)\" ou \"Desativado (disable)\".",
-            ),
-            Some(_) => {}
+            );
+        }
+        let ca_file = self
+            .ca_file
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let (Some(ca), Some(mode)) = (ca_file, sslmode) {
+            if !matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) {
+                v.add(
+                    "ca_file",
+                    "A autoridade certificadora só é usada ao verificar o servidor: escolha \
+                     \"Verificar o servidor (verify-full)\" ou \"Verificar a autoridade \
+                     (verify-ca)\", ou deixe o arquivo em branco.",
+                );
+            } else if let Err(why) = check_ca_file(ca) {
+                v.add("ca_file", why);
+            }
         }
         v.into_result()?;
         Ok(PostgresConfig {
@@ -267,8 +301,51 @@ impl DbSettingsInput {
             database: database.to_string(),
             username: username.to_string(),
             sslmode: sslmode.unwrap_or_default(),
+            ca_file: ca_file.map(str::to_string),
         })
     }
+}
+
+/// The CA file must be there, be small and hold at least one PEM certificate, so a typo
+/// is caught when saving instead of at the next start.
+fn check_ca_file(path: &str) -> std::result::Result<(), String> {
+    let p = std::path::Path::new(path);
+    if !p.is_absolute() {
+        return Err(
+            "Informe o caminho completo do arquivo da autoridade certificadora \
+                    (por exemplo C:\\BRM\\ac-escritorio.pem ou /etc/brm/ac.pem)."
+                .into(),
+        );
+    }
+    let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("O arquivo {path} não existe neste computador."),
+        _ => format!("Não foi possível ler o arquivo {path}: {e}."),
+    })?;
+    if !meta.is_file() || meta.len() > MAX_CA_FILE {
+        return Err(format!(
+            "{path} não é um arquivo de certificado (PEM) de autoridade certificadora."
+        ));
+    }
+    let bytes =
+        std::fs::read(p).map_err(|e| format!("Não foi possível ler o arquivo {path}: {e}."))?;
+    let text = String::from_utf8_lossy(&bytes);
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "{path} não contém nenhum certificado no formato PEM (\"-----BEGIN \
+             CERTIFICATE-----\"). Peça ao responsável pelo servidor o certificado da \
+             autoridade em PEM."
+        ));
+    }
+    Ok(())
+}
+
+/// This machine: `localhost`, 127.0.0.0/8 or ::1.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim().trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn check_identifier(v: &mut Violations, field: &str, value: &str, what: &str) {
@@ -356,6 +433,7 @@ fn encode(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::str::FromStr;
 
     fn input(port: serde_json::Value) -> DbSettingsInput {
         DbSettingsInput {
@@ -366,6 +444,7 @@ mod tests {
             username: Some("brm_app".into()),
             password: Some("p@ss:w/rd ç%".into()),
             sslmode: Some("prefer".into()),
+            ca_file: None,
         }
     }
 
@@ -387,13 +466,37 @@ mod tests {
                 database: "brm".into(),
                 username: "brm_app".into(),
                 sslmode: SslMode::Prefer,
+                ca_file: None,
             }
         );
-        // The port may arrive as text; the SSL mode defaults to prefer.
+        // The port may arrive as text; the SSL mode defaults to verify-full for a server
+        // on the network and to prefer on this machine.
         let mut i = input(json!(" 6543 "));
         i.sslmode = None;
         let pg = i.validate_postgres().unwrap();
-        assert_eq!((pg.port, pg.sslmode), (6543, SslMode::Prefer));
+        assert_eq!((pg.port, pg.sslmode), (6543, SslMode::VerifyFull));
+        for local in ["localhost", "127.0.0.1", "::1", "[::1]", "127.8.9.10"] {
+            i.host = Some(local.into());
+            assert_eq!(
+                i.validate_postgres().unwrap().sslmode,
+                SslMode::Prefer,
+                "{local}"
+            );
+        }
+        for remote in [
+            "10.0.0.7",
+            "db",
+            "banco.beg.local",
+            "fe80::1",
+            "localhost.evil.com",
+        ] {
+            i.host = Some(remote.into());
+            assert_eq!(
+                i.validate_postgres().unwrap().sslmode,
+                SslMode::VerifyFull,
+                "{remote}"
+            );
+        }
     }
 
     #[test]
@@ -478,18 +581,57 @@ mod tests {
     }
 
     #[test]
-    fn ssl_modes_that_need_tls_are_refused_while_the_build_has_none() {
+    fn every_ssl_mode_is_accepted_now_that_the_driver_speaks_tls() {
         let mut i = input(json!(5432));
-        i.sslmode = Some("require".into());
-        let e = i.validate_postgres().unwrap_err();
-        assert_eq!(e.fields[0].field, "sslmode");
-        assert!(
-            e.message.contains("ainda não faz conexões SSL"),
-            "{}",
-            e.message
-        );
-        i.sslmode = Some("disable".into());
-        assert_eq!(i.validate_postgres().unwrap().sslmode, SslMode::Disable);
+        for (text, mode) in [
+            ("disable", SslMode::Disable),
+            ("prefer", SslMode::Prefer),
+            ("require", SslMode::Require),
+            ("verify-ca", SslMode::VerifyCa),
+            (" VERIFY-FULL ", SslMode::VerifyFull),
+        ] {
+            i.sslmode = Some(text.into());
+            assert_eq!(i.validate_postgres().unwrap().sslmode, mode);
+        }
+    }
+
+    #[test]
+    fn a_ca_file_must_exist_hold_a_pem_certificate_and_go_with_verification() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("ac.pem");
+        std::fs::write(
+            &good,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let not_pem = dir.path().join("ac.der");
+        std::fs::write(&not_pem, [0x30u8, 0x82, 1, 2]).unwrap();
+        let mut i = input(json!(5432));
+        i.sslmode = Some("verify-full".into());
+        i.ca_file = Some(format!(" {} ", good.display()));
+        let pg = i.validate_postgres().unwrap();
+        assert_eq!(pg.ca_file.as_deref(), Some(good.to_str().unwrap()));
+        // The driver reads the same path back from the URL, spaces and all.
+        let url = pg.url(Some("x"));
+        let o = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap();
+        assert!(format!("{o:?}").contains(good.to_str().unwrap()), "{o:?}");
+        let refused = |ca: &str, mode: &str| {
+            let mut i = input(json!(5432));
+            i.sslmode = Some(mode.into());
+            i.ca_file = Some(ca.into());
+            let e = i.validate_postgres().unwrap_err();
+            assert_eq!(e.fields[0].field, "ca_file");
+            e.fields[0].message.clone()
+        };
+        let missing = dir.path().join("nao-existe.pem");
+        assert!(refused(missing.to_str().unwrap(), "verify-full").contains("não existe"));
+        assert!(refused(not_pem.to_str().unwrap(), "verify-ca").contains("PEM"));
+        assert!(refused("ac.pem", "verify-full").contains("caminho completo"));
+        assert!(refused(good.to_str().unwrap(), "require").contains("verify-full"));
+        assert!(refused(dir.path().to_str().unwrap(), "verify-full").contains("não é um arquivo"));
+        // Blank means none.
+        i.ca_file = Some("  ".into());
+        assert_eq!(i.validate_postgres().unwrap().ca_file, None);
     }
 
     #[test]
@@ -515,7 +657,6 @@ mod tests {
         );
         // What the driver will read back is what was typed.
         use sqlx::postgres::PgConnectOptions;
-        use std::str::FromStr;
         let o = PgConnectOptions::from_str(&url).unwrap();
         assert_eq!(o.get_host(), "banco.beg.local");
         assert_eq!(o.get_port(), 5432);

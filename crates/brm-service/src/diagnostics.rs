@@ -56,6 +56,9 @@ pub struct DatabaseInfo {
     pub server_version: Option<String>,
     pub migration: Option<i64>,
     pub location: Option<String>,
+    /// Whether the live connection is encrypted, as the server reports it (`pg_stat_ssl`);
+    /// `None` for the embedded SQLite file, or when the server could not be asked.
+    pub security: Option<brm_store::postgres::tls::ConnectionSecurity>,
     /// Why the server could not be asked (pt-BR).
     pub error: Option<String>,
 }
@@ -122,12 +125,14 @@ impl Desk {
                 .as_deref()
                 .filter(|l| !l.is_empty())
                 .map(|l| brm_logging::redact(&brm_store::redact_url(l))),
+            security: None,
             error: None,
         };
         match self.observe(self.store.server_info().await) {
             Ok(info) => {
                 database.server_version = Some(info.version);
                 database.migration = info.migration;
+                database.security = info.security;
             }
             Err(e) => database.error = Some(brm_core::Error::from(e).message),
         }
@@ -228,6 +233,9 @@ pub fn as_text(d: &Diagnostics) -> String {
             .map_or_else(|| "—".to_string(), |m| format!("{m:04}"))
     );
     let _ = writeln!(t, "Local: {}", or_dash(&d.database.location));
+    if let Some(s) = &d.database.security {
+        let _ = writeln!(t, "Conexão: {}", s.sentence());
+    }
     if let Some(e) = &d.database.error {
         let _ = writeln!(t, "Erro: {e}");
     }

@@ -282,6 +282,24 @@ impl Desk {
         self.sessions.get(token)?;
         Ok(self.health.status())
     }
+
+    /// `database_security`: whether the live connection to the shared server is
+    /// encrypted, as the server reports it (`pg_stat_ssl`), for the header. `None` for
+    /// the embedded SQLite file (no network) or when the server does not answer (the
+    /// outage banner says that).
+    pub async fn database_security(
+        &self,
+        token: &str,
+    ) -> Result<Option<brm_store::postgres::tls::ConnectionSecurity>> {
+        self.sessions.get(token)?;
+        if self.store.backend() == brm_store::Backend::Sqlite {
+            return Ok(None);
+        }
+        Ok(self
+            .observe(self.store.server_info().await)
+            .ok()
+            .and_then(|i| i.security))
+    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ pub struct PostgresView {
     pub database: String,
     pub username: String,
     pub sslmode: SslMode,
+    pub ca_file: Option<String>,
     /// A password is stored in the keyring (never the password itself).
     pub password_set: bool,
 }
@@ -110,6 +111,7 @@ fn audit_view(cfg: &DbConfig) -> serde_json::Value {
         "database": pg.map(|p| &p.database),
         "username": pg.map(|p| &p.username),
         "sslmode": pg.map(|p| p.sslmode),
+        "ca_file": pg.and_then(|p| p.ca_file.as_ref()),
     })
 }
 
@@ -282,6 +284,7 @@ impl Desk {
                 database: p.database,
                 username: p.username,
                 sslmode: p.sslmode,
+                ca_file: p.ca_file,
                 password_set,
             }),
             active: ctx.running.kind,

@@ -78,6 +78,8 @@ pub struct ServerInfo {
     pub version: String,
     /// The highest migration applied successfully (`0009_...` → 9).
     pub migration: Option<i64>,
+    /// Whether the connection to the server is encrypted; `None` for the embedded file.
+    pub security: Option<postgres::tls::ConnectionSecurity>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

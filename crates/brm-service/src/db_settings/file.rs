@@ -112,6 +112,7 @@ mod tests {
                 database: "brm".into(),
                 username: "app".into(),
                 sslmode: SslMode::Disable,
+                ca_file: None,
             }),
         };
         file.save(&cfg).unwrap();

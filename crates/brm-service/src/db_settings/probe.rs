@@ -64,6 +64,7 @@ async fn connect_and_ask(
     pg: &PostgresConfig,
     password: Option<&str>,
 ) -> Result<ConnectionTest, sqlx::Error> {
+    brm_store::postgres::tls::ensure_crypto_provider();
     let options = PgConnectOptions::from_str(&pg.url(password))?
         .application_name("BRM RPA Desk (teste de conexão)");
     let mut conn = PgConnection::connect_with(&options).await?;
@@ -75,11 +76,19 @@ async fn connect_and_ask(
     .await?;
     let version: String = row.try_get("version")?;
     let has_schema: bool = row.try_get("has_schema")?;
+    // Asked of the server, not inferred from the mode: `prefer` may have stayed plain.
+    let security = brm_store::postgres::tls::connection_security(&mut conn).await;
     let _ = conn.close().await;
     let version = version.split_whitespace().next().unwrap_or("?");
     let mut message = format!(
-        "Conexão bem-sucedida: PostgreSQL {version} em {}:{}, banco \"{}\".",
-        pg.host, pg.port, pg.database
+        "Conexão bem-sucedida: PostgreSQL {version} em {}:{}, banco \"{}\". {}",
+        pg.host,
+        pg.port,
+        pg.database,
+        match security {
+            Ok(s) => s.sentence(),
+            Err(_) => "Não foi possível saber se a conexão é criptografada.".into(),
+        }
     );
     if !has_schema {
         message.push_str(
@@ -92,10 +101,28 @@ async fn connect_and_ask(
 
 fn explain(pg: &PostgresConfig, e: &sqlx::Error) -> String {
     let at = format!("{}:{}", pg.host, pg.port);
+    if let Some(t) = brm_store::postgres::tls::tls_cause(e) {
+        return brm_store::postgres::tls::explain(
+            &pg.host,
+            pg.port,
+            pg.sslmode.as_str(),
+            pg.ca_file.as_deref(),
+            t,
+        );
+    }
     match e {
         sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => format!(
             "O servidor {at} recusou a conexão. Confira a porta e se o PostgreSQL está no ar."
         ),
+        // A CA file that went missing after it was saved.
+        sqlx::Error::Io(io)
+            if pg.ca_file.is_some() && io.kind() == std::io::ErrorKind::NotFound =>
+        {
+            format!(
+                "O arquivo da autoridade certificadora {} não foi encontrado neste computador.",
+                pg.ca_file.as_deref().unwrap_or_default()
+            )
+        }
         sqlx::Error::Io(io) => format!("Não foi possível alcançar o servidor {at}: {io}."),
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01") => format!(
@@ -117,7 +144,7 @@ fn explain(pg: &PostgresConfig, e: &sqlx::Error) -> String {
             }
             _ => format!("O servidor {at} recusou a conexão: {}", db.message()),
         },
-        sqlx::Error::Tls(t) => format!("Falha na conexão segura (SSL) com {at}: {t}."),
+        sqlx::Error::Tls(t) => format!("Falha na conexão criptografada (SSL/TLS) com {at}: {t}."),
         other => format!("Falha ao conectar a {at}: {other}."),
     }
 }
@@ -134,6 +161,7 @@ mod tests {
             database: "brm".into(),
             username: "brm_app".into(),
             sslmode: SslMode::Disable,
+            ca_file: None,
         }
     }
 

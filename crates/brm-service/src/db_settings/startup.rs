@@ -162,6 +162,7 @@ mod tests {
             database: "brm".into(),
             username: "brm_app".into(),
             sslmode: SslMode::Prefer,
+            ca_file: None,
         }
     }
 

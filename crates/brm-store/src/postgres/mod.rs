@@ -13,6 +13,7 @@ mod processes;
 mod robot_work;
 mod schedules;
 mod settings;
+pub mod tls;
 mod users;
 
 use crate::{
@@ -41,16 +42,18 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        tls::ensure_crypto_provider();
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!(
+            .map_err(|e| match tls::explain_url(url, &e) {
+                Some(why) => StoreError::Unavailable(why),
+                None => StoreError::Unavailable(format!(
                     "não foi possível conectar ao PostgreSQL em {}: {e}",
                     crate::redact_url(url)
-                ))
+                )),
             })?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
@@ -412,7 +415,12 @@ impl Store for PgStore {
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(crate::ServerInfo { version, migration })
+        let security = tls::pool_security(&self.pool).await?;
+        Ok(crate::ServerInfo {
+            version,
+            migration,
+            security: Some(security),
+        })
     }
 
     async fn legacy_keys(

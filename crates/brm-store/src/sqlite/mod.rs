@@ -428,7 +428,11 @@ impl Store for SqliteStore {
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(crate::ServerInfo { version, migration })
+        Ok(crate::ServerInfo {
+            version,
+            migration,
+            security: None,
+        })
     }
 
     async fn legacy_keys(
