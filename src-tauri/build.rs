@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "test_database_connection",
     "save_database_settings",
     "database_status",
+    "database_security",
     "list_clients",
     "create_client",
     "update_client",

@@ -103,6 +103,7 @@ pub fn run() {
             commands::settings::test_database_connection,
             commands::settings::save_database_settings,
             commands::settings::database_status,
+            commands::settings::database_security,
             commands::clients::list_clients,
             commands::clients::create_client,
             commands::clients::update_client,

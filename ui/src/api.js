@@ -45,6 +45,7 @@ export const api = {
   setOperatorActive: (token, id, version, active) => call("set_operator_active", { token, id, version, active }),
 
   databaseStatus: (token) => call("database_status", { token }),
+  databaseSecurity: (token) => call("database_security", { token }),
 
   listClients: (token, filter) => call("list_clients", { token, filter }),
   createClient: (token, input) => call("create_client", { token, input }),

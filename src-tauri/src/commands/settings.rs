@@ -6,6 +6,7 @@ use crate::state::AppState;
 use brm_service::db_settings::probe::ConnectionTest;
 use brm_service::db_settings::DbSettingsInput;
 use brm_service::{DbSettingsView, DbStatus};
+use brm_store::postgres::tls::ConnectionSecurity;
 use tauri::State;
 
 #[tauri::command]
@@ -44,6 +45,14 @@ pub async fn save_database_settings(
         .await?
         .save_database_settings(&token, state.db_settings(), input)
         .await
+}
+
+#[tauri::command]
+pub async fn database_security(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<Option<ConnectionSecurity>> {
+    state.desk().await?.database_security(&token).await
 }
 
 #[tauri::command]

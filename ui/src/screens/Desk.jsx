@@ -1,5 +1,5 @@
 // The logged-in frame: the database banner, the header with the tabs this person may use,
-// the robot service's health, the theme and who is logged in, and the screen of the chosen tab. Hiding a tab is a
+// whether the shared database's connection is encrypted, the robot service's health, the theme and who is logged in, and the screen of the chosen tab. Hiding a tab is a
 // courtesy: every command checks the role on the Rust side. Screens move the person with
 // `onNavigate(tab, params)`: the dashboard opens Processos or Execuções already filtered
 // (params become the list's `initialFilter`). Rust moves the person too: a notification
@@ -11,6 +11,7 @@ import { api } from "../api.js";
 import { roleLabel } from "../format.js";
 import { DbBanner } from "../components/DbBanner.jsx";
 import { RobotStatus } from "../components/RobotStatus.jsx";
+import { DbSecurity } from "../components/DbSecurity.jsx";
 import { ThemeToggle } from "../components/ThemeToggle.jsx";
 import { PreferencesDialog } from "../components/PreferencesDialog.jsx";
 import { useNavigation } from "../useNavigation.js";
@@ -110,6 +111,7 @@ export default function Desk({ session, onLogout }) {
           ))}
         </nav>
         <div className="topbar__tools">
+          <DbSecurity token={token} />
           <RobotStatus token={token} />
           <button
             type="button"

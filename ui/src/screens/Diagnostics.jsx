@@ -118,6 +118,17 @@ export default function Diagnostics({ token, copy = writeText }) {
             testId="diag-db-migration"
           />
           <Row label="Local" value={db.location} testId="diag-db-location" />
+          {db.security && (
+            <Row
+              label="Conexão"
+              value={
+                db.security.encrypted
+                  ? `criptografada (${[db.security.protocol, db.security.cipher].filter(Boolean).join(", ")})`
+                  : "SEM criptografia: dados e senhas passam pela rede sem proteção"
+              }
+              testId="diag-db-security"
+            />
+          )}
           {db.error && <Row label="Erro" value={db.error} testId="diag-db-error" />}
         </dl>
       </section>

@@ -97,6 +97,23 @@ describe("Diagnostics", () => {
     expect(screen.getByTestId("diag-failed-empty").textContent).toBe("Nenhuma.");
   });
 
+  it("says whether the shared database's connection is encrypted, as the server reported it", async () => {
+    const pg = (security) => ({ ...REPORT, database: { ...REPORT.database, backend: "PostgreSQL", security } });
+    get.mockResolvedValueOnce(pg({ encrypted: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" }));
+    const { unmount } = render(<Diagnostics token={TOKEN} />);
+    expect((await screen.findByTestId("diag-db-security")).textContent).toBe("criptografada (TLSv1.3, TLS_AES_256_GCM_SHA384)");
+    unmount();
+    get.mockResolvedValueOnce(pg({ encrypted: false, protocol: null, cipher: null }));
+    render(<Diagnostics token={TOKEN} />);
+    expect((await screen.findByTestId("diag-db-security")).textContent).toContain("SEM criptografia");
+  });
+
+  it("has no connection row for the embedded database", async () => {
+    render(<Diagnostics token={TOKEN} />);
+    await screen.findByTestId("diagnostics");
+    expect(screen.queryByTestId("diag-db-security")).toBeNull();
+  });
+
   it("copies the plain-text report through the clipboard plugin and says so", async () => {
     render(<Diagnostics token={TOKEN} />);
     fireEvent.click(await screen.findByTestId("diag-copy"));

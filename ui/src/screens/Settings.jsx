@@ -12,6 +12,16 @@ import StorageSettings from "./settings/StorageSettings.jsx";
 import ThisComputer from "./settings/ThisComputer.jsx";
 import Schedules from "./Schedules.jsx";
 
+// What a new form proposes until the person picks a mode (same rule as Rust's
+// SslMode::default_for): verify-full for a server on the network, prefer on this machine.
+export function defaultSslFor(host) {
+  const bare = String(host ?? "").trim().replace(/^\[/, "").replace(/\]$/, "").toLowerCase();
+  const loopback = bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+  return loopback ? "prefer" : "verify-full";
+}
+
+const VERIFYING = new Set(["verify-ca", "verify-full"]);
+
 const SSL_MODES = [
   ["disable", "Desativado (disable)"],
   ["prefer", "Se disponível (prefer)"],
@@ -146,7 +156,9 @@ function toForm(s) {
     database: pg.database ?? "",
     username: pg.username ?? "",
     password: "",
-    sslmode: pg.sslmode ?? "prefer",
+    // null = not chosen yet: follows the host (defaultSslFor).
+    sslmode: pg.sslmode ?? null,
+    ca_file: pg.ca_file ?? "",
   };
 }
 
@@ -159,7 +171,8 @@ function toInput(form) {
     database: form.database,
     username: form.username,
     password: form.password === "" ? null : form.password,
-    sslmode: form.sslmode,
+    sslmode: form.sslmode ?? defaultSslFor(form.host),
+    ca_file: VERIFYING.has(form.sslmode ?? defaultSslFor(form.host)) && form.ca_file.trim() !== "" ? form.ca_file.trim() : null,
   };
 }
 
@@ -284,7 +297,7 @@ export default function Settings({ token }) {
                   placeholder={pg?.password_set ? "deixe em branco para manter" : ""}
                   autoComplete="new-password"
                 />
-                <Select label="SSL" name="sslmode" value={form.sslmode} onChange={set("sslmode")} error={errors.sslmode}>
+                <Select label="SSL" name="sslmode" value={form.sslmode ?? defaultSslFor(form.host)} onChange={set("sslmode")} error={errors.sslmode}>
                   {SSL_MODES.map(([value, label]) => (
                     <option key={value} value={value}>
                       {label}
@@ -292,6 +305,25 @@ export default function Settings({ token }) {
                   ))}
                 </Select>
               </div>
+              {VERIFYING.has(form.sslmode ?? defaultSslFor(form.host)) ? (
+                <Field
+                  label="Autoridade certificadora do escritório (arquivo PEM, opcional)"
+                  name="ca_file"
+                  value={form.ca_file}
+                  onChange={set("ca_file")}
+                  error={errors.ca_file}
+                  placeholder="em branco: só as autoridades do sistema"
+                  autoComplete="off"
+                />
+              ) : (
+                defaultSslFor(form.host) === "verify-full" && (
+                  <p className="field-warning" role="note" data-testid="pg-ssl-warning">
+                    {(form.sslmode ?? "") === "disable"
+                      ? "Sem criptografia: dados e senhas passariam pela rede sem proteção."
+                      : "Sem verificar o servidor, outra máquina pode se passar por ele. Prefira \"Verificar o servidor (verify-full)\"."}
+                  </p>
+                )
+              )}
               <p className="muted" data-testid="pg-password-state">
                 Senha do banco: {pg?.password_set ? "definida (guardada no cofre do sistema)" : "não definida"}
               </p>

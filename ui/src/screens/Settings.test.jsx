@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
-import Settings, { validateApprovalSettings } from "./Settings.jsx";
+import Settings, { defaultSslFor, validateApprovalSettings } from "./Settings.jsx";
 import { api } from "../api.js";
 import { invalid, TOKEN } from "../testing.js";
 
@@ -72,7 +72,9 @@ describe("Settings", () => {
       database: "brm",
       username: "brm_app",
       password: "segredo-do-banco",
-      sslmode: "prefer",
+      // A server on the network: verify-full unless the person picks otherwise.
+      sslmode: "verify-full",
+      ca_file: null,
     });
 
     fireEvent.click(screen.getByTestId("test-connection"));
@@ -98,7 +100,48 @@ describe("Settings", () => {
       username: "brm_app",
       password: null,
       sslmode: "require",
+      ca_file: null,
     });
+  });
+
+  it("proposes verify-full for a server on the network and prefer on this machine", () => {
+    for (const host of ["banco.beg.local", "10.0.0.7", "db", "fe80::1", "localhost.evil.com", ""]) {
+      expect(defaultSslFor(host)).toBe("verify-full");
+    }
+    for (const host of ["localhost", "127.0.0.1", " ::1 ", "[::1]", "127.8.9.10", "LOCALHOST"]) {
+      expect(defaultSslFor(host)).toBe("prefer");
+    }
+  });
+
+  it("asks for the office's CA file under verify-full and warns when the server is not verified", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const save = vi.spyOn(api, "saveDatabaseSettings").mockResolvedValue(PG);
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    choosePostgres();
+    expect(screen.getByLabelText("SSL").value).toBe("verify-full");
+    expect(screen.queryByTestId("pg-ssl-warning")).toBeNull();
+    fireEvent.input(screen.getByLabelText("Autoridade certificadora do escritório (arquivo PEM, opcional)"), {
+      target: { value: "  C:\\BRM\\ac.pem " },
+    });
+    fireEvent.click(screen.getByTestId("save-settings"));
+    await waitFor(() => expect(save).toHaveBeenCalled());
+    expect(save.mock.calls[0][1]).toMatchObject({ sslmode: "verify-full", ca_file: "C:\\BRM\\ac.pem" });
+
+    // prefer on a remote server: no CA field, a warning, and no CA sent.
+    fireEvent.change(screen.getByLabelText("SSL"), { target: { value: "prefer" } });
+    expect(screen.queryByLabelText("Autoridade certificadora do escritório (arquivo PEM, opcional)")).toBeNull();
+    expect(screen.getByTestId("pg-ssl-warning").textContent).toContain("outra máquina pode se passar por ele");
+    fireEvent.change(screen.getByLabelText("SSL"), { target: { value: "disable" } });
+    expect(screen.getByTestId("pg-ssl-warning").textContent).toContain("Sem criptografia");
+    fireEvent.click(screen.getByTestId("save-settings"));
+    await waitFor(() => expect(save).toHaveBeenCalledTimes(2));
+    expect(save.mock.calls[1][1]).toMatchObject({ sslmode: "disable", ca_file: null });
+
+    // On this machine the proposal is prefer, without a warning.
+    fireEvent.change(screen.getByLabelText("SSL"), { target: { value: "prefer" } });
+    fireEvent.input(screen.getByLabelText("Servidor"), { target: { value: "localhost" } });
+    expect(screen.queryByTestId("pg-ssl-warning")).toBeNull();
   });
 
   it("shows Rust's field errors", async () => {
