@@ -173,32 +173,36 @@ impl Desk {
             ));
         }
 
+        let mut stored_hash = user.password_hash.clone();
         if legacy_hash {
-            self.upgrade_legacy_hash(&user, &actor, password, now).await;
+            if let Some(new_hash) = self.upgrade_legacy_hash(&user, &actor, password, now).await {
+                stored_hash = new_hash;
+            }
         }
         let event = AuditEvent::new(now, actor, action::LOGIN_OK, ENTITY).on(user.id);
         self.store
             .record_login_success(user.id, now, &event)
             .await?;
         let view = UserView::from(&user);
-        let token = self.sessions.open(view.clone(), now);
+        let token = self.sessions.open(view.clone(), now, &stored_hash);
         Ok(LoginOutput { token, user: view })
     }
 
-    /// Replaces a legacy hash that just verified with argon2id, audited. A failure here
-    /// does not fail the login (the password was right); the next login tries again.
+    /// Replaces a legacy hash that just verified with argon2id, audited; the hash now
+    /// stored when it did. A failure here does not fail the login (the password was
+    /// right); the next login tries again.
     async fn upgrade_legacy_hash(
         &self,
         user: &User,
         actor: &Actor,
         password: String,
         now: DateTime<Utc>,
-    ) {
+    ) -> Option<String> {
         let new_hash = match password::hash(password).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::warn!(user = %user.id, error = %e.message, "legacy hash not upgraded");
-                return;
+                return None;
             }
         };
         let event = AuditEvent::new(now, actor.clone(), CONVERTER_SENHA_LEGADA, ENTITY)
@@ -212,8 +216,22 @@ impl Desk {
             .replace_password_hash(user.id, &user.password_hash, &new_hash, &event)
             .await
         {
-            Ok(_) => tracing::info!(user = %user.id, "legacy password hash upgraded to argon2id"),
-            Err(e) => tracing::warn!(user = %user.id, error = %e, "legacy hash not upgraded"),
+            Ok(true) => {
+                tracing::info!(user = %user.id, "legacy password hash upgraded to argon2id");
+                Some(new_hash)
+            }
+            // Another desktop converted it first: its hash is the one stored now.
+            Ok(false) => self
+                .store
+                .user_by_id(user.id)
+                .await
+                .ok()
+                .flatten()
+                .map(|u| u.password_hash),
+            Err(e) => {
+                tracing::warn!(user = %user.id, error = %e, "legacy hash not upgraded");
+                None
+            }
         }
     }
 

@@ -25,6 +25,7 @@ pub mod robot_actions;
 pub mod robot_settings;
 pub mod schedules;
 mod secret_changes;
+pub mod session_checks;
 pub mod sessions;
 mod settings;
 pub mod storage_settings;

@@ -162,6 +162,11 @@ impl Desk {
         // The administrator resetting their own password keeps the session they used.
         let keep = (session.user_id() == user.id).then_some(token);
         self.sessions.close_user(user.id, keep);
+        if let Some(kept) = keep {
+            // The kept session now stands for the new password: the revalidation must
+            // not end it as "password changed elsewhere".
+            self.sessions.set_password(kept, &user.password_hash);
+        }
         tracing::info!(user = %user.id, "password reset");
         Ok(UserListItem::of(&user, now))
     }
