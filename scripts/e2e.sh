@@ -122,7 +122,8 @@ run_file() {
 # The app survives that (it loads the page again), but WebKitWebDriver ends the session
 # with the page, so the file cannot go on. Seen here once in about fifteen runs of the
 # longest file (WebKitGTK 2.50.6); the file then runs again once, from zero, and the
-# report says so. web-process.test.js crashes it on purpose: no retry.
+# report says so. web-process.test.js crashes it on purpose: no retry. notifications.test.js
+# crashes it on purpose in its last step; a failure there is retried like any other.
 web_process_crashed() {
   [ "$1" != web-process ] &&
     sed 's/\x1b\[[0-9;]*m//g' "$OUT/$1/tauri-driver.log" | grep -aq 'web process ended; loading the page again reason="crashed"'

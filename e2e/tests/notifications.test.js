@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import { By } from "selenium-webdriver";
 import { APP, holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { appPid, webProcessesOf } from "../lib/processes.js";
 import { monthFromToday, monthLabel } from "../lib/today.js";
 
 const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
@@ -94,8 +95,11 @@ test("approvers act from native notifications, the tray counts, one instance ope
   // The server owns its bus name before the app starts.
   for (let i = 0; i < 50 && spawnSync(PY, [BUS, "notify-calls"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
   let app = await startApp();
+  let pid = null; // the app's process, once its page has been crashed on purpose
   t.after(async () => {
-    await app?.quit().catch(() => {});
+    await Promise.race([app?.quit().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+    // WebDriver's session ends with a crashed page: the app is stopped from outside.
+    if (pid && appPid() === pid) process.kill(pid, "SIGTERM");
     await stop(server);
     await stop(watcher);
   });
@@ -334,5 +338,36 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.waitUntil(async () => bus("window-mapped", WINDOW_TITLE) === "true", "a janela de volta");
     await detailOpen(p.id);
     await app.screenshot("04-link-abriu-processo");
+  });
+
+  // The last step: WebDriver's session ends with the page.
+  await t.test("after the page crashes and loads again, Aprovar on a notification changes nothing and says the session ended", async () => {
+    const p = await processOf(SECOND, hashes[2]);
+    assert.equal(p.status, "AGUARDANDO_APROVACAO");
+    const n = notifyCalls().findLast((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name));
+    assert.ok(n, `notificação de ${p.legal_name}`);
+    const logoutsBefore = sql("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'LOGOUT'")[0].n;
+    pid = appPid();
+    assert.ok(pid, "o processo do aplicativo");
+    const killed = webProcessesOf(pid);
+    assert.ok(killed.length > 0, "um processo web abaixo do aplicativo");
+    for (const w of killed) process.kill(w, "SIGKILL");
+    // The page loads again in a new web process; the Rust side's session ends with it.
+    await app.waitUntil(
+      async () => webProcessesOf(pid).some((w) => !killed.includes(w)),
+      "um novo processo web carregando a página",
+    );
+    await app.waitUntil(
+      async () => sql("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'LOGOUT'")[0].n > logoutsBefore,
+      "a sessão encerrada com a página",
+    );
+    const from = notifyCalls().length;
+    bus("click", n.id, "aprovar");
+    const calls = await notices(from, (c) => c.some((x) => x.summary === "Não foi possível aprovar pela notificação"), "o aviso de sessão encerrada");
+    const follow = calls.find((x) => x.summary === "Não foi possível aprovar pela notificação");
+    assert.match(follow.body, /Sua sessão terminou/);
+    assert.equal((await processOf(SECOND, hashes[2])).status, "AGUARDANDO_APROVACAO");
+    assert.equal(sql("SELECT COUNT(*) AS n FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id)[0].n, 0);
+    assert.equal(appPid(), pid, "o aplicativo continua o mesmo processo");
   });
 });

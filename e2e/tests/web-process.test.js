@@ -7,55 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { APP, sql, startApp } from "../lib/app.js";
+import { sql, startApp } from "../lib/app.js";
+import { appPid, webProcessesOf } from "../lib/processes.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const LOG_DIR = path.join(process.env.XDG_DATA_HOME ?? "", "br.com.brmsolutions.rpadesk", "logs");
-
-// pid → {ppid, comm} of every process readable now.
-function processes() {
-  const out = new Map();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      out.set(Number(entry), { ppid, comm });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-// This file's app process (the binary WebDriver runs, with this test's data folder).
-function appPid() {
-  const exe = fs.realpathSync(APP);
-  const mine = `XDG_DATA_HOME=${process.env.XDG_DATA_HOME}`;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/exe`) !== exe) continue;
-      if (fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(mine)) return Number(entry);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return null;
-}
-
-// The WebKit web processes below `root` (directly, or under a sandbox launcher).
-function webProcessesOf(root) {
-  const all = processes();
-  const below = (pid) => {
-    for (let p = all.get(pid)?.ppid; p; p = all.get(p)?.ppid) if (p === root) return true;
-    return false;
-  };
-  return [...all].filter(([pid, p]) => p.comm.startsWith("WebKitWebProces") && below(pid)).map(([pid]) => pid);
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,6 +69,14 @@ test("a crashed page is loaded again by the app, which keeps running with its da
     assert.ok(crash, `a linha do log (${lines.length} linhas)`);
     assert.match(JSON.stringify(crash), /"ERROR"/);
     assert.match(JSON.stringify(crash), /"reason":"crashed"/);
+  });
+
+  await t.test("the session that lived in the crashed page ended on the Rust side too", async () => {
+    // Notifications act with the Rust side's session: it must not outlive the page.
+    await until(
+      () => sql("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'LOGOUT' AND actor_name = ?", ADMIN.name)[0].n === 1,
+      "o registro de saída da administradora",
+    );
   });
 
   await t.test("what was saved before the crash is still there", async () => {

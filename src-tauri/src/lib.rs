@@ -81,6 +81,12 @@ pub fn run() {
                 .ok_or("tauri.conf.json has no window labelled main")?;
             let window = tauri::WebviewWindowBuilder::from_config(handle, &config)?
                 .initialization_script(boot::script(&status))
+                // A page that loads again has lost its session: end it here too.
+                .on_page_load(|window, payload| {
+                    if payload.event() == tauri::webview::PageLoadEvent::Started {
+                        desktop::session_guard::page_loading(window.app_handle());
+                    }
+                })
                 .build()?;
             // A crashed page is loaded again instead of leaving a blank window.
             desktop::web_process::install(&window);
@@ -95,6 +101,7 @@ pub fn run() {
             commands::auth::login,
             commands::auth::logout,
             commands::auth::current_session,
+            commands::auth::touch_session,
             commands::operators::list_operators,
             commands::operators::create_operator,
             commands::operators::update_operator,
@@ -104,6 +111,8 @@ pub fn run() {
             commands::settings::save_database_settings,
             commands::settings::database_status,
             commands::settings::database_security,
+            commands::settings::get_session_settings,
+            commands::settings::save_session_settings,
             commands::clients::list_clients,
             commands::clients::create_client,
             commands::clients::update_client,

@@ -1,6 +1,8 @@
 // Which screen to show: first run (no user yet), login, or the desk itself.
 import { useEffect, useState } from "preact/hooks";
-import { api } from "./api.js";
+import { api, onSessionRefused } from "./api.js";
+import { onSessionEnded } from "./events.js";
+import { useActivity } from "./useActivity.js";
 import { mark, reportReadyOnce } from "./ready.js";
 import { Banner } from "./components/Banner.jsx";
 import FirstRun from "./screens/FirstRun.jsx";
@@ -39,6 +41,8 @@ function bootScreen(boot, recovered) {
   return { name: boot.needs_admin ? "first-run" : "login" };
 }
 
+export const SESSION_REFUSED_NOTICE = "Sua sessão terminou. Entre novamente.";
+
 export const RECOVERED_NOTICE =
   "A janela parou de responder e foi aberta de novo. Entre outra vez: o que já estava salvo continua salvo.";
 
@@ -66,6 +70,22 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
       })
       .catch((e) => setScreen({ name: "fatal", message: e.message }));
   }, []);
+
+  // A session ended by Rust (event) or refused by a command goes back to the login
+  // screen, saying why; only from the desk (the login screen itself has no session).
+  const inDesk = screen.name === "desk";
+  useEffect(() => {
+    if (!inDesk) return undefined;
+    const toLogin = (message) =>
+      setScreen((s) => (s.name === "desk" ? { name: "login", notice: message, email: s.session?.user?.email } : s));
+    const stopEvent = onSessionEnded((p) => toLogin(p?.message || SESSION_REFUSED_NOTICE));
+    const stopRefused = onSessionRefused(() => toLogin(SESSION_REFUSED_NOTICE));
+    return () => {
+      stopEvent();
+      stopRefused();
+    };
+  }, [inDesk]);
+  useActivity(inDesk ? screen.session?.token : null);
 
   useEffect(() => {
     if (screen.name === "loading") return;

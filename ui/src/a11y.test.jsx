@@ -239,6 +239,7 @@ beforeEach(() => {
   api.clientInvoiceHistory.mockResolvedValue([]);
   api.rejectionReasons.mockResolvedValue(REASONS);
   api.getApprovalSettings.mockResolvedValue({ tolerance_pct: 20, due_soon_days: 5, four_eyes: false });
+  api.getSessionSettings.mockResolvedValue({ idle_hours: 8 });
   api.getProcess.mockResolvedValue(processDetail());
   api.getExecution.mockResolvedValue({
     execution: executionRow({ status: "FALHOU", error: "Portal fora do ar" }),

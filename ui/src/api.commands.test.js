@@ -18,6 +18,10 @@ const INPUT = { any: "thing" };
 
 const CASES = [
   [() => api.databaseStatus(T), "database_status", { token: T }],
+  [() => api.databaseSecurity(T), "database_security", { token: T }],
+  [() => api.touchSession(T), "touch_session", { token: T }],
+  [() => api.getSessionSettings(T), "get_session_settings", { token: T }],
+  [() => api.saveSessionSettings(T, { idle_hours: 4 }), "save_session_settings", { token: T, input: { idle_hours: 4 } }],
   [() => api.listClients(T, FILTER), "list_clients", { token: T, filter: FILTER }],
   [() => api.createClient(T, INPUT), "create_client", { token: T, input: INPUT }],
   [() => api.updateClient(T, "c1", 3, INPUT), "update_client", { token: T, id: "c1", version: 3, input: INPUT }],

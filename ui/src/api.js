@@ -25,11 +25,24 @@ export function toCommandError(raw) {
   return new CommandError({ code: "INTERNAL", message: `Erro inesperado: ${detail}` });
 }
 
+// Who hears that a command found no live session (the person was deactivated or their
+// password reset on another desktop, the session went idle): the App, which then shows
+// the login screen. Commands that carry no token (login itself) never trigger it.
+const sessionEndedListeners = new Set();
+export function onSessionRefused(listener) {
+  sessionEndedListeners.add(listener);
+  return () => sessionEndedListeners.delete(listener);
+}
+
 export async function call(command, args = {}, invoker = invoke) {
   try {
     return await invoker(command, args);
   } catch (raw) {
-    throw toCommandError(raw);
+    const error = toCommandError(raw);
+    if (error.code === "UNAUTHENTICATED" && args && "token" in args) {
+      for (const listener of sessionEndedListeners) listener(error);
+    }
+    throw error;
   }
 }
 
@@ -39,6 +52,7 @@ export const api = {
   createFirstAdmin: (input) => call("create_first_admin", { input }),
   login: (email, password) => call("login", { email, password }),
   logout: (token) => call("logout", { token }),
+  touchSession: (token) => call("touch_session", { token }),
   listOperators: (token, filter) => call("list_operators", { token, filter }),
   createOperator: (token, input) => call("create_operator", { token, input }),
   updateOperator: (token, id, version, input) => call("update_operator", { token, id, version, input }),
@@ -93,6 +107,8 @@ export const api = {
   approveMany: (token, items, notes) => call("approve_many", { token, items, notes: notes ?? null }),
   rejectionReasons: (token) => call("rejection_reasons", { token }),
   getApprovalSettings: (token) => call("get_approval_settings", { token }),
+  getSessionSettings: (token) => call("get_session_settings", { token }),
+  saveSessionSettings: (token, input) => call("save_session_settings", { token, input }),
   saveApprovalSettings: (token, input) => call("save_approval_settings", { token, input }),
 
   getDatabaseSettings: (token) => call("get_database_settings", { token }),

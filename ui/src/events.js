@@ -34,6 +34,10 @@ export const onRobotStatus = (handler) => subscribe("robot-status", handler);
 // showing one of them read it again; `everything` means "read whatever you show".
 export const onModelChanged = (handler) => subscribe("model-changed", handler);
 
+// `session-ended`: {message}: Rust ended this desktop's session (deactivated or password
+// reset elsewhere, idle too long). The window goes back to the login screen.
+export const onSessionEnded = (handler) => subscribe("session-ended", handler);
+
 // `navigate`: where a notification click, a brm-desk:// link or the tray wants the window
 // to land: {to: "processo", id, version} | {to: "aprovacao"} | {to: "atencao"}.
 export const onNavigate = (handler) => subscribe("navigate", handler);

@@ -40,3 +40,10 @@ pub async fn logout(state: State<'_, AppState>, token: String) -> CmdResult<()> 
 pub async fn current_session(state: State<'_, AppState>, token: String) -> CmdResult<UserView> {
     state.desk().await?.current_session(&token)
 }
+
+/// The person used the window (a click or a key, at most once a minute): the idle count
+/// of their session starts again.
+#[tauri::command]
+pub async fn touch_session(state: State<'_, AppState>, token: String) -> CmdResult<()> {
+    state.desk().await?.touch_session(&token)
+}

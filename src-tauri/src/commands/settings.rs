@@ -5,6 +5,7 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 use brm_service::db_settings::probe::ConnectionTest;
 use brm_service::db_settings::DbSettingsInput;
+use brm_service::session_checks::SessionSettings;
 use brm_service::{DbSettingsView, DbStatus};
 use brm_store::postgres::tls::ConnectionSecurity;
 use tauri::State;
@@ -58,4 +59,25 @@ pub async fn database_security(
 #[tauri::command]
 pub async fn database_status(state: State<'_, AppState>, token: String) -> CmdResult<DbStatus> {
     state.desk().await?.database_status(&token)
+}
+
+#[tauri::command]
+pub async fn get_session_settings(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<SessionSettings> {
+    state.desk().await?.get_session_settings(&token).await
+}
+
+#[tauri::command]
+pub async fn save_session_settings(
+    state: State<'_, AppState>,
+    token: String,
+    input: SessionSettings,
+) -> CmdResult<SessionSettings> {
+    state
+        .desk()
+        .await?
+        .save_session_settings(&token, input)
+        .await
 }

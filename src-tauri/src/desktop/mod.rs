@@ -8,6 +8,7 @@ pub mod navigation;
 pub mod notifications;
 pub mod notifier;
 pub mod session;
+pub mod session_guard;
 pub mod tray;
 pub mod web_process;
 
@@ -38,6 +39,7 @@ pub fn install(app: &AppHandle) {
         }
     }
     notifier::start(app);
+    session_guard::start(app);
     autostart::install(app);
 }
 

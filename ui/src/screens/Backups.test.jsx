@@ -172,6 +172,7 @@ describe("Backups", () => {
   it("is reached from Configurações and goes back", async () => {
     vi.spyOn(api, "getDatabaseSettings").mockResolvedValue({ kind: "sqlite", sqlite_path: "/tmp/brm.sqlite3", postgres: null, active: "sqlite", restart_required: false });
     vi.spyOn(api, "getApprovalSettings").mockResolvedValue({ tolerance_pct: 20, due_soon_days: 5, four_eyes: false });
+    vi.spyOn(api, "getSessionSettings").mockResolvedValue({ idle_hours: 8 });
     render(<Settings token={TOKEN} />);
     fireEvent.click(await screen.findByTestId("open-backups"));
     expect(await screen.findAllByTestId("backup-row")).toHaveLength(2);

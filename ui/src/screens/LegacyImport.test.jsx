@@ -143,6 +143,7 @@ describe("LegacyImport", () => {
   it("is reached from Configurações", async () => {
     vi.spyOn(api, "getDatabaseSettings").mockResolvedValue({ kind: "sqlite", postgres: null });
     vi.spyOn(api, "getApprovalSettings").mockResolvedValue({ tolerance_pct: 20, due_soon_days: 5, four_eyes: false });
+    vi.spyOn(api, "getSessionSettings").mockResolvedValue({ idle_hours: 8 });
     render(<Settings token={TOKEN} />);
     fireEvent.click(screen.getByTestId("open-legacy-import"));
     expect(await screen.findByTestId("legacy-import")).toBeTruthy();

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Field, Select } from "../components/Field.jsx";
 import { Banner } from "../components/Banner.jsx";
+import { SessionSettings } from "../components/SessionSettings.jsx";
 import Backups from "./Backups.jsx";
 import LegacyImport from "./LegacyImport.jsx";
 import RobotSettings from "./settings/RobotSettings.jsx";
@@ -375,6 +376,13 @@ export default function Settings({ token }) {
         </div>
       </section>
       <ApprovalSettings
+        token={token}
+        onSaved={(text) => {
+          setMessage(null);
+          setNotice(text);
+        }}
+      />
+      <SessionSettings
         token={token}
         onSaved={(text) => {
           setMessage(null);

@@ -8,6 +8,7 @@ const APPROVAL = { tolerance_pct: 20, due_soon_days: 5, four_eyes: false };
 let getApproval;
 beforeEach(() => {
   getApproval = vi.spyOn(api, "getApprovalSettings").mockResolvedValue(APPROVAL);
+  vi.spyOn(api, "getSessionSettings").mockResolvedValue({ idle_hours: 8 });
 });
 
 afterEach(() => {
@@ -198,5 +199,34 @@ describe("Settings: Aprovação", () => {
     expect(validateApprovalSettings({ tolerance_pct: "20", due_soon_days: "5" })).toEqual({});
     expect(validateApprovalSettings({ tolerance_pct: "12,5", due_soon_days: "0" })).toEqual({});
     expect(Object.keys(validateApprovalSettings({ tolerance_pct: "1001", due_soon_days: "x" }))).toEqual(["tolerance_pct", "due_soon_days"]);
+  });
+});
+
+describe("Settings: Sessões", () => {
+  it("shows the idle limit, refuses a bad one before asking Rust, and saves a good one", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const save = vi.spyOn(api, "saveSessionSettings").mockResolvedValue({ idle_hours: 4 });
+    render(<Settings token={TOKEN} />);
+    const field = await screen.findByLabelText("Encerrar a sessão após quantas horas sem uso da janela");
+    expect(field.value).toBe("8");
+    for (const bad of ["0", "25", "2,5", "", "oito"]) {
+      fireEvent.input(field, { target: { value: bad } });
+      fireEvent.click(screen.getByTestId("btn-salvar-sessao"));
+      expect((await screen.findByTestId("error-idle_hours")).textContent).toBe("Informe um número inteiro de horas, de 1 a 24.");
+    }
+    expect(save).not.toHaveBeenCalled();
+    fireEvent.input(field, { target: { value: " 4 " } });
+    fireEvent.click(screen.getByTestId("btn-salvar-sessao"));
+    expect((await screen.findByTestId("banner-info")).textContent).toBe("Configurações de sessão salvas.");
+    expect(save).toHaveBeenCalledWith(TOKEN, { idle_hours: 4 });
+  });
+
+  it("shows Rust's refusal on the field", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    vi.spyOn(api, "saveSessionSettings").mockRejectedValue(invalid("idle_hours", "O tempo sem uso deve ficar entre 1 e 24 horas."));
+    render(<Settings token={TOKEN} />);
+    await screen.findByLabelText("Encerrar a sessão após quantas horas sem uso da janela");
+    fireEvent.click(screen.getByTestId("btn-salvar-sessao"));
+    expect((await screen.findByTestId("error-idle_hours")).textContent).toBe("O tempo sem uso deve ficar entre 1 e 24 horas.");
   });
 });
