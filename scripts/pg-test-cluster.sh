@@ -50,7 +50,6 @@ case "${1:-}" in
         -keyout "$CA/other-ca.key" -out "$CA/other-ca.crt"
       openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
         -keyout "$DIR/data/server.key" -out "$CA/server.csr"
-      # Valid from yesterday: a test that moves the clock a little still sees it valid.
       printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$CA/ext"
       openssl x509 -req -in "$CA/server.csr" -CA "$CA/ca.crt" -CAkey "$CA/ca.key" \
         -CAcreateserial -days 3650 -extfile "$CA/ext" -out "$DIR/data/server.crt"
