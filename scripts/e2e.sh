@@ -32,8 +32,10 @@ run_one() {
     sleep 0.1
   done
   cd "$ROOT/e2e"
+  # The report also goes to node.log: a failed file's summary is printed again at the
+  # very end of the suite, where a CI log cut to its last lines still shows it.
   BRM_WEBDRIVER_URL="http://127.0.0.1:$port/" \
-    node --test --test-concurrency=1 --test-reporter=spec "$file" || rc=$?
+    node --test --test-concurrency=1 --test-reporter=spec "$file" 2>&1 | tee "$BRM_TEST_OUTPUT/node.log" || rc=$?
   kill "$driver_pid" 2>/dev/null || true
   wait "$driver_pid" 2>/dev/null || true
   return "$rc"
@@ -147,6 +149,16 @@ if [ ${#retried[@]} -gt 0 ]; then
 fi
 echo "Capturas de tela: $OUT"
 if [ ${#failed[@]} -gt 0 ]; then
+  # Each failed file again, in short: node's own list of failing tests with their
+  # messages (what the window showed, the banner), then the app's last warnings.
+  for name in "${failed[@]}"; do
+    echo "=== $name: testes que falharam ===" >&2
+    sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name/node.log" 2>/dev/null |
+      sed -n '/failing tests:/,$p' | grep -av '^ *at ' | head -n 60 >&2 || true
+    echo "=== $name: últimas linhas do aplicativo ===" >&2
+    sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name/tauri-driver.log" 2>/dev/null |
+      grep -avE ' (INFO|DEBUG|TRACE) |GetCapabilities' | tail -n 15 >&2 || true
+  done
   echo "Falharam: ${failed[*]}" >&2
   exit 1
 fi
