@@ -67,8 +67,13 @@ HBA
       -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on" start >/dev/null \
       || { cat "$DIR/server.log" >&2; exit 1; }
     as_pg psql -q -h "$DIR" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-      -c "CREATE ROLE brm_tls LOGIN PASSWORD 'senha-tls-de-teste'" -c "CREATE DATABASE brm OWNER brm_tls" >/dev/null
-    echo "export BRM_PG_TLS_DIR='$DIR' BRM_TEST_PG_CA='$CA/ca.crt' BRM_TEST_PG_OTHER_CA='$CA/other-ca.crt' BRM_TEST_POSTGRES_TLS_URL='postgres://brm_tls:senha-tls-de-teste@localhost:$PORT/brm'"
+      -c "CREATE ROLE brm_tls LOGIN PASSWORD 'senha-tls-de-teste'" -c "CREATE DATABASE brm OWNER brm_tls" \
+      -c "CREATE ROLE brm_dono LOGIN CREATEROLE CREATEDB PASSWORD 'senha-dono-de-teste'" \
+      -c "GRANT pg_signal_backend TO brm_dono" -c "CREATE DATABASE brm_compartilhado OWNER brm_dono" >/dev/null
+    # brm_dono: the shared database's owner as the README has the database administrator
+    # make it (CREATEROLE, pg_signal_backend), plus CREATEDB so each test prepares a
+    # database of its own (the README's owner does not need it).
+    echo "export BRM_PG_TLS_DIR='$DIR' BRM_TEST_PG_CA='$CA/ca.crt' BRM_TEST_PG_OTHER_CA='$CA/other-ca.crt' BRM_TEST_POSTGRES_TLS_URL='postgres://brm_tls:senha-tls-de-teste@localhost:$PORT/brm' BRM_TEST_PG_OWNER_URL='postgres://brm_dono:senha-dono-de-teste@localhost:$PORT/brm_compartilhado'"
     ;;
   stop)
     DIR="${2:?pasta do cluster}"

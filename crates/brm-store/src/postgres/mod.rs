@@ -13,6 +13,7 @@ mod processes;
 mod robot_work;
 mod schedules;
 mod settings;
+pub mod shared;
 pub mod tls;
 mod users;
 

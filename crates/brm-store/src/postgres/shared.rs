@@ -1,0 +1,198 @@
+//! Shared mode's database side (issue 17): "Preparar o banco compartilhado", the step an
+//! administrator runs once per version with the owner's credentials, and what the desk
+//! needs to talk to the functions it installs (SCRAM verifiers, person role names, the
+//! functions' refusals as the desk's errors).
+//!
+//! The rules themselves live in `migrations/postgres-shared/`: profile roles, grants,
+//! the guards on processes and the audit trail, and the SECURITY DEFINER functions that
+//! decide (approve, reject, cancel, typed values, settings, people) checking
+//! `session_user`. A desktop's ordinary start never applies them.
+
+use super::MIGRATOR;
+use crate::{StoreError, StoreResult};
+use brm_core::{Error, ErrorCode, FieldError};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+/// The shared-mode SQL by version, applied in order after the ordinary migrations.
+pub const SHARED_SQL: &[(i32, &str, &str)] = &[(
+    1,
+    "perfis, permissões e guardas",
+    include_str!("../../../../migrations/postgres-shared/0001_profiles_grants_guards.sql"),
+)];
+
+/// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).
+pub const PROFILE_ROLES: [(&str, &str); 3] = [
+    ("ADMINISTRADOR", "brm_administrador"),
+    ("APROVADOR", "brm_aprovador"),
+    ("OPERADOR", "brm_operador"),
+];
+
+/// The robot machines' group role (`brm-desk worker`).
+pub const ROBOT_ROLE: &str = "brm_robo";
+
+/// What a preparation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The role that owns the tables and ran the step.
+    pub owner: String,
+    /// Versions applied now, and the ones found applied already.
+    pub applied: Vec<i32>,
+    pub already: Vec<i32>,
+}
+
+/// The PostgreSQL role of a person: `brm_p_` and the first 12 hex digits of their id
+/// (the SQL's `brm_person_role`, kept in step by a test).
+pub fn person_role(user_id: Uuid) -> String {
+    format!("brm_p_{}", &user_id.simple().to_string()[..12])
+}
+
+/// The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (random salt, 4096
+/// iterations, SASLprep as libpq does): what travels to the server instead of the
+/// password when a person role is created or its password changed.
+pub fn scram_verifier(password: &str) -> String {
+    postgres_protocol::password::scram_sha_256(password.as_bytes())
+}
+
+/// Checks that the connection is the owner the step needs, then applies the ordinary
+/// migrations and every shared-mode version not applied yet, each in its own transaction.
+pub async fn prepare(pool: &PgPool) -> StoreResult<Prepared> {
+    let owner = check_owner(pool).await?;
+    MIGRATOR.run(pool).await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS brm_shared_versions (
+             version     integer PRIMARY KEY,
+             description text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now(),
+             applied_by  text NOT NULL DEFAULT current_user
+         );
+         REVOKE ALL ON brm_shared_versions FROM PUBLIC;",
+    )
+    .execute(pool)
+    .await?;
+    let done: Vec<i32> = sqlx::query_scalar("SELECT version FROM brm_shared_versions")
+        .fetch_all(pool)
+        .await?;
+    let mut report = Prepared {
+        owner,
+        applied: Vec::new(),
+        already: Vec::new(),
+    };
+    for (version, description, sql) in SHARED_SQL {
+        if done.contains(version) {
+            report.already.push(*version);
+            continue;
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO brm_shared_versions (version, description) VALUES ($1, $2)")
+            .bind(version)
+            .bind(description)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "SELECT brm_audit(NULL, 'Preparação do banco compartilhado', 'PREPARAR_BANCO', 'banco',
+                              NULL, NULL, jsonb_build_object('versao', $1::int), NULL, $2)",
+        )
+        .bind(version)
+        .bind(format!("Versão {version} aplicada: {description}."))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        report.applied.push(*version);
+    }
+    Ok(report)
+}
+
+/// The owner must own the database, create roles (person roles are created by its
+/// functions), end other sessions (deactivation) and not be a superuser (its functions
+/// run with its rights: a superuser's would bypass every guard).
+async fn check_owner(pool: &PgPool) -> StoreResult<String> {
+    let row = sqlx::query(
+        "SELECT current_user::text AS me, r.rolsuper, r.rolcreaterole,
+                pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal,
+                pg_get_userbyid(d.datdba)::text AS db_owner
+         FROM pg_roles r, pg_database d
+         WHERE r.rolname = current_user AND d.datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await?;
+    let me: String = row.try_get("me")?;
+    let refuse = |m: String| Err(StoreError::Refused(Error::new(ErrorCode::Forbidden, m)));
+    if row.try_get::<bool, _>("rolsuper")? {
+        return refuse(format!(
+            "\"{me}\" é superusuário: prepare o banco com o papel dono (sem SUPERUSER), que as funções do banco usam; veja o README."
+        ));
+    }
+    let db_owner: String = row.try_get("db_owner")?;
+    if db_owner != me {
+        return refuse(format!(
+            "O banco pertence a \"{db_owner}\", não a \"{me}\": prepare-o com o papel dono do banco."
+        ));
+    }
+    if !row.try_get::<bool, _>("rolcreaterole")? {
+        return refuse(format!(
+            "\"{me}\" não tem CREATEROLE: sem ele o banco não cria o acesso de cada pessoa (ALTER ROLE {me} CREATEROLE, como administrador do PostgreSQL)."
+        ));
+    }
+    if !row.try_get::<bool, _>("signal")? {
+        return refuse(format!(
+            "\"{me}\" não é membro de pg_signal_backend: sem ele, desativar uma pessoa não encerra as conexões dela (GRANT pg_signal_backend TO {me}, como administrador do PostgreSQL)."
+        ));
+    }
+    Ok(me)
+}
+
+/// A refusal of the shared database (a function's own SQLSTATE, or a privilege the login
+/// lacks) as the desk's error; `None` for any other failure.
+pub fn refusal(e: &sqlx::Error) -> Option<Error> {
+    let db = e.as_database_error()?;
+    let message = db.message().to_string();
+    match db.code().as_deref()? {
+        "BR404" => Some(Error::new(ErrorCode::NotFound, message)),
+        "BR409" => Some(Error::new(ErrorCode::Conflict, message)),
+        "BR422" => {
+            let (field, text) = match message.split_once(": ") {
+                Some((f, t)) if !f.contains(' ') => (f.to_string(), t.to_string()),
+                _ => (String::new(), message.clone()),
+            };
+            Some(Error::validation(vec![FieldError {
+                field,
+                message: text,
+            }]))
+        }
+        // PostgreSQL's own "permission denied for table …" is English and names tables:
+        // said in pt-BR; the functions' own refusals already are.
+        "42501" if message.starts_with("permission denied") || message.starts_with("must be") => {
+            Some(Error::new(
+                ErrorCode::Forbidden,
+                "O banco compartilhado recusou: o seu perfil não permite esta operação.",
+            ))
+        }
+        "42501" => Some(Error::new(ErrorCode::Forbidden, message)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_has_postgres_format() {
+        let v = scram_verifier("senha-muito-segura-1");
+        assert!(v.starts_with("SCRAM-SHA-256$4096:"), "{v}");
+        assert_ne!(
+            v,
+            scram_verifier("senha-muito-segura-1"),
+            "a new salt each time"
+        );
+        assert!(!v.contains("senha"));
+    }
+
+    #[test]
+    fn person_role_is_short_and_stable() {
+        let id = Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b").unwrap();
+        assert_eq!(person_role(id), "brm_p_0192a3b4c5d6");
+    }
+}
