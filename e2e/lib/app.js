@@ -202,7 +202,10 @@ export class Page {
       if (attempt > 3) {
         throw new Error(`o campo ${what} ficou com ${current.length} caracteres em vez de ${(value ?? "").length}`);
       }
-      await el.click();
+      // Where the field is once it stopped moving: a click at coordinates measured before
+      // a shift (a PDF preview drawn above) lands on whatever moved there, such as a
+      // decision button.
+      await this.clickElement(el);
       // The click puts the caret where it landed (mid-text in a long value): End first,
       // then one backspace per character.
       if (current) await el.sendKeys("\uE010", ...Array(current.length).fill("\uE003"));

@@ -388,6 +388,13 @@ test("clients import, the month's processes, and an approval only the right role
       async () => (await (await app.waitFor("approval-detail")).getAttribute("data-id")) === id,
       "o detalhe da fatura escolhida",
     );
+    // The invoice drawn: until then the preview grows and pushes the buttons and forms
+    // below it down, under a click measured before.
+    await app.waitUntil(
+      async () => ["ready", "error"].includes(await (await app.waitFor("pdf-preview")).getAttribute("data-state")),
+      "a prévia da fatura desenhada",
+      60_000,
+    );
   }
 
   // Non-white pixels of the canvases pdf.js drew (a blank canvas has none).
