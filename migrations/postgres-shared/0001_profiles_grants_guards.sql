@@ -707,6 +707,7 @@ $$
 DECLARE
     me record;
     u users;
+    ended integer := 0;
 BEGIN
     PERFORM brm_check_verifier(p_verifier);
     SELECT * INTO u FROM users WHERE id = p_user FOR UPDATE;
@@ -721,7 +722,14 @@ BEGIN
     EXECUTE format('ALTER ROLE %I PASSWORD %L', u.db_role, p_verifier);
     UPDATE users SET password_hash = COALESCE(p_password_hash, password_hash), failed_logins = 0,
                      locked_until = NULL, updated_at = clock_timestamp() WHERE id = u.id;
-    PERFORM brm_audit(me.id, me.full_name, 'REDEFINIR_SENHA', 'usuario', u.id, NULL, NULL, NULL, NULL);
+    -- Reset by someone else (a password thought known to others): their open connections
+    -- end too, as on deactivation.
+    IF u.db_role <> session_user THEN
+        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
+            FROM pg_stat_activity WHERE usename = u.db_role;
+    END IF;
+    PERFORM brm_audit(me.id, me.full_name, 'REDEFINIR_SENHA', 'usuario', u.id, NULL, NULL, NULL,
+                      CASE WHEN ended > 0 THEN format('Conexões encerradas: %s.', ended) END);
 END
 $$;
 

@@ -1,0 +1,202 @@
+//! People in the shared database (issue 17), as PostgreSQL itself holds them: a person is
+//! a login role with a SCRAM verifier sent by the administrator's desktop; deactivating
+//! them ends their open connections at once; a new profile holds on their very next
+//! statement; a password reset by an administrator ends their connections too. And
+//! "Preparar o banco compartilhado" refuses a login that cannot be the owner, and applies
+//! each version once.
+
+mod shared_common;
+
+use brm_core::ErrorCode;
+use brm_store::postgres::shared;
+use shared_common::shared;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::{Duration, Instant};
+
+async fn alive(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivation_demotion_and_reset_hold_on_open_connections() {
+    let Some(db) = shared().await else { return };
+    let ana = db
+        .create_person(
+            &db.owner,
+            "Ana Administradora",
+            "ana@beg.com.br",
+            "ADMINISTRADOR",
+        )
+        .await;
+    let ana_pool = db.pool(&ana).await;
+    let dani = db
+        .create_person(&ana_pool, "Dani Operadora", "dani@beg.com.br", "OPERADOR")
+        .await;
+    let bia = db
+        .create_person(&ana_pool, "Bia Aprovadora", "bia@beg.com.br", "APROVADOR")
+        .await;
+
+    // The verifier is what PostgreSQL keeps: the password never reached SQL text.
+    let logged: Option<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE action = 'CRIAR_USUARIO' AND entity_id = $1",
+    )
+    .bind(dani.id)
+    .fetch_one(&db.owner)
+    .await
+    .unwrap();
+    assert!(!logged.unwrap_or_default().contains(&dani.password));
+    let wrong = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.login(&dani.role, "senha-errada-123"))
+        .await;
+    assert!(wrong.is_err(), "a wrong password is refused by SCRAM");
+
+    // Deactivated: her open connection ends at once, and she cannot log in again.
+    let dani_pool = db.pool(&dani).await;
+    alive(&dani_pool).await.unwrap();
+    let t = Instant::now();
+    let ended: i32 = sqlx::query_scalar("SELECT brm_set_active($1, false)")
+        .bind(dani.id)
+        .fetch_one(&ana_pool)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1, "her one connection was ended");
+    loop {
+        if alive(&dani_pool).await.is_err() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "her connection still answers after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "# deactivated person's connection refused after {:?}",
+        t.elapsed()
+    );
+    let again = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.login(&dani.role, &dani.password))
+        .await;
+    let err = again.err().expect("NOLOGIN refuses her").to_string();
+    assert!(err.contains("not permitted to log in"), "{err}");
+    let (active, can_login): (bool, bool) = sqlx::query_as(
+        "SELECT u.active, r.rolcanlogin FROM users u JOIN pg_roles r ON r.rolname = u.db_role WHERE u.id = $1",
+    )
+    .bind(dani.id)
+    .fetch_one(&db.owner)
+    .await
+    .unwrap();
+    assert!(!active && !can_login);
+    // Reactivated, she logs in.
+    sqlx::query("SELECT brm_set_active($1, true)")
+        .bind(dani.id)
+        .execute(&ana_pool)
+        .await
+        .unwrap();
+    alive(&db.pool(&dani).await).await.unwrap();
+
+    // Demoted: her very next statement on the same connection has the new profile.
+    let bia_pool = db.pool(&bia).await;
+    let whoami = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, String>("SELECT role FROM brm_whoami()")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(whoami(bia_pool.clone()).await, "APROVADOR");
+    sqlx::query("SELECT brm_set_profile($1, 'OPERADOR')")
+        .bind(bia.id)
+        .execute(&ana_pool)
+        .await
+        .unwrap();
+    assert_eq!(whoami(bia_pool.clone()).await, "OPERADOR");
+    let refused = sqlx::query("SELECT * FROM brm_approve(gen_random_uuid(), 1, NULL)")
+        .execute(&bia_pool)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        shared::refusal(&refused).unwrap().code,
+        ErrorCode::Forbidden
+    );
+
+    // A reset by the administrator: her connections end, the old password stops working.
+    let new_password = "uma-senha-nova-1";
+    let verifier = shared::scram_verifier(new_password);
+    sqlx::query("SELECT brm_set_password($1, $2, NULL)")
+        .bind(bia.id)
+        .bind(&verifier)
+        .execute(&ana_pool)
+        .await
+        .unwrap();
+    assert!(
+        alive(&bia_pool).await.is_err(),
+        "her connection ended with the reset"
+    );
+    assert!(PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.login(&bia.role, &bia.password))
+        .await
+        .is_err());
+    let bia_again = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.login(&bia.role, new_password))
+        .await
+        .unwrap();
+    // Her own change keeps her connection.
+    let mine = "a-senha-que-so-eu-sei-2";
+    sqlx::query("SELECT brm_set_password($1, $2, NULL)")
+        .bind(bia.id)
+        .bind(shared::scram_verifier(mine))
+        .execute(&bia_again)
+        .await
+        .unwrap();
+    alive(&bia_again).await.unwrap();
+    // And Dani may not change Bia's.
+    let dani_pool = db.pool(&dani).await;
+    let e = sqlx::query("SELECT brm_set_password($1, $2, NULL)")
+        .bind(bia.id)
+        .bind(shared::scram_verifier("tentativa-da-dani"))
+        .execute(&dani_pool)
+        .await
+        .unwrap_err();
+    assert_eq!(shared::refusal(&e).unwrap().code, ErrorCode::Forbidden);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preparing_needs_the_owner_and_applies_each_version_once() {
+    let Some(db) = shared().await else { return };
+    let again = shared::prepare(&db.owner).await.unwrap();
+    assert!(again.applied.is_empty());
+    assert_eq!(again.already.len(), shared::SHARED_SQL.len());
+    assert_eq!(again.owner, "brm_dono");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'PREPARAR_BANCO'")
+            .fetch_one(&db.owner)
+            .await
+            .unwrap();
+    assert_eq!(audited, shared::SHARED_SQL.len() as i64);
+
+    // The TLS cluster's ordinary account owns its database but cannot create roles.
+    let url = std::env::var("BRM_TEST_POSTGRES_TLS_URL").unwrap();
+    let plain = PgPool::connect(&url).await.unwrap();
+    let e = shared::prepare(&plain).await.unwrap_err().to_string();
+    assert!(e.contains("CREATEROLE"), "{e}");
+    // A superuser's functions would bypass every guard.
+    if let Ok(url) = std::env::var("BRM_TEST_POSTGRES_URL") {
+        let su = PgPool::connect(&url).await.unwrap();
+        let e = shared::prepare(&su).await.unwrap_err().to_string();
+        assert!(e.contains("superusuário"), "{e}");
+    }
+}
+
+#[test]
+fn the_person_role_name_is_the_databases() {
+    // brm_person_role in the SQL and person_role here must name the same role.
+    let sql = shared::SHARED_SQL[0].2;
+    assert!(sql.contains("'brm_p_' || substr(replace(user_id::text, '-', ''), 1, 12)"));
+    let id = uuid::Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b").unwrap();
+    assert_eq!(shared::person_role(id), "brm_p_0192a3b4c5d6");
+}
