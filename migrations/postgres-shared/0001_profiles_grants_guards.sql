@@ -108,7 +108,8 @@ CREATE OR REPLACE FUNCTION brm_reserved_action(action text) RETURNS boolean
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS
 $$ SELECT action IN ('APROVAR', 'PRIMEIRA_APROVACAO', 'REJEITAR', 'CANCELAR', 'VALORES_DIGITADOS',
                      'CRIAR_USUARIO', 'ALTERAR_PERFIL', 'DESATIVAR_USUARIO', 'REATIVAR_USUARIO',
-                     'REDEFINIR_SENHA', 'ALTERAR_CONFIGURACAO', 'PREPARAR_BANCO') $$;
+                     'REDEFINIR_SENHA', 'ALTERAR_CONFIGURACAO', 'CONFIGURACAO_APROVACAO', 'ALTERAR_USUARIO',
+                     'PREPARAR_BANCO', 'LOGIN_OK', 'LOGIN_FALHOU') $$;
 
 -- With the writer's rights (not SECURITY DEFINER): current_user then tells a function's
 -- write (the owner) from a login's own.
@@ -572,9 +573,13 @@ $$;
 -- CREATEROLE (on PostgreSQL 15 it would let them grant themselves any non-superuser role,
 -- the owner included).
 
-CREATE OR REPLACE FUNCTION brm_person_role(user_id uuid) RETURNS text
-    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS
-$$ SELECT 'brm_p_' || substr(replace(user_id::text, '-', ''), 1, 12) $$;
+-- A person's login role is named after the database and their e-mail (a digest, not the
+-- address: role names are the whole server's, and one server may hold two BRM
+-- databases): the login screen finds it from what the person types, with no lookup that
+-- would tell an unknown e-mail from a wrong password (PostgreSQL answers both alike).
+CREATE OR REPLACE FUNCTION brm_person_role(email text) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog AS
+$$ SELECT 'brm_u_' || left(md5(current_database() || ':' || lower(btrim(email))), 20) $$;
 
 CREATE OR REPLACE FUNCTION brm_check_verifier(v text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS
@@ -611,7 +616,7 @@ CREATE OR REPLACE FUNCTION brm_create_person(p_id uuid, p_email text, p_full_nam
 $$
 DECLARE
     me record;
-    r text := brm_person_role(p_id);
+    r text := brm_person_role(p_email);
     now_ timestamptz := clock_timestamp();
 BEGIN
     SELECT * INTO me FROM brm_admin_or_owner('cadastrar pessoas');
@@ -688,7 +693,8 @@ BEGIN
         RAISE EXCEPTION 'Não é possível remover ou rebaixar o último administrador ativo.' USING ERRCODE = 'BR409';
     END IF;
     EXECUTE format('ALTER ROLE %I %s', u.db_role, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
-    UPDATE users SET active = p_active, updated_at = clock_timestamp() WHERE id = u.id;
+    UPDATE users SET active = p_active, failed_logins = 0, locked_until = NULL, updated_at = clock_timestamp()
+        WHERE id = u.id;
     IF NOT p_active THEN
         SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
             FROM pg_stat_activity WHERE usename = u.db_role AND pid <> pg_backend_pid();
@@ -720,6 +726,9 @@ BEGIN
         SELECT * INTO me FROM brm_admin_or_owner('redefinir a senha de outra pessoa');
     END IF;
     EXECUTE format('ALTER ROLE %I PASSWORD %L', u.db_role, p_verifier);
+    IF u.active THEN
+        EXECUTE format('ALTER ROLE %I LOGIN', u.db_role);
+    END IF;
     UPDATE users SET password_hash = COALESCE(p_password_hash, password_hash), failed_logins = 0,
                      locked_until = NULL, updated_at = clock_timestamp() WHERE id = u.id;
     -- Reset by someone else (a password thought known to others): their open connections
@@ -730,6 +739,122 @@ BEGIN
     END IF;
     PERFORM brm_audit(me.id, me.full_name, 'REDEFINIR_SENHA', 'usuario', u.id, NULL, NULL, NULL,
                       CASE WHEN ended > 0 THEN format('Conexões encerradas: %s.', ended) END);
+END
+$$;
+
+-- A person's name, e-mail and phone, by an administrator. A new e-mail renames their
+-- login role (SCRAM verifiers do not depend on the name).
+CREATE OR REPLACE FUNCTION brm_update_person(p_user uuid, p_full_name text, p_email text, p_phone text)
+    RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    me record;
+    u users;
+    r text := brm_person_role(p_email);
+BEGIN
+    SELECT * INTO me FROM brm_admin_or_owner('alterar o cadastro de pessoas');
+    SELECT * INTO u FROM users WHERE id = p_user FOR UPDATE;
+    IF u.id IS NULL OR u.db_role IS NULL THEN
+        RAISE EXCEPTION 'Pessoa não encontrada.' USING ERRCODE = 'BR404';
+    END IF;
+    IF EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(btrim(p_email)) AND id <> u.id) THEN
+        RAISE EXCEPTION 'email: Já existe uma pessoa com este e-mail.' USING ERRCODE = 'BR422';
+    END IF;
+    IF r <> u.db_role THEN
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', u.db_role, r);
+    END IF;
+    UPDATE users SET full_name = btrim(p_full_name), email = lower(btrim(p_email)),
+                     phone = nullif(btrim(p_phone), ''), db_role = r, updated_at = clock_timestamp()
+        WHERE id = u.id;
+    PERFORM brm_audit(me.id, me.full_name, 'ALTERAR_USUARIO', 'usuario', u.id,
+                      jsonb_build_object('full_name', u.full_name, 'email', u.email, 'phone', u.phone),
+                      jsonb_build_object('full_name', btrim(p_full_name), 'email', lower(btrim(p_email)),
+                                         'phone', nullif(btrim(p_phone), '')), NULL, NULL);
+    RETURN r;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Logging in. The desk first asks the gate, as brm_entrada (a login whose password is
+-- the product's own constant: it may only call the two functions below, and learns no
+-- more than the login screen shows), then connects as the person. A failure is counted;
+-- the fifth in a row locks the person's role (NOLOGIN) for 15 minutes, and the gate
+-- opens it again once that has passed. PostgreSQL itself answers an unknown role and a
+-- wrong password with the same message.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'brm_entrada') THEN
+        CREATE ROLE brm_entrada LOGIN NOINHERIT PASSWORD 'brm_entrada';
+    END IF;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO brm_entrada', current_database());
+END
+$$;
+GRANT USAGE ON SCHEMA public TO brm_entrada;
+
+-- When the person's account is locked, until when; NULL otherwise (an unknown e-mail too).
+CREATE OR REPLACE FUNCTION brm_login_gate(p_email text) RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    u users;
+BEGIN
+    SELECT * INTO u FROM users WHERE email = lower(btrim(p_email)) AND db_role IS NOT NULL FOR UPDATE;
+    IF u.id IS NULL OR NOT u.active THEN
+        RETURN NULL;
+    END IF;
+    IF u.locked_until > clock_timestamp() THEN
+        PERFORM brm_audit(u.id, u.full_name, 'LOGIN_FALHOU', 'usuario', u.id, NULL, NULL, NULL, 'conta bloqueada');
+        RETURN u.locked_until;
+    END IF;
+    IF u.locked_until IS NOT NULL THEN
+        -- The 15 minutes have passed: the role logs in again.
+        EXECUTE format('ALTER ROLE %I LOGIN', u.db_role);
+        UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = u.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A failed attempt at this e-mail: until when the account is now locked, when this
+-- attempt locked it; NULL otherwise (an unknown e-mail too).
+CREATE OR REPLACE FUNCTION brm_login_failed(p_email text) RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    u users;
+    until timestamptz;
+BEGIN
+    SELECT * INTO u FROM users WHERE email = lower(btrim(p_email)) AND db_role IS NOT NULL AND active FOR UPDATE;
+    IF u.id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF u.failed_logins + 1 >= 5 THEN
+        until := clock_timestamp() + interval '15 minutes';
+        UPDATE users SET failed_logins = u.failed_logins + 1, locked_until = until WHERE id = u.id;
+        EXECUTE format('ALTER ROLE %I NOLOGIN', u.db_role);
+        PERFORM brm_audit(u.id, u.full_name, 'LOGIN_FALHOU', 'usuario', u.id, NULL, NULL, NULL,
+                          '5 tentativas erradas; bloqueada por 15 minutos');
+        RETURN until;
+    END IF;
+    UPDATE users SET failed_logins = u.failed_logins + 1 WHERE id = u.id;
+    PERFORM brm_audit(u.id, u.full_name, 'LOGIN_FALHOU', 'usuario', u.id, NULL, NULL, NULL, 'senha errada');
+    RETURN NULL;
+END
+$$;
+
+-- Called by the person right after connecting: the count starts over, the login is
+-- audited, and the desk learns who this is.
+CREATE OR REPLACE FUNCTION brm_login_succeeded() RETURNS TABLE (id uuid, full_name text, email text, role text)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    me record;
+BEGIN
+    SELECT * INTO me FROM brm_actor(ARRAY['ADMINISTRADOR', 'APROVADOR', 'OPERADOR'], 'entrar');
+    UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = clock_timestamp() WHERE users.id = me.id;
+    PERFORM brm_audit(me.id, me.full_name, 'LOGIN_OK', 'usuario', me.id, NULL, NULL, NULL, NULL);
+    RETURN QUERY SELECT w.id, w.full_name, w.email, w.role FROM brm_whoami() w;
 END
 $$;
 
@@ -779,9 +904,11 @@ $$;
 GRANT EXECUTE ON FUNCTION brm_whoami(), brm_today(), brm_profile_role(text), brm_status_label(text),
     brm_owner(), brm_reserved_action(text)
     TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
-GRANT EXECUTE ON FUNCTION brm_set_password(uuid, text, text) TO brm_operador, brm_aprovador, brm_administrador;
+GRANT EXECUTE ON FUNCTION brm_set_password(uuid, text, text), brm_login_succeeded()
+    TO brm_operador, brm_aprovador, brm_administrador;
+GRANT EXECUTE ON FUNCTION brm_login_gate(text), brm_login_failed(text) TO brm_entrada;
 GRANT EXECUTE ON FUNCTION brm_approve(uuid, bigint, text), brm_reject(uuid, bigint, text, text),
     brm_type_values(uuid, bigint, bigint, date) TO brm_aprovador, brm_administrador;
 GRANT EXECUTE ON FUNCTION brm_cancel(uuid, bigint, text), brm_set_setting(text, jsonb),
     brm_create_person(uuid, text, text, text, text, text, text), brm_set_profile(uuid, text),
-    brm_set_active(uuid, boolean) TO brm_administrador;
+    brm_set_active(uuid, boolean), brm_update_person(uuid, text, text, text) TO brm_administrador;

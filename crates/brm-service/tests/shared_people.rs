@@ -8,7 +8,7 @@
 mod shared_common;
 
 use brm_core::ErrorCode;
-use brm_store::postgres::shared;
+use brm_store::postgres::shared::{self, PersonLogin};
 use shared_common::shared;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -80,7 +80,7 @@ async fn deactivation_demotion_and_reset_hold_on_open_connections() {
         .max_connections(1)
         .connect_with(db.login(&dani.role, &dani.password))
         .await;
-    let err = again.err().expect("NOLOGIN refuses her").to_string();
+    let err = again.expect_err("NOLOGIN refuses her").to_string();
     assert!(err.contains("not permitted to log in"), "{err}");
     let (active, can_login): (bool, bool) = sqlx::query_as(
         "SELECT u.active, r.rolcanlogin FROM users u JOIN pg_roles r ON r.rolname = u.db_role WHERE u.id = $1",
@@ -192,11 +192,154 @@ async fn preparing_needs_the_owner_and_applies_each_version_once() {
     }
 }
 
-#[test]
-fn the_person_role_name_is_the_databases() {
-    // brm_person_role in the SQL and person_role here must name the same role.
-    let sql = shared::SHARED_SQL[0].2;
-    assert!(sql.contains("'brm_p_' || substr(replace(user_id::text, '-', ''), 1, 12)"));
-    let id = uuid::Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b").unwrap();
-    assert_eq!(shared::person_role(id), "brm_p_0192a3b4c5d6");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_person_role_name_is_the_databases() {
+    let Some(db) = shared().await else { return };
+    for email in ["ana@beg.com.br", " Zé.Ninguém+1@Exemplo.COM.br "] {
+        let sql: String = sqlx::query_scalar("SELECT brm_person_role($1)")
+            .bind(email)
+            .fetch_one(&db.owner)
+            .await
+            .unwrap();
+        assert_eq!(sql, shared::person_role(&db.database, email));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_counts_failures_locks_for_15_minutes_and_tells_nothing_apart() {
+    let Some(db) = shared().await else { return };
+    let ana = db
+        .create_person(
+            &db.owner,
+            "Ana Administradora",
+            "ana@beg.com.br",
+            "ADMINISTRADOR",
+        )
+        .await;
+    let ana_pool = db.pool(&ana).await;
+    let dani = db
+        .create_person(&ana_pool, "Dani Operadora", "dani@beg.com.br", "OPERADOR")
+        .await;
+    let o = db.options();
+    let login = |email: &'static str, pw: String| async move {
+        shared::login_person(o, email, &pw, 1).await.unwrap()
+    };
+
+    // The right password: her own pool, and who she is.
+    match login("Dani@BEG.com.br", dani.password.clone()).await {
+        PersonLogin::Ok(pool, who) => {
+            assert_eq!((who.id, who.role.as_str()), (dani.id, "OPERADOR"));
+            let me: String = sqlx::query_scalar("SELECT session_user::text")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(me, dani.role);
+        }
+        other => panic!("{other:?}"),
+    }
+    // An unknown e-mail and a wrong password: the same answer, down to PostgreSQL's own.
+    assert!(matches!(
+        login("ninguem@beg.com.br", "qualquer-1".into()).await,
+        PersonLogin::Invalid
+    ));
+    use sqlx::Connection;
+    let mut raw = Vec::new();
+    for role in [
+        shared::person_role(&db.database, "ninguem@beg.com.br"),
+        dani.role.clone(),
+    ] {
+        let e = sqlx::postgres::PgConnection::connect_with(&db.login(&role, "qualquer-1"))
+            .await
+            .err()
+            .unwrap();
+        raw.push(e.to_string().replace(&role, "ROLE"));
+    }
+    assert_eq!(raw[0], raw[1]);
+    // Four wrong passwords (one was just above, straight to PostgreSQL, and is not
+    // counted: only the gate counts), then the fifth locks.
+    for _ in 0..4 {
+        assert!(matches!(
+            login("dani@beg.com.br", "senha-errada".into()).await,
+            PersonLogin::Invalid
+        ));
+    }
+    let until = match login("dani@beg.com.br", "senha-errada".into()).await {
+        PersonLogin::Locked(until) => until,
+        other => panic!("the fifth failure locks: {other:?}"),
+    };
+    let minutes = (until - chrono::Utc::now()).num_seconds() as f64 / 60.0;
+    assert!((14.0..=15.0).contains(&minutes), "{minutes}");
+    // Locked: the right password is refused at the gate, and PostgreSQL refuses her role.
+    assert!(matches!(
+        login("dani@beg.com.br", dani.password.clone()).await,
+        PersonLogin::Locked(_)
+    ));
+    assert!(
+        sqlx::postgres::PgConnection::connect_with(&db.login(&dani.role, &dani.password))
+            .await
+            .is_err()
+    );
+    // Fifteen minutes later (the row's clock moved back, the test cannot wait): the gate
+    // opens her role again and the right password works, with the count started over.
+    sqlx::query("UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1")
+        .bind(dani.id)
+        .execute(&db.owner)
+        .await
+        .unwrap();
+    assert!(matches!(
+        login("dani@beg.com.br", dani.password.clone()).await,
+        PersonLogin::Ok(..)
+    ));
+    let (failed, locked): (i64, Option<chrono::DateTime<chrono::Utc>>) =
+        sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE id = $1")
+            .bind(dani.id)
+            .fetch_one(&db.owner)
+            .await
+            .unwrap();
+    assert_eq!((failed, locked), (0, None));
+    let trail: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT action, detail FROM audit_events WHERE entity_id = $1 AND action LIKE 'LOGIN%' ORDER BY seq",
+    )
+    .bind(dani.id)
+    .fetch_all(&db.owner)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "LOGIN_OK",
+            "LOGIN_FALHOU",
+            "LOGIN_FALHOU",
+            "LOGIN_FALHOU",
+            "LOGIN_FALHOU",
+            "LOGIN_FALHOU",
+            "LOGIN_FALHOU",
+            "LOGIN_OK"
+        ]
+    );
+    assert_eq!(
+        trail[5].1.as_deref(),
+        Some("5 tentativas erradas; bloqueada por 15 minutos")
+    );
+    assert_eq!(trail[6].1.as_deref(), Some("conta bloqueada"));
+
+    // The entry login reads nothing and decides nothing.
+    let entry = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(db.login(shared::ENTRY_ROLE, shared::ENTRY_PASSWORD))
+        .await
+        .unwrap();
+    for sql in [
+        "SELECT email FROM users".to_string(),
+        "SELECT * FROM processes".to_string(),
+        format!("SELECT brm_set_active('{}', false)", ana.id),
+        "SELECT * FROM brm_login_succeeded()".to_string(),
+        "CREATE TABLE x (a int)".to_string(),
+    ] {
+        assert!(
+            sqlx::raw_sql(&sql).execute(&entry).await.is_err(),
+            "brm_entrada may not: {sql}"
+        );
+    }
 }

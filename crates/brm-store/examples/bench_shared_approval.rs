@@ -169,7 +169,7 @@ async fn main() {
         .connect_with(
             options
                 .clone()
-                .username(&shared::person_role(approver))
+                .username(&shared::person_role(&db, "bia@beg.com.br"))
                 .password(password),
         )
         .await

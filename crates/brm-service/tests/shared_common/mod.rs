@@ -74,6 +74,11 @@ pub async fn shared() -> Option<Shared> {
 }
 
 impl Shared {
+    /// Host, port, database and TLS of the test's database (no user).
+    pub fn options(&self) -> &PgConnectOptions {
+        &self.options
+    }
+
     /// Options to log in as `role` with `password` (SCRAM over TLS).
     pub fn login(&self, role: &str, password: &str) -> PgConnectOptions {
         self.options.clone().username(role).password(password)
@@ -109,7 +114,7 @@ impl Shared {
                 .fetch_one(by)
                 .await
                 .unwrap_or_else(|e| panic!("create {name}: {e}"));
-        assert_eq!(role, shared::person_role(id));
+        assert_eq!(role, shared::person_role(&self.database, email));
         Person {
             id,
             name: name.into(),

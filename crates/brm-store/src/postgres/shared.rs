@@ -11,7 +11,9 @@
 use super::MIGRATOR;
 use crate::{StoreError, StoreResult};
 use brm_core::{Error, ErrorCode, FieldError};
-use sqlx::{PgPool, Row};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::{Connection, PgPool, Row};
 use uuid::Uuid;
 
 /// The shared-mode SQL by version, applied in order after the ordinary migrations.
@@ -41,10 +43,118 @@ pub struct Prepared {
     pub already: Vec<i32>,
 }
 
-/// The PostgreSQL role of a person: `brm_p_` and the first 12 hex digits of their id
-/// (the SQL's `brm_person_role`, kept in step by a test).
-pub fn person_role(user_id: Uuid) -> String {
-    format!("brm_p_{}", &user_id.simple().to_string()[..12])
+/// The PostgreSQL role of a person: `brm_u_` and 20 hex digits of the md5 of
+/// "database:e-mail" (the e-mail trimmed, in lower case), as the SQL's `brm_person_role`
+/// (kept in step by a test). Found from what the login screen is typed, with no lookup;
+/// the database in it keeps two BRM databases of one server apart (role names are the
+/// server's).
+pub fn person_role(database: &str, email: &str) -> String {
+    use md5::{Digest, Md5};
+    let text = format!("{database}:{}", email.trim().to_lowercase());
+    let hex: String = Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("brm_u_{}", &hex[..20])
+}
+
+/// The login the desk uses before a person's own: it may only ask whether an account is
+/// locked and count a failed attempt. Its password is the product's own constant, in the
+/// README: it opens nothing else.
+pub const ENTRY_ROLE: &str = "brm_entrada";
+pub const ENTRY_PASSWORD: &str = "brm_entrada";
+
+/// Who a person's login is, as the database says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Whoami {
+    pub id: Uuid,
+    pub full_name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// How a login through the shared database went.
+#[derive(Debug)]
+pub enum PersonLogin {
+    /// Connected as the person (their own pool), and who they are.
+    Ok(PgPool, Whoami),
+    /// Unknown e-mail, wrong password or an inactive person: one answer for all.
+    Invalid,
+    /// Locked after too many failures, until then.
+    Locked(DateTime<Utc>),
+}
+
+/// Logs a person in: the gate (locked?), then a connection as their own role with their
+/// password (SCRAM; over TLS as `options` says), counting a failure through the gate.
+/// `options` carries host, port, database and TLS; the user and password are set here.
+pub async fn login_person(
+    options: &PgConnectOptions,
+    email: &str,
+    password: &str,
+    max_connections: u32,
+) -> StoreResult<PersonLogin> {
+    let entry = PgConnectOptions::clone(options)
+        .username(ENTRY_ROLE)
+        .password(ENTRY_PASSWORD);
+    let mut gate = PgConnection::connect_with(&entry).await.map_err(|e| {
+        StoreError::Unavailable(format!(
+            "não foi possível conectar ao banco compartilhado: {e}"
+        ))
+    })?;
+    let locked: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT brm_login_gate($1)")
+        .bind(email)
+        .fetch_one(&mut gate)
+        .await?;
+    if let Some(until) = locked {
+        return Ok(PersonLogin::Locked(until));
+    }
+    let database = options.get_database().unwrap_or("postgres");
+    let mine = PgConnectOptions::clone(options)
+        .username(&person_role(database, email))
+        .password(password);
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(mine)
+        .await;
+    let pool = match pool {
+        Ok(p) => p,
+        Err(e) if is_refused_login(&e) => {
+            let locked: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT brm_login_failed($1)")
+                .bind(email)
+                .fetch_one(&mut gate)
+                .await?;
+            return Ok(match locked {
+                Some(until) => PersonLogin::Locked(until),
+                None => PersonLogin::Invalid,
+            });
+        }
+        Err(e) => {
+            return Err(StoreError::Unavailable(format!(
+                "não foi possível conectar ao banco compartilhado: {e}"
+            )))
+        }
+    };
+    let _ = gate.close().await;
+    let row = sqlx::query("SELECT id, full_name, email, role FROM brm_login_succeeded()")
+        .fetch_one(&pool)
+        .await?;
+    Ok(PersonLogin::Ok(
+        pool,
+        Whoami {
+            id: row.try_get("id")?,
+            full_name: row.try_get("full_name")?,
+            email: row.try_get("email")?,
+            role: row.try_get("role")?,
+        },
+    ))
+}
+
+/// PostgreSQL's refusals of a login: a failed password (28P01, also an unknown role,
+/// which SCRAM answers the same way) and a role that may not log in (28000: NOLOGIN).
+fn is_refused_login(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "28P01" || c == "28000")
 }
 
 /// The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (random salt, 4096
@@ -191,8 +301,13 @@ mod tests {
     }
 
     #[test]
-    fn person_role_is_short_and_stable() {
-        let id = Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b").unwrap();
-        assert_eq!(person_role(id), "brm_p_0192a3b4c5d6");
+    fn person_role_is_the_emails_digest() {
+        // Against PostgreSQL's own brm_person_role: tests/shared_people.rs. Here: trimmed,
+        // lower case, 26 characters (PostgreSQL's limit is 63).
+        let r = person_role("brm", " Ana@BEG.com.br ");
+        assert_eq!(r, person_role("brm", "ana@beg.com.br"));
+        assert_ne!(r, person_role("brm_teste", "ana@beg.com.br"));
+        assert_eq!(r.len(), 26);
+        assert!(r.starts_with("brm_u_"));
     }
 }
