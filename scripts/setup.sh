@@ -27,7 +27,8 @@ TEST_TOOLS=(
   gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
   # The throw-away PostgreSQL cluster (scripts/pg-test-cluster.sh)
   postgresql-bin:initdb:postgresql postgresql-bin:pg_ctl:postgresql runuser:util-linux
-  # The old system's database loaded into it (e2e/tests/legacy-import.test.js)
+  # The old system's database loaded into it (e2e/tests/legacy-import.test.js), and the
+  # shared database prepared by the packaged binary (e2e/package/prepare-shared-database.test.js)
   psql:postgresql-client
   # The TLS cluster's certificate authority and server certificate (pg-test-cluster.sh start-tls)
   openssl:openssl

@@ -40,5 +40,6 @@ stage "Conferência dos pacotes (e o autoteste dessa conferência)" \
   bash -c 'scripts/check-bundles.sh && scripts/check-bundles.sh --self-test'
 # check-bundles.sh leaves the .deb extracted in target/bundle-check/deb.
 stage "Testes ponta a ponta no binário do .deb (tauri-driver + WebKitWebDriver)" \
-  scripts/e2e.sh target/bundle-check/deb/usr/bin/brm-desk e2e/tests/*.test.js e2e/package/installed-package.test.js
+  scripts/e2e.sh target/bundle-check/deb/usr/bin/brm-desk e2e/tests/*.test.js e2e/package/installed-package.test.js \
+  e2e/package/prepare-shared-database.test.js
 finish_stages

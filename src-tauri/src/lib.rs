@@ -12,6 +12,7 @@ mod error;
 mod live_feed;
 mod logging;
 mod paths;
+pub mod prepare_cli;
 mod robot;
 mod state;
 pub mod worker_cli;

@@ -6,5 +6,9 @@ fn main() {
     if brm_desk_lib::worker_cli::requested() {
         std::process::exit(brm_desk_lib::worker_cli::run());
     }
+    // `brm-desk preparar-banco`: "Preparar o banco compartilhado" from a terminal.
+    if brm_desk_lib::prepare_cli::requested() {
+        std::process::exit(brm_desk_lib::prepare_cli::run());
+    }
     brm_desk_lib::run();
 }

@@ -27,9 +27,9 @@ pub struct Person {
     pub password: String,
 }
 
-/// The test cluster's owner and CA, or None (the test says so and passes) unless
-/// BRM_REQUIRE_POSTGRES demands them.
-pub async fn shared() -> Option<Shared> {
+/// The owner's options on a fresh, empty database of the TLS test cluster (not prepared),
+/// or None (the test says so and passes) unless BRM_REQUIRE_POSTGRES demands the cluster.
+pub async fn fresh_database() -> Option<(PgConnectOptions, String)> {
     let (Ok(url), Ok(ca)) = (
         std::env::var("BRM_TEST_PG_OWNER_URL"),
         std::env::var("BRM_TEST_PG_CA"),
@@ -56,7 +56,12 @@ pub async fn shared() -> Option<Shared> {
         .await
         .unwrap();
     maintenance.close().await;
-    let options = base.database(&database);
+    Some((base.database(&database), database))
+}
+
+/// A fresh database of the TLS test cluster, prepared by its owner.
+pub async fn shared() -> Option<Shared> {
+    let (options, database) = fresh_database().await?;
     let owner = PgPoolOptions::new()
         .max_connections(4)
         .connect_with(options.clone())
