@@ -775,6 +775,33 @@ BEGIN
 END
 $$;
 
+-- A robot machine's login (brm-desk worker, or a desktop made a robot machine), by an
+-- administrator: a role of brm_robo named after the database and the machine's name.
+CREATE OR REPLACE FUNCTION brm_create_robot(p_machine text, p_verifier text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    me record;
+    r text := 'brm_r_' || left(md5(current_database() || ':' || lower(btrim(p_machine))), 20);
+BEGIN
+    SELECT * INTO me FROM brm_admin_or_owner('cadastrar máquinas robô');
+    IF btrim(COALESCE(p_machine, '')) = '' THEN
+        RAISE EXCEPTION 'machine: Informe o nome da máquina robô.' USING ERRCODE = 'BR422';
+    END IF;
+    PERFORM brm_check_verifier(p_verifier);
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+        EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', r, p_verifier);
+    ELSE
+        EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                       r, p_verifier);
+        EXECUTE format('GRANT brm_robo TO %I', r);
+    END IF;
+    PERFORM brm_audit(me.id, me.full_name, 'CRIAR_USUARIO', 'robo', NULL, NULL,
+                      jsonb_build_object('maquina', btrim(p_machine), 'db_role', r), NULL, NULL);
+    RETURN r;
+END
+$$;
+
 -- ---------------------------------------------------------------------------------------
 -- Logging in. The desk first asks the gate, as brm_entrada (a login whose password is
 -- the product's own constant: it may only call the two functions below, and learns no
@@ -874,8 +901,10 @@ GRANT SELECT (id, full_name, email, phone, role, active, last_login_at, created_
 GRANT SELECT ON operators, clients, processes, executions, execution_logs, schedules, settings,
     audit_events, change_feed TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 -- Registry work (clients, the month's processes, robot runs, manual uploads): every
--- profile; processes_guard keeps decisions out of it.
-GRANT INSERT, UPDATE ON clients, processes, executions TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
+-- person; the robot machines create the month's processes (their schedule) and record
+-- downloads and SAT uploads. processes_guard keeps decisions out of all of it.
+GRANT INSERT, UPDATE ON clients TO brm_operador, brm_aprovador, brm_administrador;
+GRANT INSERT, UPDATE ON processes, executions TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 GRANT INSERT ON execution_logs TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 GRANT DELETE ON execution_logs TO brm_robo;
 -- Operators and schedules: administrators; the robot machines move a schedule's next run.
@@ -911,4 +940,5 @@ GRANT EXECUTE ON FUNCTION brm_approve(uuid, bigint, text), brm_reject(uuid, bigi
     brm_type_values(uuid, bigint, bigint, date) TO brm_aprovador, brm_administrador;
 GRANT EXECUTE ON FUNCTION brm_cancel(uuid, bigint, text), brm_set_setting(text, jsonb),
     brm_create_person(uuid, text, text, text, text, text, text), brm_set_profile(uuid, text),
-    brm_set_active(uuid, boolean), brm_update_person(uuid, text, text, text) TO brm_administrador;
+    brm_set_active(uuid, boolean), brm_update_person(uuid, text, text, text), brm_create_robot(text, text)
+    TO brm_administrador;

@@ -390,12 +390,63 @@ async fn people_with_a_sql_client_are_refused_and_change_nothing() {
         ),
     )
     .await;
+    // --- A robot machine -----------------------------------------------------------------
+    let robot_password = "senha-da-maquina-robo-1";
+    let robot_role: String = sqlx::query_scalar("SELECT brm_create_robot('robo-01', $1)")
+        .bind(brm_store::postgres::shared::scram_verifier(robot_password))
+        .fetch_one(&ana_pool)
+        .await
+        .unwrap();
+    let robot = Person {
+        id: Uuid::nil(),
+        name: "robo-01".into(),
+        role: robot_role,
+        password: robot_password.into(),
+    };
+    let robot_pool = db.pool(&robot).await;
+    let sent = w.four_eyes; // approved above by Bia and Beto: waiting for SAT
+    let rb: [String; 7] = [
+        format!("SELECT * FROM brm_approve('{plain}', 1, NULL)"),
+        format!("UPDATE processes SET status = 'AGUARDANDO_ENVIO_SAT' WHERE id = '{plain}'"),
+        format!(
+            "UPDATE processes SET uploaded_by = '{}' WHERE id = '{plain}'",
+            caio.id
+        ),
+        forged_audit(ana.id, "Ana Administradora", "DOWNLOAD_CONCLUIDO"),
+        format!(
+            "INSERT INTO clients (id, legal_name, cnpj, operator_id, created_at, updated_at)
+             VALUES ('{}', 'Cliente do Robô', '55444333000122', '{}', now(), now())",
+            Uuid::new_v4(),
+            w.operator
+        ),
+        "UPDATE settings SET value_json = '\"http://robo.falso:9999\"' WHERE key = 'robo.url'"
+            .into(),
+        "SELECT * FROM brm_whoami(); SELECT brm_set_setting('robo.url', '\"x\"')".into(),
+    ];
+    for sql in &rb {
+        a.refused(&robot, &robot_pool, sql).await;
+    }
+    // What a robot machine does do: record the SAT upload of an approved invoice.
+    allowed(
+        &robot,
+        &robot_pool,
+        &format!(
+            "UPDATE processes SET status = 'UPLOAD_REALIZADO', sent_to_sat = true, sent_at = now(),
+                                  version = version + 1 WHERE id = '{sent}';
+             INSERT INTO audit_events (id, at, actor_name, action, entity, entity_id)
+                 VALUES ('{}', now(), 'Robô', 'ENVIO_SAT_CONCLUIDO', 'processo', '{sent}');",
+            Uuid::new_v4()
+        ),
+    )
+    .await;
+
     let refused = a.refused;
     eprintln!(
-        "# refused adversarial statements: {refused} (OPERADOR {}, APROVADOR {}, ADMINISTRADOR {})",
+        "# refused adversarial statements: {refused} (OPERADOR {}, APROVADOR {}, ADMINISTRADOR {}, robô {})",
         op.len(),
         ap.len() + 1,
-        ad.len()
+        ad.len(),
+        rb.len()
     );
-    assert_eq!(refused, op.len() + ap.len() + 1 + ad.len());
+    assert_eq!(refused, op.len() + ap.len() + 1 + ad.len() + rb.len());
 }
