@@ -109,7 +109,7 @@ CREATE OR REPLACE FUNCTION brm_reserved_action(action text) RETURNS boolean
 $$ SELECT action IN ('APROVAR', 'PRIMEIRA_APROVACAO', 'REJEITAR', 'CANCELAR', 'VALORES_DIGITADOS',
                      'CRIAR_USUARIO', 'ALTERAR_PERFIL', 'DESATIVAR_USUARIO', 'REATIVAR_USUARIO',
                      'REDEFINIR_SENHA', 'ALTERAR_CONFIGURACAO', 'CONFIGURACAO_APROVACAO', 'ALTERAR_USUARIO',
-                     'PREPARAR_BANCO', 'LOGIN_OK', 'LOGIN_FALHOU') $$;
+                     'PREPARAR_BANCO', 'LOGIN_OK', 'LOGIN_FALHOU', 'ACESSO_PROPRIO') $$;
 
 -- With the writer's rights (not SECURITY DEFINER): current_user then tells a function's
 -- write (the owner) from a login's own.
@@ -826,7 +826,7 @@ $$
 DECLARE
     u users;
 BEGIN
-    SELECT * INTO u FROM users WHERE email = lower(btrim(p_email)) AND db_role IS NOT NULL FOR UPDATE;
+    SELECT * INTO u FROM users WHERE email = lower(btrim(p_email)) FOR UPDATE;
     IF u.id IS NULL OR NOT u.active THEN
         RETURN NULL;
     END IF;
@@ -835,8 +835,11 @@ BEGIN
         RETURN u.locked_until;
     END IF;
     IF u.locked_until IS NOT NULL THEN
-        -- The 15 minutes have passed: the role logs in again.
-        EXECUTE format('ALTER ROLE %I LOGIN', u.db_role);
+        -- The 15 minutes have passed: the role logs in again (a person who has not made
+        -- their own login yet has no role).
+        IF u.db_role IS NOT NULL THEN
+            EXECUTE format('ALTER ROLE %I LOGIN', u.db_role);
+        END IF;
         UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = u.id;
     END IF;
     RETURN NULL;
@@ -882,6 +885,114 @@ BEGIN
     UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = clock_timestamp() WHERE users.id = me.id;
     PERFORM brm_audit(me.id, me.full_name, 'LOGIN_OK', 'usuario', me.id, NULL, NULL, NULL, NULL);
     RETURN QUERY SELECT w.id, w.full_name, w.email, w.role FROM brm_whoami() w;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------
+-- Moving an installation that already ran the shared database with one account: its
+-- people exist (users rows with argon2 app passwords) but have no login of their own.
+-- At their first login after the upgrade, the desk proves it knows the person's app
+-- password (it hashes what they typed with the salt and parameters of their stored
+-- hash, brm_claim_salt, and sends that hash: the stored hash itself is readable by the
+-- owner alone) and sends the SCRAM verifier of the same password: the database then
+-- makes their login role. The stored hash is replaced by a new one at once, so the proof
+-- cannot be used twice. An unknown e-mail gets a salt made from a secret of this
+-- database, the same one every time, so the answer does not tell who has an account.
+-- Someone whose stored hash is not argon2 (carried over from the old system and never
+-- used since) gets a login from an administrator instead (brm_give_login).
+CREATE TABLE IF NOT EXISTS brm_shared_secret (
+    id      integer PRIMARY KEY CHECK (id = 1),
+    secret  bytea NOT NULL
+);
+REVOKE ALL ON brm_shared_secret FROM PUBLIC;
+INSERT INTO brm_shared_secret (id, secret)
+    VALUES (1, sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')))
+    ON CONFLICT (id) DO NOTHING;
+
+CREATE OR REPLACE FUNCTION brm_claim_salt(p_email text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    prefix text;
+BEGIN
+    SELECT substring(u.password_hash FROM '^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+)\$')
+        INTO prefix
+        FROM users u
+        WHERE u.email = lower(btrim(p_email)) AND u.db_role IS NULL AND u.active;
+    IF prefix IS NOT NULL THEN
+        RETURN prefix;
+    END IF;
+    RETURN '$argon2id$v=19$m=19456,t=2,p=1$'
+        || rtrim(encode(substr(sha256((SELECT secret FROM brm_shared_secret) || convert_to(lower(btrim(p_email)), 'UTF8')), 1, 16), 'base64'), '=');
+END
+$$;
+
+-- Makes the person's login when `p_proof` is their stored hash; false otherwise (and the
+-- failure counts, as a failed login does).
+CREATE OR REPLACE FUNCTION brm_claim_login(p_email text, p_proof text, p_verifier text, p_new_hash text)
+    RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    u users;
+    r text := brm_person_role(p_email);
+BEGIN
+    PERFORM brm_check_verifier(p_verifier);
+    SELECT * INTO u FROM users WHERE email = lower(btrim(p_email)) AND db_role IS NULL AND active FOR UPDATE;
+    IF u.id IS NULL OR u.password_hash IS DISTINCT FROM p_proof OR COALESCE(u.locked_until > clock_timestamp(), false)
+       OR p_new_hash IS NULL OR p_new_hash NOT LIKE '$argon2id$%' THEN
+        IF u.id IS NOT NULL AND NOT COALESCE(u.locked_until > clock_timestamp(), false) THEN
+            UPDATE users SET failed_logins = failed_logins + 1,
+                             locked_until = CASE WHEN failed_logins + 1 >= 5
+                                                 THEN clock_timestamp() + interval '15 minutes' END
+                WHERE id = u.id;
+            PERFORM brm_audit(u.id, u.full_name, 'LOGIN_FALHOU', 'usuario', u.id, NULL, NULL, NULL,
+                              'primeiro acesso próprio: senha errada');
+        END IF;
+        RETURN false;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+        RAISE EXCEPTION 'Já existe um acesso ao banco com o nome %.', r USING ERRCODE = 'BR409';
+    END IF;
+    EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                   r, p_verifier);
+    EXECUTE format('GRANT %I TO %I', brm_profile_role(u.role), r);
+    UPDATE users SET db_role = r, password_hash = p_new_hash, failed_logins = 0, locked_until = NULL,
+                     updated_at = clock_timestamp() WHERE id = u.id;
+    PERFORM brm_audit(u.id, u.full_name, 'ACESSO_PROPRIO', 'usuario', u.id, NULL, jsonb_build_object('db_role', r),
+                      NULL, 'Primeiro acesso depois da atualização: acesso próprio ao banco criado.');
+    RETURN true;
+END
+$$;
+
+-- An administrator gives an existing person (no login of their own yet) a login with a
+-- password the administrator chose and tells them.
+CREATE OR REPLACE FUNCTION brm_give_login(p_user uuid, p_verifier text, p_password_hash text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    me record;
+    u users;
+    r text;
+BEGIN
+    SELECT * INTO me FROM brm_admin_or_owner('dar acesso próprio a pessoas');
+    PERFORM brm_check_verifier(p_verifier);
+    SELECT * INTO u FROM users WHERE id = p_user FOR UPDATE;
+    IF u.id IS NULL THEN
+        RAISE EXCEPTION 'Pessoa não encontrada.' USING ERRCODE = 'BR404';
+    END IF;
+    IF u.db_role IS NOT NULL THEN
+        RAISE EXCEPTION 'Esta pessoa já tem acesso próprio: redefina a senha dela.' USING ERRCODE = 'BR409';
+    END IF;
+    r := brm_person_role(u.email);
+    EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                   r, CASE WHEN u.active THEN 'LOGIN' ELSE 'NOLOGIN' END, p_verifier);
+    EXECUTE format('GRANT %I TO %I', brm_profile_role(u.role), r);
+    UPDATE users SET db_role = r, password_hash = COALESCE(p_password_hash, password_hash), failed_logins = 0,
+                     locked_until = NULL, updated_at = clock_timestamp() WHERE id = u.id;
+    PERFORM brm_audit(me.id, me.full_name, 'ACESSO_PROPRIO', 'usuario', u.id, NULL, jsonb_build_object('db_role', r),
+                      NULL, 'Acesso próprio ao banco criado pelo administrador.');
+    RETURN r;
 END
 $$;
 
@@ -935,10 +1046,11 @@ GRANT EXECUTE ON FUNCTION brm_whoami(), brm_today(), brm_profile_role(text), brm
     TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 GRANT EXECUTE ON FUNCTION brm_set_password(uuid, text, text), brm_login_succeeded()
     TO brm_operador, brm_aprovador, brm_administrador;
-GRANT EXECUTE ON FUNCTION brm_login_gate(text), brm_login_failed(text) TO brm_entrada;
+GRANT EXECUTE ON FUNCTION brm_login_gate(text), brm_login_failed(text), brm_claim_salt(text),
+    brm_claim_login(text, text, text, text) TO brm_entrada;
 GRANT EXECUTE ON FUNCTION brm_approve(uuid, bigint, text), brm_reject(uuid, bigint, text, text),
     brm_type_values(uuid, bigint, bigint, date) TO brm_aprovador, brm_administrador;
 GRANT EXECUTE ON FUNCTION brm_cancel(uuid, bigint, text), brm_set_setting(text, jsonb),
     brm_create_person(uuid, text, text, text, text, text, text), brm_set_profile(uuid, text),
-    brm_set_active(uuid, boolean), brm_update_person(uuid, text, text, text), brm_create_robot(text, text)
-    TO brm_administrador;
+    brm_set_active(uuid, boolean), brm_update_person(uuid, text, text, text), brm_create_robot(text, text),
+    brm_give_login(uuid, text, text) TO brm_administrador;

@@ -28,6 +28,7 @@ mod secret_changes;
 pub mod session_checks;
 pub mod sessions;
 mod settings;
+pub mod shared_login;
 pub mod shared_setup;
 pub mod storage_settings;
 mod users;

@@ -36,6 +36,35 @@ pub fn verify_blocking(password: &str, phc: &str) -> bool {
     }
 }
 
+/// The argon2id PHC string of `password` with the algorithm, parameters and salt of
+/// `prefix` (`$argon2id$v=19$m=…,t=…,p=…$SALT`): what a stored hash with that prefix is
+/// when the password is right. `None` when the prefix is not one.
+pub fn hash_with_prefix_blocking(password: &str, prefix: &str) -> Option<String> {
+    let parts: Vec<&str> = prefix.split('$').collect();
+    let ["", "argon2id", "v=19", params, salt] = parts.as_slice() else {
+        return None;
+    };
+    let mut m = None;
+    let mut t = None;
+    let mut p = None;
+    for kv in params.split(',') {
+        let (k, v) = kv.split_once('=')?;
+        let v: u32 = v.parse().ok()?;
+        match k {
+            "m" => m = Some(v),
+            "t" => t = Some(v),
+            "p" => p = Some(v),
+            _ => return None,
+        }
+    }
+    let params = Params::new(m?, t?, p?, None).ok()?;
+    let salt = argon2::password_hash::Salt::from_b64(salt).ok()?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), salt)
+        .ok()
+        .map(|h| h.to_string())
+}
+
 pub async fn hash(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
@@ -77,6 +106,17 @@ mod tests {
             "correct horse battery",
             "not a phc string"
         ));
+        // The same password with the stored hash's own salt and parameters is the stored hash.
+        let prefix = &h[..h.rfind('$').unwrap()];
+        assert_eq!(
+            hash_with_prefix_blocking("correct horse battery", prefix).as_deref(),
+            Some(h.as_str())
+        );
+        assert_ne!(
+            hash_with_prefix_blocking("correct horse batterY", prefix).as_deref(),
+            Some(h.as_str())
+        );
+        assert_eq!(hash_with_prefix_blocking("x", "$2b$12$abc"), None);
         // Two hashes of one password differ (random salt).
         assert_ne!(h, hash_blocking("correct horse battery").unwrap());
     }
