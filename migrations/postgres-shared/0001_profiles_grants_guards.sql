@@ -215,14 +215,15 @@ BEGIN
         RAISE EXCEPTION 'Valores digitados só entram pela função do banco.'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    -- Waiting for a decision: what the approver judges does not change under them.
-    IF OLD.status = 'AGUARDANDO_APROVACAO' AND NEW.status = 'AGUARDANDO_APROVACAO'
+    -- Once downloaded: what the approver judges (or judged) does not change under them,
+    -- before the decision or after it (an approved invoice swapped before it reaches SAT).
+    IF OLD.status <> 'AGUARDANDO_DOWNLOAD'
        AND (NEW.amount IS DISTINCT FROM OLD.amount OR NEW.due_date IS DISTINCT FROM OLD.due_date
             OR NEW.invoice_sha256 IS DISTINCT FROM OLD.invoice_sha256
             OR NEW.invoice_key IS DISTINCT FROM OLD.invoice_key
             OR NEW.payment_line_status IS DISTINCT FROM OLD.payment_line_status
             OR NEW.uploaded_by IS DISTINCT FROM OLD.uploaded_by) THEN
-        RAISE EXCEPTION 'A fatura aguarda aprovação: valor, vencimento e arquivo não mudam fora das funções do banco.'
+        RAISE EXCEPTION 'Depois do download, valor, vencimento e arquivo da fatura só mudam pelas funções do banco.'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN

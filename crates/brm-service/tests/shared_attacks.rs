@@ -350,6 +350,14 @@ async fn people_with_a_sql_client_are_refused_and_change_nothing() {
         "{detail}"
     );
 
+    // An approved invoice is not swapped before it reaches SAT.
+    for sql in [
+        format!("UPDATE processes SET amount = 1.00 WHERE id = '{four}'"),
+        format!("UPDATE processes SET invoice_key = 'outra/fatura.pdf', invoice_sha256 = repeat('0', 64) WHERE id = '{four}'"),
+    ] {
+        a.refused(&caio, &caio_pool, &sql).await;
+    }
+
     // --- ADMINISTRADOR ----------------------------------------------------------------
     let ad: [String; 17] = [
         "UPDATE audit_events SET actor_name = 'Ninguém'".into(),
@@ -443,10 +451,10 @@ async fn people_with_a_sql_client_are_refused_and_change_nothing() {
     let refused = a.refused;
     eprintln!(
         "# refused adversarial statements: {refused} (OPERADOR {}, APROVADOR {}, ADMINISTRADOR {}, robô {})",
-        op.len(),
+        op.len() + 2,
         ap.len() + 1,
         ad.len(),
         rb.len()
     );
-    assert_eq!(refused, op.len() + ap.len() + 1 + ad.len() + rb.len());
+    assert_eq!(refused, op.len() + 2 + ap.len() + 1 + ad.len() + rb.len());
 }
