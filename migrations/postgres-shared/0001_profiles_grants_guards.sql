@@ -592,6 +592,28 @@ BEGIN
 END
 $$;
 
+-- Every login role the functions below make: a login and nothing more (no SUPERUSER,
+-- CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS), member of exactly the one product role
+-- given. One place, so no function can make a role with more.
+CREATE OR REPLACE FUNCTION brm_new_login(r text, verifier text, can_login boolean, member_of text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+        RAISE EXCEPTION 'Já existe um acesso ao banco com o nome %.', r USING ERRCODE = 'BR409';
+    END IF;
+    EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                   r, CASE WHEN can_login THEN 'LOGIN' ELSE 'NOLOGIN' END, verifier);
+    EXECUTE format('GRANT %I TO %I', member_of, r);
+END
+$$;
+
+-- Ends the open connections of login `r` (not the caller's own): how many.
+CREATE OR REPLACE FUNCTION brm_end_connections(r text) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
+$$ SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::integer
+   FROM pg_stat_activity WHERE usename = r AND pid <> pg_backend_pid() $$;
+
 -- The administrator calling, or the owner's own connection (the setup step's first
 -- administrator): (id, name), id NULL for the owner.
 CREATE OR REPLACE FUNCTION brm_admin_or_owner(what text) RETURNS TABLE (id uuid, full_name text)
@@ -628,12 +650,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(btrim(p_email))) THEN
         RAISE EXCEPTION 'email: Já existe uma pessoa com este e-mail.' USING ERRCODE = 'BR422';
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-        RAISE EXCEPTION 'Já existe um acesso ao banco com o nome %.', r USING ERRCODE = 'BR409';
-    END IF;
-    EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                   r, p_verifier);
-    EXECUTE format('GRANT %I TO %I', brm_profile_role(p_role), r);
+    PERFORM brm_new_login(r, p_verifier, true, brm_profile_role(p_role));
     INSERT INTO users (id, full_name, email, phone, role, active, password_hash, created_at, updated_at, db_role)
         VALUES (p_id, btrim(p_full_name), lower(btrim(p_email)), nullif(btrim(p_phone), ''), p_role, true,
                 COALESCE(p_password_hash, '!postgres'), now_, now_, r);
@@ -697,8 +714,7 @@ BEGIN
     UPDATE users SET active = p_active, failed_logins = 0, locked_until = NULL, updated_at = clock_timestamp()
         WHERE id = u.id;
     IF NOT p_active THEN
-        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
-            FROM pg_stat_activity WHERE usename = u.db_role AND pid <> pg_backend_pid();
+        ended := brm_end_connections(u.db_role);
     END IF;
     PERFORM brm_audit(me.id, me.full_name, CASE WHEN p_active THEN 'REATIVAR_USUARIO' ELSE 'DESATIVAR_USUARIO' END,
                       'usuario', u.id, jsonb_build_object('active', u.active), jsonb_build_object('active', p_active),
@@ -735,8 +751,7 @@ BEGIN
     -- Reset by someone else (a password thought known to others): their open connections
     -- end too, as on deactivation.
     IF u.db_role <> session_user THEN
-        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended
-            FROM pg_stat_activity WHERE usename = u.db_role;
+        ended := brm_end_connections(u.db_role);
     END IF;
     PERFORM brm_audit(me.id, me.full_name, 'REDEFINIR_SENHA', 'usuario', u.id, NULL, NULL, NULL,
                       CASE WHEN ended > 0 THEN format('Conexões encerradas: %s.', ended) END);
@@ -793,9 +808,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
         EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', r, p_verifier);
     ELSE
-        EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                       r, p_verifier);
-        EXECUTE format('GRANT brm_robo TO %I', r);
+        PERFORM brm_new_login(r, p_verifier, true, 'brm_robo');
     END IF;
     PERFORM brm_audit(me.id, me.full_name, 'CRIAR_USUARIO', 'robo', NULL, NULL,
                       jsonb_build_object('maquina', btrim(p_machine), 'db_role', r), NULL, NULL);
@@ -952,12 +965,7 @@ BEGIN
         END IF;
         RETURN false;
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-        RAISE EXCEPTION 'Já existe um acesso ao banco com o nome %.', r USING ERRCODE = 'BR409';
-    END IF;
-    EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                   r, p_verifier);
-    EXECUTE format('GRANT %I TO %I', brm_profile_role(u.role), r);
+    PERFORM brm_new_login(r, p_verifier, true, brm_profile_role(u.role));
     UPDATE users SET db_role = r, password_hash = p_new_hash, failed_logins = 0, locked_until = NULL,
                      updated_at = clock_timestamp() WHERE id = u.id;
     PERFORM brm_audit(u.id, u.full_name, 'ACESSO_PROPRIO', 'usuario', u.id, NULL, jsonb_build_object('db_role', r),
@@ -986,9 +994,7 @@ BEGIN
         RAISE EXCEPTION 'Esta pessoa já tem acesso próprio: redefina a senha dela.' USING ERRCODE = 'BR409';
     END IF;
     r := brm_person_role(u.email);
-    EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                   r, CASE WHEN u.active THEN 'LOGIN' ELSE 'NOLOGIN' END, p_verifier);
-    EXECUTE format('GRANT %I TO %I', brm_profile_role(u.role), r);
+    PERFORM brm_new_login(r, p_verifier, u.active, brm_profile_role(u.role));
     UPDATE users SET db_role = r, password_hash = COALESCE(p_password_hash, password_hash), failed_logins = 0,
                      locked_until = NULL, updated_at = clock_timestamp() WHERE id = u.id;
     PERFORM brm_audit(me.id, me.full_name, 'ACESSO_PROPRIO', 'usuario', u.id, NULL, jsonb_build_object('db_role', r),

@@ -10,7 +10,6 @@ mod shared_common;
 use brm_core::ErrorCode;
 use brm_store::postgres::shared::{self, PersonLogin};
 use shared_common::shared;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
@@ -46,10 +45,7 @@ async fn deactivation_demotion_and_reset_hold_on_open_connections() {
     .await
     .unwrap();
     assert!(!logged.unwrap_or_default().contains(&dani.password));
-    let wrong = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(db.login(&dani.role, "senha-errada-123"))
-        .await;
+    let wrong = db.try_pool(&dani.role, "senha-errada-123").await;
     assert!(wrong.is_err(), "a wrong password is refused by SCRAM");
 
     // Deactivated: her open connection ends at once, and she cannot log in again.
@@ -76,10 +72,7 @@ async fn deactivation_demotion_and_reset_hold_on_open_connections() {
         "# deactivated person's connection refused after {:?}",
         t.elapsed()
     );
-    let again = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(db.login(&dani.role, &dani.password))
-        .await;
+    let again = db.try_pool(&dani.role, &dani.password).await;
     let err = again.expect_err("NOLOGIN refuses her").to_string();
     assert!(err.contains("not permitted to log in"), "{err}");
     let (active, can_login): (bool, bool) = sqlx::query_as(
@@ -135,16 +128,8 @@ async fn deactivation_demotion_and_reset_hold_on_open_connections() {
         alive(&bia_pool).await.is_err(),
         "her connection ended with the reset"
     );
-    assert!(PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(db.login(&bia.role, &bia.password))
-        .await
-        .is_err());
-    let bia_again = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(db.login(&bia.role, new_password))
-        .await
-        .unwrap();
+    assert!(db.try_pool(&bia.role, &bia.password).await.is_err());
+    let bia_again = db.try_pool(&bia.role, new_password).await.unwrap();
     // Her own change keeps her connection.
     let mine = "a-senha-que-so-eu-sei-2";
     sqlx::query("SELECT brm_set_password($1, $2, NULL)")
@@ -325,9 +310,8 @@ async fn login_counts_failures_locks_for_15_minutes_and_tells_nothing_apart() {
     assert_eq!(trail[6].1.as_deref(), Some("conta bloqueada"));
 
     // The entry login reads nothing and decides nothing.
-    let entry = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(db.login(shared::ENTRY_ROLE, shared::ENTRY_PASSWORD))
+    let entry = db
+        .try_pool(shared::ENTRY_ROLE, shared::ENTRY_PASSWORD)
         .await
         .unwrap();
     for sql in [

@@ -89,11 +89,17 @@ impl Shared {
         self.options.clone().username(role).password(password)
     }
 
-    /// A pool of one connection as this person.
-    pub async fn pool(&self, p: &Person) -> PgPool {
+    /// A pool of one connection as `role` with `password`, or PostgreSQL's refusal.
+    pub async fn try_pool(&self, role: &str, password: &str) -> Result<PgPool, sqlx::Error> {
         PgPoolOptions::new()
             .max_connections(1)
-            .connect_with(self.login(&p.role, &p.password))
+            .connect_with(self.login(role, password))
+            .await
+    }
+
+    /// A pool of one connection as this person.
+    pub async fn pool(&self, p: &Person) -> PgPool {
+        self.try_pool(&p.role, &p.password)
             .await
             .unwrap_or_else(|e| panic!("{} logs in: {e}", p.name))
     }
