@@ -28,6 +28,9 @@ pub async fn prepare(
     owner_password: &str,
     first_admin: Option<NewAdminInput>,
 ) -> Result<SetupReport> {
+    // The first administrator's data is checked before anything is applied: a short
+    // password must not leave a database prepared without its administrator.
+    let first_admin = first_admin.map(|input| input.validate()).transpose()?;
     tls::ensure_crypto_provider();
     let url = config.url(Some(owner_password));
     let pool = PgPoolOptions::new()
@@ -75,8 +78,7 @@ pub async fn prepare(
         .map_err(Error::database)?;
     let mut admin_role = None;
     match (people, first_admin) {
-        (0, Some(input)) => {
-            let valid = input.validate()?;
+        (0, Some(valid)) => {
             let password = valid.password.clone();
             let hash = crate::password::hash(password.clone()).await?;
             let role: String = sqlx::query_scalar(

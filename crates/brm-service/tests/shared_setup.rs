@@ -52,6 +52,28 @@ async fn the_owner_prepares_once_and_the_first_administrator_logs_in_as_herself(
         wrong.message
     );
 
+    // A first administrator's password too short: refused in pt-BR before anything is
+    // applied (the database stays empty).
+    let mut short = admin("ana@beg.com.br");
+    (short.password, short.password_confirmation) = ("curta".into(), "curta".into());
+    let e = shared_setup::prepare(&owner, "senha-dono-de-teste", Some(short))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, brm_core::ErrorCode::Validation);
+    assert!(e.fields.iter().any(|f| f.field == "password"), "{e:?}");
+    let untouched = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await
+        .unwrap();
+    let tables: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            .fetch_one(&untouched)
+            .await
+            .unwrap();
+    assert_eq!(tables, 0, "nothing was applied");
+    untouched.close().await;
+
     let first = shared_setup::prepare(&owner, "senha-dono-de-teste", Some(admin("Ana@BEG.com.br")))
         .await
         .unwrap();
