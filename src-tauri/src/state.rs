@@ -24,6 +24,10 @@ pub fn since_start_ms() -> u128 {
         .unwrap_or(0)
 }
 
+/// What the header says about the robot on a desk with personal logins.
+const ROBOT_ON_ROBOT_MACHINES: &str =
+    "Nesta configuração o robô roda nas máquinas robô (brm-desk worker); este computador não baixa nem envia faturas.";
+
 pub struct AppState {
     /// Filled once the database is open and migrated (at start-up, before the window is
     /// built). It may hold an error (a locked file, a full disk): the window then shows
@@ -79,6 +83,14 @@ impl AppState {
                         return Err(e.clone());
                     }
                 };
+                if let Some(options) = brm_store::postgres::shared::person_login_options(url) {
+                    // Each person logs in as themselves: nothing is read before a login,
+                    // and the robot runs on the robot machines (brm-desk worker).
+                    tracing::info!(database = %brm_store::redact_url(url), "shared database with personal logins");
+                    brm_store::postgres::tls::ensure_crypto_provider();
+                    let _ = self.robot_error.set(ROBOT_ON_ROBOT_MACHINES.into());
+                    return Ok(Desk::for_person_logins(options));
+                }
                 tracing::info!(database = %brm_store::redact_url(url), "opening database");
                 let store = brm_store::connect(url).await.map_err(|e| {
                     tracing::error!(error = %e, "database unavailable at start-up");
@@ -116,6 +128,26 @@ impl AppState {
                 let _ = self.robot_error.set(e);
                 desk
             }
+        }
+    }
+
+    /// After a personal login: the invoice storage the shared settings name (readable
+    /// only now), for the PDF preview and manual uploads. No worker here.
+    pub async fn person_logged_in(&self, desk: &Desk) {
+        if !desk.has_person_logins() || desk.has_robot() {
+            return;
+        }
+        let Some(data_dir) = self.data_dir.clone() else {
+            return;
+        };
+        let keys = brm_secrets::OsKeyring::app();
+        match brm_worker::runtime::open_storage(&**desk.store(), &keys, &data_dir).await {
+            Ok(storage) => desk.set_robot(brm_service::RobotHooks {
+                storage,
+                // The robot machines poll the database; nothing to wake here.
+                wake: Arc::new(|| {}),
+            }),
+            Err(e) => tracing::warn!(error = %e, "invoice storage not opened after login"),
         }
     }
 

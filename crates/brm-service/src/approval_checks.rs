@@ -166,7 +166,7 @@ impl Desk {
         today: NaiveDate,
     ) -> (Option<bool>, Option<String>) {
         let (Some(hooks), Some(key), Some(sha)) = (
-            self.robot.as_ref(),
+            self.robot_hooks(),
             p.invoice_key.as_deref(),
             p.invoice_sha256.as_deref(),
         ) else {

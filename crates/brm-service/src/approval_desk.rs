@@ -536,7 +536,7 @@ impl Desk {
                 "Este processo ainda não tem fatura: aguarde o download ou envie o PDF.",
             ));
         };
-        let hooks = self.robot.as_ref().ok_or_else(|| {
+        let hooks = self.robot_hooks().ok_or_else(|| {
             Error::new(
                 ErrorCode::Internal,
                 "O armazenamento de faturas não foi iniciado nesta instalação.",

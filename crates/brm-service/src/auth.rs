@@ -48,6 +48,11 @@ fn locked_error(until: DateTime<Utc>) -> Error {
 
 impl Desk {
     pub async fn setup_status(&self) -> Result<SetupStatus> {
+        if self.person_logins.is_some() {
+            // The shared database's first administrator is made by "Preparar o banco
+            // compartilhado"; before a login this desk may read nothing there.
+            return Ok(SetupStatus { needs_admin: false });
+        }
         Ok(SetupStatus {
             needs_admin: self.store.count_users().await? == 0,
         })
@@ -100,6 +105,9 @@ impl Desk {
         let email = normalize_email(email);
         if email.is_empty() || password.is_empty() {
             return Err(Error::validation(vec![]).with_message("Informe e-mail e senha."));
+        }
+        if self.person_logins.is_some() {
+            return self.login_as_person(&email, password).await;
         }
         let now = self.clock.now();
         let Some(user) = self.store.user_by_email(&email).await? else {
@@ -235,6 +243,52 @@ impl Desk {
         }
     }
 
+    /// On the shared database with personal logins: PostgreSQL checks the password
+    /// (SCRAM, the person's own role), the database keeps the failure count and the lock
+    /// (brm_login_gate / brm_login_failed) and audits the login; the desk's store then
+    /// runs on that person's connection. One person per desk: whoever was logged in here
+    /// is logged out first.
+    async fn login_as_person(&self, email: &str, password: String) -> Result<LoginOutput> {
+        use brm_store::postgres::shared::PersonLogin;
+        let Some(person) = &self.person_logins else {
+            return Err(Error::internal("no personal logins on this desk"));
+        };
+        match crate::shared_login::login(person.options(), email, &password).await? {
+            PersonLogin::Invalid => Err(invalid_credentials()),
+            PersonLogin::Locked(until) => Err(locked_error(until)),
+            PersonLogin::Ok(pool, who) => {
+                let role = Role::parse(&who.role).ok_or_else(|| {
+                    Error::database(format!("perfil desconhecido no banco: {}", who.role))
+                })?;
+                for live in self.sessions.users() {
+                    self.sessions.close_user(live.id, None);
+                }
+                person.attach(pool);
+                let view = UserView {
+                    id: who.id,
+                    full_name: who.full_name,
+                    email: who.email,
+                    role,
+                };
+                // The hash stays in the database (this login may not read it): the mark
+                // is the same for everyone, and a reset ends the login in PostgreSQL.
+                let token = self.sessions.open(view.clone(), self.clock.now(), "");
+                tracing::info!(user = %view.id, "logged in with a personal database login");
+                Ok(LoginOutput { token, user: view })
+            }
+        }
+    }
+
+    /// With personal logins, the person's connection closes with their last session here.
+    pub(crate) fn release_person_if_idle(&self) {
+        if let Some(person) = &self.person_logins {
+            if self.sessions.users().is_empty() && person.is_attached() {
+                person.detach();
+                tracing::info!("personal database login closed");
+            }
+        }
+    }
+
     pub async fn logout(&self, token: &str) -> Result<()> {
         if let Some(s) = self.sessions.close(token) {
             let event = AuditEvent::new(
@@ -244,7 +298,9 @@ impl Desk {
                 ENTITY,
             )
             .on(s.user.id);
-            self.store.append_audit(&event).await?;
+            let audited = self.store.append_audit(&event).await;
+            self.release_person_if_idle();
+            audited?;
         }
         Ok(())
     }

@@ -152,6 +152,13 @@ impl PostgresConfig {
         url
     }
 
+    /// Each person logs in as their own database role (a database prepared by "Preparar
+    /// o banco compartilhado"): the desk connects first as the entry login, whose
+    /// password is the product's constant, and no password is kept on this computer.
+    pub fn personal_logins(&self) -> bool {
+        self.username == brm_store::postgres::shared::ENTRY_ROLE
+    }
+
     /// `user@host:port/database`, for messages and logs.
     pub fn target(&self) -> String {
         format!(
@@ -198,6 +205,8 @@ pub struct DbSettingsInput {
     pub sslmode: Option<String>,
     /// Path of the CA's PEM file; blank = none (system authorities only).
     pub ca_file: Option<String>,
+    /// "Cada pessoa entra com o próprio login do banco": no user or password here.
+    pub personal_logins: Option<bool>,
 }
 
 /// Never prints the password, only whether one was typed.
@@ -256,7 +265,12 @@ impl DbSettingsInput {
         }
         let database = self.database.as_deref().unwrap_or("").trim();
         check_identifier(&mut v, "database", database, "o nome do banco de dados");
-        let username = self.username.as_deref().unwrap_or("").trim();
+        let personal = self.personal_logins == Some(true);
+        let username = if personal {
+            brm_store::postgres::shared::ENTRY_ROLE
+        } else {
+            self.username.as_deref().unwrap_or("").trim()
+        };
         check_identifier(&mut v, "username", username, "o usuário do banco de dados");
         if self.new_password().is_some_and(|p| p.len() > MAX_PASSWORD) {
             v.add(
@@ -268,6 +282,13 @@ impl DbSettingsInput {
             None | Some("") => Some(SslMode::default_for(host)),
             Some(s) => SslMode::parse(s),
         };
+        if personal && sslmode.is_some_and(|m| !m.demands_tls()) {
+            v.add(
+                "sslmode",
+                "Com o login próprio de cada pessoa, as senhas vão ao servidor: escolha \
+                 \"Verificar o servidor (verify-full)\" (ou verify-ca / require).",
+            );
+        }
         if sslmode.is_none() {
             v.add(
                 "sslmode",
@@ -445,7 +466,34 @@ mod tests {
             password: Some("p@ss:w/rd ç%".into()),
             sslmode: Some("prefer".into()),
             ca_file: None,
+            personal_logins: None,
         }
+    }
+
+    #[test]
+    fn personal_logins_need_tls_and_keep_no_user_or_password() {
+        let mut i = input(json!(5432));
+        i.personal_logins = Some(true);
+        let e = i.validate_postgres().unwrap_err();
+        assert_eq!(fields(&e)[0].0, "sslmode");
+        assert!(fields(&e)[0].1.contains("verify-full"), "{e:?}");
+        i.sslmode = Some("verify-full".into());
+        let pg = i.validate_postgres().unwrap();
+        assert!(pg.personal_logins());
+        assert_eq!(pg.username, brm_store::postgres::shared::ENTRY_ROLE);
+        // Start-up never asks the keyring: the entry login's password is the product's.
+        let file = DbConfig {
+            kind: DbKind::Postgres,
+            postgres: Some(pg),
+        };
+        let choice = startup::resolve(None, Ok(Some(file)), "/tmp/x.db".into(), || {
+            panic!("no keyring read with personal logins")
+        });
+        let url = choice.url.unwrap();
+        assert!(
+            brm_store::postgres::shared::person_login_options(&url).is_some(),
+            "{url}"
+        );
     }
 
     fn fields(e: &Error) -> Vec<(&str, &str)> {

@@ -174,7 +174,7 @@ impl Desk {
             robot,
             storage: ctx
                 .storage
-                .or_else(|| self.robot.as_ref().map(|r| r.storage.describe()))
+                .or_else(|| self.robot_hooks().map(|r| r.storage.describe()))
                 .map(|s| brm_logging::redact(&s)),
             log_dir: ctx.log_dir,
             recent_events: ctx

@@ -73,7 +73,12 @@ pub struct Desk {
     /// Whether the database answers; while it does not, changes are refused at once.
     health: health::Health,
     /// Invoice storage and the worker's wake-up, for the robot actions.
-    robot: Option<robot_actions::RobotHooks>,
+    /// Set at start-up, or after the first login where the storage's settings can only
+    /// be read by a person's own login (the shared database with personal logins).
+    robot: Arc<std::sync::RwLock<Option<robot_actions::RobotHooks>>>,
+    /// On the prepared shared database, where each person logs in as their own database
+    /// role: the store the login attaches that person's connection to (also `store`).
+    person_logins: Option<Arc<brm_store::postgres::person_store::PersonStore>>,
 }
 
 impl Desk {
@@ -90,8 +95,23 @@ impl Desk {
             imports: Default::default(),
             legacy_imports: Default::default(),
             health: health::Health::new(),
-            robot: None,
+            robot: Default::default(),
+            person_logins: None,
         }
+    }
+
+    /// A desk on the prepared shared database where each person logs in as their own
+    /// role (`options`: host, port, database, TLS). Nothing is connected until a login.
+    pub fn for_person_logins(options: sqlx::postgres::PgConnectOptions) -> Self {
+        let store = Arc::new(brm_store::postgres::person_store::PersonStore::new(options));
+        let mut desk = Self::new(store.clone());
+        desk.person_logins = Some(store);
+        desk
+    }
+
+    /// True on the shared database with personal logins.
+    pub fn has_person_logins(&self) -> bool {
+        self.person_logins.is_some()
     }
 
     /// The sealer of portal passwords, shared with the background worker (the only

@@ -74,13 +74,27 @@ fn not_found() -> Error {
 }
 
 impl Desk {
-    pub fn with_robot(mut self, hooks: RobotHooks) -> Self {
-        self.robot = Some(hooks);
+    pub fn with_robot(self, hooks: RobotHooks) -> Self {
+        self.set_robot(hooks);
         self
     }
 
-    fn hooks(&self) -> Result<&RobotHooks> {
-        self.robot.as_ref().ok_or_else(|| {
+    /// The robot side, once it could be started (after the first login, on the shared
+    /// database with personal logins); every clone of this desk sees it.
+    pub fn set_robot(&self, hooks: RobotHooks) {
+        *self.robot.write().unwrap_or_else(|e| e.into_inner()) = Some(hooks);
+    }
+
+    pub fn has_robot(&self) -> bool {
+        self.robot_hooks().is_some()
+    }
+
+    pub(crate) fn robot_hooks(&self) -> Option<RobotHooks> {
+        self.robot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn hooks(&self) -> Result<RobotHooks> {
+        self.robot_hooks().ok_or_else(|| {
             Error::new(
                 ErrorCode::Internal,
                 "O serviço de robôs não foi iniciado nesta instalação.",
@@ -168,7 +182,7 @@ impl Desk {
     ) -> Result<ProcessDetail> {
         let session = self.require(token, Role::can_edit_clients, "acionar o robô")?;
         self.ensure_writable()?;
-        let hooks = self.hooks()?.clone();
+        let hooks = self.hooks()?;
         let current = self.store.process_by_id(id).await?.ok_or_else(not_found)?;
         if current.version != version {
             return Err(self.already_decided(id).await);
@@ -228,7 +242,7 @@ impl Desk {
     ) -> Result<ProcessDetail> {
         let session = self.require(token, Role::can_edit_clients, "enviar faturas")?;
         self.ensure_writable()?;
-        let hooks = self.hooks()?.clone();
+        let hooks = self.hooks()?;
         let bytes = decode_pdf(content_base64)?;
         let current = self.store.process_by_id(id).await?.ok_or_else(not_found)?;
         if current.version != version {

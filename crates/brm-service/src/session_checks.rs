@@ -9,7 +9,7 @@ use crate::sessions::{password_mark, EndReason, EndedSession};
 use crate::Desk;
 use brm_core::audit::{action, Actor, AuditEvent};
 use brm_core::user::UserView;
-use brm_core::{Error, Result, Role};
+use brm_core::{Error, ErrorCode, Result, Role};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -36,6 +36,11 @@ impl Desk {
         for live in self.sessions.users() {
             let stored = match self.store.user_by_id(live.id).await {
                 Ok(u) => u,
+                // A personal database login PostgreSQL no longer accepts (deactivated:
+                // NOLOGIN; password reset; connections ended): the session is over.
+                Err(brm_store::StoreError::Refused(e)) if e.code == ErrorCode::Unauthenticated => {
+                    None
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "sessions not revalidated: database unavailable");
                     break;
@@ -74,6 +79,7 @@ impl Desk {
                 tracing::warn!(error = %err, "session end not audited");
             }
         }
+        self.release_person_if_idle();
         ended
     }
 

@@ -92,6 +92,8 @@ pub struct PostgresView {
     pub ca_file: Option<String>,
     /// A password is stored in the keyring (never the password itself).
     pub password_set: bool,
+    /// Each person logs in with their own database login (no password kept here).
+    pub personal_logins: bool,
 }
 
 fn no_config_folder() -> Error {
@@ -148,6 +150,9 @@ impl Desk {
         }
         let pg = input.validate_postgres()?;
         let password = match input.new_password() {
+            _ if pg.personal_logins() => {
+                Some(brm_store::postgres::shared::ENTRY_PASSWORD.to_string())
+            }
             Some(p) => Some(p.to_string()),
             None => self
                 .pg_password()
@@ -183,7 +188,9 @@ impl Desk {
                 postgres: Some(input.validate_postgres()?),
             },
         };
+        let personal = after.postgres.as_ref().is_some_and(|p| p.personal_logins());
         let new_password = match kind {
+            DbKind::Postgres if personal => None,
             DbKind::Postgres => input.new_password().map(str::to_string),
             DbKind::Sqlite => None,
         };
@@ -197,7 +204,7 @@ impl Desk {
                 .map_err(|e| e.into_error(SecretAction::Read))?,
             DbKind::Sqlite => None,
         };
-        if kind == DbKind::Postgres && new_password.is_none() && previous.is_none() {
+        if kind == DbKind::Postgres && !personal && new_password.is_none() && previous.is_none() {
             return Err(Error::field(
                 "password",
                 "Informe a senha do banco de dados: ainda não há uma guardada no cofre de \
@@ -279,6 +286,7 @@ impl Desk {
             sqlite_path: ctx.running.sqlite_path.clone(),
             restart_required: ctx.restart_required(&saved),
             postgres: saved.postgres.map(|p| PostgresView {
+                personal_logins: p.personal_logins(),
                 host: p.host,
                 port: p.port,
                 database: p.database,

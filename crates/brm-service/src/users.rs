@@ -55,6 +55,7 @@ impl Desk {
         if self.store.user_by_email(&valid.email).await?.is_some() {
             return Err(email_taken());
         }
+        let verifier = self.login_verifier(&valid.password);
         let password_hash = password::hash(valid.password).await?;
         let now = self.clock.now();
         let user = User {
@@ -75,7 +76,7 @@ impl Desk {
             .on(user.id)
             .change(None, Some(user.audit_view()));
         self.store
-            .insert_user(&user, &event)
+            .create_person(&user, &verifier, &event)
             .await
             .map_err(|e| match e {
                 // Another desktop took the e-mail between the check and the insert.
@@ -146,6 +147,7 @@ impl Desk {
         let now = self.clock.now();
         let was_locked = current.locked_until.is_some_and(|t| t > now);
         let mut user = current.clone();
+        let verifier = self.login_verifier(&password);
         user.password_hash = password::hash(password).await?;
         user.failed_logins = 0;
         user.locked_until = None;
@@ -158,7 +160,9 @@ impl Desk {
         let event = AuditEvent::new(now, actor(&session), REDEFINIR_SENHA, ENTITY)
             .on(user.id)
             .detail(detail);
-        self.store.update_user(&user, &event).await?;
+        self.store
+            .set_person_password(&user, &verifier, &event)
+            .await?;
         // The administrator resetting their own password keeps the session they used.
         let keep = (session.user_id() == user.id).then_some(token);
         self.sessions.close_user(user.id, keep);
@@ -169,6 +173,16 @@ impl Desk {
         }
         tracing::info!(user = %user.id, "password reset");
         Ok(UserListItem::of(&user, now))
+    }
+
+    /// Where each person is a database login, the SCRAM verifier of their new password
+    /// (the server never sees the password itself); empty elsewhere.
+    fn login_verifier(&self, password: &str) -> String {
+        if self.store.people_are_logins() {
+            brm_store::postgres::shared::scram_verifier(password)
+        } else {
+            String::new()
+        }
     }
 
     async fn user(&self, id: Uuid) -> Result<User> {

@@ -194,6 +194,8 @@ fn cases() -> Vec<Case> {
 /// How one backend decides, as `who`.
 enum Decider {
     Desk(Desk, HashMap<Who, String>),
+    /// A desk per person on personal database logins, as each one's desktop would be.
+    PersonDesks(HashMap<Who, (Desk, String)>),
     Functions(HashMap<Who, PgPool>),
 }
 
@@ -207,9 +209,17 @@ impl Decider {
     ) -> Result<(ProcessStatus, bool), ErrorCode> {
         const REASON: &str = "Valor muito acima do contrato";
         const CANCEL: &str = "Cliente encerrou o contrato";
-        match self {
-            Decider::Desk(desk, tokens) => {
-                let t = &tokens[&who];
+        let one;
+        let (desk, t) = match self {
+            Decider::Desk(desk, tokens) => (desk, &tokens[&who]),
+            Decider::PersonDesks(desks) => {
+                one = &desks[&who];
+                (&one.0, &one.1)
+            }
+            Decider::Functions(_) => return self.decide_in_sql(who, act, id, version).await,
+        };
+        {
+            {
                 let r = match act {
                     Act::Approve => desk
                         .approve_process(t, id, version, None)
@@ -226,6 +236,20 @@ impl Decider {
                 };
                 r.map_err(|e| e.code)
             }
+        }
+    }
+
+    async fn decide_in_sql(
+        &self,
+        who: Who,
+        act: Act,
+        id: Uuid,
+        version: i64,
+    ) -> Result<(ProcessStatus, bool), ErrorCode> {
+        const REASON: &str = "Valor muito acima do contrato";
+        const CANCEL: &str = "Cliente encerrou o contrato";
+        match self {
+            Decider::Desk(..) | Decider::PersonDesks(_) => unreachable!(),
             Decider::Functions(pools) => {
                 let pool = &pools[&who];
                 let r = match act {
@@ -477,7 +501,9 @@ async fn sqlite_backend(pool: &SqlitePool) -> Backend {
     }
 }
 
-async fn postgres_backend(db: &shared_common::Shared) -> Backend {
+/// `personal`: each person decides through their own desk on a personal login (the
+/// desk's checks, then the database function); otherwise through the functions in SQL.
+async fn postgres_backend(db: &shared_common::Shared, personal: bool) -> Backend {
     // The rows are seeded by a desk on the owner's connection (as a robot and the months
     // would have left them); the decisions are the people's own.
     let store: Arc<dyn Store> = Arc::new(PgStore::from_pool(db.owner.clone()));
@@ -519,6 +545,33 @@ async fn postgres_backend(db: &shared_common::Shared) -> Backend {
         ),
     ];
     let mut ids = HashMap::from([(Who::Ana, ana.id)]);
+    if personal {
+        let mut desks = HashMap::new();
+        let emails = [
+            "ana@beg.com.br",
+            "bia@beg.com.br",
+            "beto@beg.com.br",
+            "caio@beg.com.br",
+        ];
+        let everyone = std::iter::once((Who::Ana, ana)).chain(people);
+        for ((who, p), email) in everyone.zip(emails) {
+            ids.insert(who, p.id);
+            let desk = with_secrets(Desk::for_person_logins(db.options().clone()));
+            let out = desk
+                .login(email, p.password.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{} logs in on her desk: {e:?}", p.name));
+            assert_eq!(out.user.id, p.id);
+            desks.insert(who, (desk, out.token));
+        }
+        return Backend {
+            seeder,
+            seeder_token,
+            store,
+            ids,
+            decider: Decider::PersonDesks(desks),
+        };
+    }
     let mut pools = HashMap::from([(Who::Ana, ana_pool)]);
     for (who, p) in people {
         ids.insert(who, p.id);
@@ -550,15 +603,22 @@ async fn one_case_table_same_outcomes_on_sqlite_and_in_the_database(pool: Sqlite
     let lite_rows = seed(&lite, &cases, today).await;
     let lite_seen = run(&lite, &cases, &lite_rows).await;
 
-    let pg = postgres_backend(&db).await;
+    let pg = postgres_backend(&db, false).await;
     let pg_rows = seed(&pg, &cases, today).await;
     let pg_seen = run(&pg, &cases, &pg_rows).await;
 
+    // The third place: each person's own desk on a personal login to another prepared
+    // database (brm-core's checks, then the function), as the app runs in shared mode.
+    let db2 = shared_common::shared().await.expect("a second database");
+    let desks = postgres_backend(&db2, true).await;
+    let desk_rows = seed(&desks, &cases, today).await;
+    let desk_seen = run(&desks, &cases, &desk_rows).await;
+
     let mut differ = Vec::new();
-    for ((case, a), b) in cases.iter().zip(&lite_seen).zip(&pg_seen) {
-        if a != b {
+    for (((case, a), b), c) in cases.iter().zip(&lite_seen).zip(&pg_seen).zip(&desk_seen) {
+        if a != b || a != c {
             differ.push(format!(
-                "{case:?}\n    SQLite (brm-core): {a:?}\n    PostgreSQL (funções): {b:?}"
+                "{case:?}\n    SQLite (brm-core): {a:?}\n    PostgreSQL (funções): {b:?}\n    PostgreSQL (app com login próprio): {c:?}"
             ));
         }
     }
@@ -568,10 +628,23 @@ async fn one_case_table_same_outcomes_on_sqlite_and_in_the_database(pool: Sqlite
         .filter(|s| matches!(s.outcome, Ok((_, true))))
         .count();
     eprintln!(
-        "# rule agreement: {} cases ({done} decided, {firsts} of them first approvals, {} refused), {} differ",
+        "# rule agreement: {} cases ({done} decided, {firsts} of them first approvals, {} refused), {} differ among SQLite, the functions and the app on personal logins",
         cases.len(),
         cases.len() - done,
         differ.len()
+    );
+    // On personal logins every decision went through a function: the guard refuses
+    // these actions from anything else, and each decision wrote exactly one.
+    let decisions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events
+          WHERE action IN ('APROVAR', 'PRIMEIRA_APROVACAO', 'REJEITAR', 'CANCELAR')",
+    )
+    .fetch_one(&db2.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        decisions as usize,
+        desk_seen.iter().filter(|s| s.outcome.is_ok()).count()
     );
     assert!(
         differ.is_empty(),

@@ -176,6 +176,32 @@ pub trait Store: Send + Sync + 'static {
     /// `user`. Refuses with [`StoreError::Refused`] (and writes nothing) when the change
     /// would leave no active administrator; concurrent demotions are serialised.
     async fn update_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()>;
+    /// True where each person is a database login of their own (a person's login to the
+    /// prepared shared PostgreSQL): creating a person or setting their password then needs
+    /// the SCRAM verifier of the new password, computed on this computer, which
+    /// [`Store::create_person`] and [`Store::set_person_password`] carry.
+    fn people_are_logins(&self) -> bool {
+        false
+    }
+    /// `insert_user` where people are not logins (the verifier is then empty and unused).
+    async fn create_person(
+        &self,
+        user: &User,
+        _verifier: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.insert_user(user, audit).await
+    }
+    /// A new password for `user` (its hash already in `user`); `update_user` where people
+    /// are not logins.
+    async fn set_person_password(
+        &self,
+        user: &User,
+        _verifier: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.update_user(user, audit).await
+    }
 
     // --- clients -----------------------------------------------------------------------
     /// One page ordered by legal name; `search` matches name, SAT name, CNPJ, HASH and

@@ -24,7 +24,9 @@ pub async fn login(
     email: String,
     password: String,
 ) -> CmdResult<LoginOutput> {
-    let out = state.desk().await?.login(&email, password).await?;
+    let desk = state.desk().await?;
+    let out = desk.login(&email, password).await?;
+    state.person_logged_in(desk).await;
     // Notifications on this desktop act with this session.
     state.desktop().logged_in(&out.token);
     Ok(out)

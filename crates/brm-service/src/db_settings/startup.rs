@@ -104,6 +104,9 @@ pub fn resolve(
                 None => Err(start_error(
                     "A configuração pede PostgreSQL, mas não diz qual servidor.".into(),
                 )),
+                Some(pg) if pg.personal_logins() => {
+                    Ok(pg.url(Some(brm_store::postgres::shared::ENTRY_PASSWORD)))
+                }
                 Some(pg) => match password() {
                     Ok(Some(pw)) => Ok(pg.url(Some(&pw))),
                     Ok(None) => Err(start_error(format!(

@@ -9,6 +9,7 @@ mod dashboard;
 mod executions;
 mod legacy;
 mod operators;
+pub mod person_store;
 mod processes;
 mod robot_work;
 mod schedules;
@@ -39,6 +40,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// `WithoutSecrets` on a person's own login to the shared database.
+    user_columns: users::UserColumns,
 }
 
 impl PgStore {
@@ -57,11 +60,23 @@ impl PgStore {
                 )),
             })?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            user_columns: users::UserColumns::All,
+        }
+    }
+
+    /// A store on a person's own login to a prepared shared database: no migrations (the
+    /// owner applies them), and users read without the columns that login may not see.
+    pub fn for_person(pool: PgPool) -> Self {
+        Self {
+            pool,
+            user_columns: users::UserColumns::WithoutSecrets,
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -84,11 +99,11 @@ impl Store for PgStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        users::by_email(&self.pool, email).await
+        users::by_email(&self.pool, email, self.user_columns).await
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>> {
-        users::by_id(&self.pool, id).await
+        users::by_id(&self.pool, id, self.user_columns).await
     }
 
     async fn record_login_success(
@@ -160,7 +175,7 @@ impl Store for PgStore {
     }
 
     async fn list_users(&self, filter: &UserFilter) -> StoreResult<Page<User>> {
-        users::list(&self.pool, filter).await
+        users::list(&self.pool, filter, self.user_columns).await
     }
 
     async fn insert_user(&self, user: &User, audit: &AuditEvent) -> StoreResult<()> {

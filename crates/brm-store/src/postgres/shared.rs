@@ -64,6 +64,17 @@ pub fn person_role(database: &str, email: &str) -> String {
 pub const ENTRY_ROLE: &str = "brm_entrada";
 pub const ENTRY_PASSWORD: &str = "brm_entrada";
 
+/// The connection options of a desk whose people log in as themselves: a PostgreSQL URL
+/// whose user is the entry login (Configurações → Banco de dados, "Cada pessoa entra com
+/// o próprio login do banco", writes it so). `None` for any other URL.
+pub fn person_login_options(url: &str) -> Option<PgConnectOptions> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
+    let options: PgConnectOptions = url.parse().ok()?;
+    (options.get_username() == ENTRY_ROLE).then(|| options.password(ENTRY_PASSWORD))
+}
+
 /// Who a person's login is, as the database says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Whoami {
@@ -298,6 +309,18 @@ mod tests {
             "a new salt each time"
         );
         assert!(!v.contains("senha"));
+    }
+
+    #[test]
+    fn only_the_entry_login_means_personal_logins() {
+        let o = person_login_options(
+            "postgres://brm_entrada@db.escritorio:5432/brm?sslmode=verify-full",
+        )
+        .expect("entry login");
+        assert_eq!(o.get_host(), "db.escritorio");
+        assert_eq!(o.get_database(), Some("brm"));
+        assert!(person_login_options("postgres://brm:x@db.escritorio/brm").is_none());
+        assert!(person_login_options("sqlite:/tmp/x.db").is_none());
     }
 
     #[test]

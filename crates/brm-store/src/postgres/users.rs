@@ -51,16 +51,42 @@ pub async fn create_first_admin(pool: &PgPool, u: &User, event: &AuditEvent) -> 
     Ok(true)
 }
 
-pub async fn by_email(pool: &PgPool, email: &str) -> StoreResult<Option<User>> {
-    let row = sqlx::query("SELECT * FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
+/// Which of a user's columns a read may ask for. A person's own login in the shared
+/// database may not read the password hash, the failure count or the lock
+/// (migrations/postgres-shared grants SELECT on the other columns only), so its reads
+/// leave them out and the rows come back with an empty hash and no lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserColumns {
+    All,
+    WithoutSecrets,
+}
+
+impl UserColumns {
+    fn sql(self) -> &'static str {
+        match self {
+            UserColumns::All => "*",
+            UserColumns::WithoutSecrets => {
+                "id, full_name, email, phone, role, active, '' AS password_hash,
+                 0::bigint AS failed_logins, NULL::timestamptz AS locked_until,
+                 last_login_at, created_at, updated_at"
+            }
+        }
+    }
+}
+
+pub async fn by_email(pool: &PgPool, email: &str, cols: UserColumns) -> StoreResult<Option<User>> {
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM users WHERE email = $1",
+        cols.sql()
+    ))
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(decode).transpose()
 }
 
-pub async fn by_id(pool: &PgPool, id: Uuid) -> StoreResult<Option<User>> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+pub async fn by_id(pool: &PgPool, id: Uuid, cols: UserColumns) -> StoreResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {} FROM users WHERE id = $1", cols.sql()))
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -157,7 +183,7 @@ const FILTER: &str = "WHERE ($1::text IS NULL OR lower(full_name) LIKE $1 ESCAPE
                              OR email LIKE $1 ESCAPE '\\')
                         AND ($2::boolean IS NULL OR active = $2)";
 
-pub async fn list(pool: &PgPool, f: &UserFilter) -> StoreResult<Page<User>> {
+pub async fn list(pool: &PgPool, f: &UserFilter, cols: UserColumns) -> StoreResult<Page<User>> {
     let search = f
         .search
         .as_deref()
@@ -171,7 +197,8 @@ pub async fn list(pool: &PgPool, f: &UserFilter) -> StoreResult<Page<User>> {
         .fetch_one(pool)
         .await?;
     let rows = sqlx::query(&format!(
-        "SELECT * FROM users {FILTER} ORDER BY lower(full_name), id LIMIT $3 OFFSET $4"
+        "SELECT {} FROM users {FILTER} ORDER BY lower(full_name), id LIMIT $3 OFFSET $4",
+        cols.sql()
     ))
     .bind(&search)
     .bind(f.active)
