@@ -158,7 +158,7 @@ async fn saving_postgres_keeps_the_password_in_the_keyring_only(pool: SqlitePool
         serde_json::to_value(&saved).unwrap(),
         json!({"kind": "postgres", "sqlite_path": "/home/ana/.local/share/br.com.brmsolutions.rpadesk/brm-desk.sqlite3",
                "postgres": {"host": "banco.beg.local", "port": 5432, "database": "brm", "username": "brm_app",
-                            "sslmode": "prefer", "ca_file": null, "password_set": true},
+                            "sslmode": "prefer", "ca_file": null, "password_set": true, "personal_logins": false},
                "active": "sqlite", "restart_required": true, "env_override": false})
     );
     let text = std::fs::read_to_string(w.file()).unwrap();

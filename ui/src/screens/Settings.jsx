@@ -160,6 +160,7 @@ function toForm(s) {
     // null = not chosen yet: follows the host (defaultSslFor).
     sslmode: pg.sslmode ?? null,
     ca_file: pg.ca_file ?? "",
+    personal_logins: !!pg.personal_logins,
   };
 }
 
@@ -170,8 +171,9 @@ function toInput(form) {
     host: form.host,
     port: form.port === "" || form.port === null ? null : Number(form.port),
     database: form.database,
-    username: form.username,
-    password: form.password === "" ? null : form.password,
+    username: form.personal_logins ? null : form.username,
+    password: form.personal_logins || form.password === "" ? null : form.password,
+    personal_logins: form.personal_logins,
     sslmode: form.sslmode ?? defaultSslFor(form.host),
     ca_file: VERIFYING.has(form.sslmode ?? defaultSslFor(form.host)) && form.ca_file.trim() !== "" ? form.ca_file.trim() : null,
   };
@@ -286,8 +288,29 @@ export default function Settings({ token }) {
                 <Field label="Porta" name="port" type="number" value={form.port} onChange={set("port")} error={errors.port} />
                 <Field label="Banco" name="database" value={form.database} onChange={set("database")} error={errors.database} />
               </div>
+              <div className="check">
+                <label>
+                  <input
+                    type="checkbox"
+                    name="personal_logins"
+                    checked={form.personal_logins}
+                    onChange={(e) => set("personal_logins")(e.currentTarget.checked)}
+                    data-testid="pg-personal-logins"
+                  />{" "}
+                  Cada pessoa entra com o próprio login do banco (banco preparado com "brm-desk preparar-banco")
+                </label>
+                {form.personal_logins && (
+                  <p className="muted" data-testid="pg-personal-note">
+                    Nenhuma senha do banco fica neste computador: cada pessoa entra com o próprio e-mail e senha, e o PostgreSQL confere o
+                    perfil dela em cada operação. O robô roda nas máquinas robô (brm-desk worker).
+                  </p>
+                )}
+              </div>
               <div className="grid3">
-                <Field label="Usuário" name="username" value={form.username} onChange={set("username")} error={errors.username} autoComplete="off" />
+                {!form.personal_logins && (
+                  <Field label="Usuário" name="username" value={form.username} onChange={set("username")} error={errors.username} autoComplete="off" />
+                )}
+                {!form.personal_logins && (
                 <Field
                   label="Senha"
                   name="password"
@@ -298,6 +321,7 @@ export default function Settings({ token }) {
                   placeholder={pg?.password_set ? "deixe em branco para manter" : ""}
                   autoComplete="new-password"
                 />
+                )}
                 <Select label="SSL" name="sslmode" value={form.sslmode ?? defaultSslFor(form.host)} onChange={set("sslmode")} error={errors.sslmode}>
                   {SSL_MODES.map(([value, label]) => (
                     <option key={value} value={value}>
@@ -325,9 +349,11 @@ export default function Settings({ token }) {
                   </p>
                 )
               )}
-              <p className="muted" data-testid="pg-password-state">
-                Senha do banco: {pg?.password_set ? "definida (guardada no cofre do sistema)" : "não definida"}
-              </p>
+              {!form.personal_logins && (
+                <p className="muted" data-testid="pg-password-state">
+                  Senha do banco: {pg?.password_set ? "definida (guardada no cofre do sistema)" : "não definida"}
+                </p>
+              )}
             </>
           )}
           {result && (

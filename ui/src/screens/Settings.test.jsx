@@ -76,6 +76,7 @@ describe("Settings", () => {
       // A server on the network: verify-full unless the person picks otherwise.
       sslmode: "verify-full",
       ca_file: null,
+      personal_logins: false,
     });
 
     fireEvent.click(screen.getByTestId("test-connection"));
@@ -102,7 +103,41 @@ describe("Settings", () => {
       password: null,
       sslmode: "require",
       ca_file: null,
+      personal_logins: false,
     });
+  });
+
+  it("with personal logins, asks for no database user or password and sends none", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    const save = vi.spyOn(api, "saveDatabaseSettings").mockResolvedValue(PG);
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    choosePostgres();
+    fireEvent.click(screen.getByTestId("pg-personal-logins"));
+    expect(screen.queryByLabelText("Usuário")).toBeNull();
+    expect(screen.queryByLabelText("Senha")).toBeNull();
+    expect(screen.queryByTestId("pg-password-state")).toBeNull();
+    expect(screen.getByTestId("pg-personal-note").textContent).toContain("Nenhuma senha do banco fica neste computador");
+    fireEvent.click(screen.getByTestId("save-settings"));
+    await waitFor(() => expect(save).toHaveBeenCalled());
+    expect(save.mock.calls[0][1]).toMatchObject({
+      kind: "postgres",
+      username: null,
+      password: null,
+      personal_logins: true,
+      sslmode: "verify-full",
+    });
+  });
+
+  it("shows a saved personal-logins choice as such", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue({
+      ...PG,
+      postgres: { ...PG.postgres, username: "brm_entrada", sslmode: "verify-full", password_set: false, personal_logins: true },
+    });
+    render(<Settings token={TOKEN} />);
+    await screen.findByTestId("settings-form");
+    expect(screen.getByTestId("pg-personal-logins").checked).toBe(true);
+    expect(screen.queryByLabelText("Senha")).toBeNull();
   });
 
   it("proposes verify-full for a server on the network and prefer on this machine", () => {
