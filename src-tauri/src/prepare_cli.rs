@@ -22,11 +22,13 @@ pub struct Args {
     pub config: PostgresConfig,
     /// (name, e-mail) of the first administrator.
     pub admin: Option<(String, String)>,
+    /// `--robo NOME`: a login for this robot machine (password in BRM_SENHA_ROBO).
+    pub robot: Option<String>,
 }
 
 const USAGE: &str = "uso: brm-desk preparar-banco --servidor HOST --banco NOME --dono PAPEL \
 [--porta 5432] [--tls disable|prefer|require|verify-ca|verify-full] [--ac ARQUIVO.crt] \
-[--admin-nome NOME --admin-email E-MAIL]";
+[--admin-nome NOME --admin-email E-MAIL] [--robo NOME-DA-MAQUINA]";
 
 /// The options after `preparar-banco`.
 pub fn parse(args: &[String]) -> Result<Args, String> {
@@ -38,6 +40,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
     let mut ca = None;
     let mut name = None;
     let mut email = None;
+    let mut robot = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -67,6 +70,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             "--ac" => ca = Some(value()?),
             "--admin-nome" => name = Some(value()?),
             "--admin-email" => email = Some(value()?),
+            "--robo" => robot = Some(value()?),
             "-h" | "--help" | "--ajuda" => return Err(USAGE.to_string()),
             other => return Err(format!("Opção desconhecida: {other}\n{USAGE}")),
         }
@@ -92,6 +96,7 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             ca_file: ca,
         },
         admin,
+        robot,
     })
 }
 
@@ -141,6 +146,22 @@ pub fn run() -> i32 {
         },
         None => None,
     };
+    let robot = match &args.robot {
+        Some(name) => match password(
+            "BRM_SENHA_ROBO",
+            &format!("Senha da máquina robô {name} (pelo menos 16 caracteres): "),
+        ) {
+            Ok(p) => Some(brm_service::shared_setup::RobotMachine {
+                name: name.clone(),
+                password: p,
+            }),
+            Err(e) => {
+                eprintln!("{e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -151,10 +172,11 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    match rt.block_on(brm_service::shared_setup::prepare(
+    match rt.block_on(brm_service::shared_setup::prepare_with_robot(
         &args.config,
         &owner_password,
         admin,
+        robot,
     )) {
         Ok(report) => {
             for line in report.lines {
@@ -215,8 +237,11 @@ mod tests {
             "Ana",
             "--admin-email",
             "ana@beg.com.br",
+            "--robo",
+            "robo-1",
         ]))
         .unwrap();
+        assert_eq!(a.robot.as_deref(), Some("robo-1"));
         assert_eq!((a.config.port, a.config.sslmode), (5433, SslMode::Require));
         assert_eq!(a.config.ca_file.as_deref(), Some("/etc/ac.crt"));
         assert_eq!(a.admin, Some(("Ana".into(), "ana@beg.com.br".into())));

@@ -74,8 +74,10 @@ fn not_found() -> Error {
 }
 
 impl Desk {
-    pub fn with_robot(self, hooks: RobotHooks) -> Self {
-        self.set_robot(hooks);
+    /// This desk (and its clones from now on) with these hooks; the desk it was cloned
+    /// from keeps its own.
+    pub fn with_robot(mut self, hooks: RobotHooks) -> Self {
+        self.robot = Arc::new(std::sync::RwLock::new(Some(hooks)));
         self
     }
 

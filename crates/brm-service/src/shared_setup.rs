@@ -28,6 +28,39 @@ pub async fn prepare(
     owner_password: &str,
     first_admin: Option<NewAdminInput>,
 ) -> Result<SetupReport> {
+    prepare_with_robot(config, owner_password, first_admin, None).await
+}
+
+/// A robot machine's login to the shared database: its name and the password it will
+/// keep in its keyring (Configurações → Banco de dados on that machine).
+#[derive(Clone)]
+pub struct RobotMachine {
+    pub name: String,
+    pub password: String,
+}
+
+/// The shortest password a robot machine's login may have (it is typed once, on that
+/// machine, and never by a person again: make it long).
+pub const ROBOT_PASSWORD_MIN: usize = 16;
+
+/// [`prepare`], and also a login for a robot machine (`brm_robo`'s member), made or
+/// given a new password.
+pub async fn prepare_with_robot(
+    config: &PostgresConfig,
+    owner_password: &str,
+    first_admin: Option<NewAdminInput>,
+    robot: Option<RobotMachine>,
+) -> Result<SetupReport> {
+    if let Some(r) = &robot {
+        if r.password.chars().count() < ROBOT_PASSWORD_MIN {
+            return Err(Error::field(
+                "robot_password",
+                format!(
+                    "A senha da máquina robô deve ter pelo menos {ROBOT_PASSWORD_MIN} caracteres."
+                ),
+            ));
+        }
+    }
     // The first administrator's data is checked before anything is applied: a short
     // password must not leave a database prepared without its administrator.
     let first_admin = first_admin.map(|input| input.validate()).transpose()?;
@@ -106,6 +139,19 @@ pub async fn prepare(
             "O banco já tem {n} pessoa(s) com acesso próprio: nenhum administrador novo foi criado."
         )),
         (_, None) => {}
+    }
+    if let Some(r) = robot {
+        let role: String = sqlx::query_scalar("SELECT brm_create_robot($1, $2)")
+            .bind(&r.name)
+            .bind(shared::scram_verifier(&r.password))
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| shared::refusal(&e).unwrap_or_else(|| Error::database(e)))?;
+        lines.push(format!(
+            "Máquina robô \"{}\": entra no banco como o usuário \"{role}\" com a senha informada \
+             (na máquina robô, Configurações → Banco de dados, ou database.json e o chaveiro).",
+            r.name.trim()
+        ));
     }
     pool.close().await;
     Ok(SetupReport { lines, admin_role })

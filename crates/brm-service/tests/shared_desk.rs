@@ -284,6 +284,32 @@ async fn people_are_managed_through_the_database_and_a_deactivated_desktop_logs_
     b.login("dani@beg.com.br", "nova-senha-da-dani".into())
         .await
         .unwrap();
+
+    // Someone moved in from the old system who never logged in: no login of their own,
+    // an old hash. Ana's "Redefinir senha" gives them one.
+    let caio = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO users (id, full_name, email, role, active, password_hash, created_at, updated_at)
+         VALUES ($1, 'Caio Operador', 'caio@beg.com.br', 'OPERADOR', true, 'pbkdf2:sha256:1$x$y', now(), now())",
+    )
+    .bind(caio)
+    .execute(&db.owner)
+    .await
+    .unwrap();
+    a.reset_user_password(
+        &admin_token,
+        caio,
+        "senha-nova-do-caio".into(),
+        "senha-nova-do-caio".into(),
+    )
+    .await
+    .unwrap();
+    let c = desk(&db);
+    let out = c
+        .login("caio@beg.com.br", "senha-nova-do-caio".into())
+        .await
+        .unwrap();
+    assert_eq!((out.user.id, out.user.role), (caio, Role::Operador));
 }
 
 /// A modified copy of the app: Dani's desk calls its store directly, skipping every

@@ -59,7 +59,14 @@ impl PgStore {
                     crate::redact_url(url)
                 )),
             })?;
-        MIGRATOR.run(&pool).await?;
+        if shared::is_prepared_for_others(&pool).await? {
+            // A database prepared by "Preparar o banco compartilhado", reached with a
+            // login that does not own it (a robot machine's): its structure is the
+            // owner's to change (brm-desk preparar-banco), never a connection's.
+            tracing::info!("shared database prepared by its owner: no migrations from this login");
+        } else {
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(Self::from_pool(pool))
     }
 

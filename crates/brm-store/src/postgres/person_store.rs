@@ -227,19 +227,37 @@ impl Store for PersonStore {
         fix(r.map(|_| ()).map_err(StoreError::from))
     }
 
+    /// A new password; for someone who has no login of their own yet (moved in from the
+    /// old system and never logged in), the login itself (brm_give_login).
     async fn set_person_password(
         &self,
         user: &User,
         verifier: &str,
         _audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let r = sqlx::query("SELECT brm_set_password($1, $2, $3)")
-            .bind(user.id)
-            .bind(verifier)
-            .bind(&user.password_hash)
-            .execute(&self.pool()?)
-            .await;
-        fix(r.map(|_| ()).map_err(StoreError::from))
+        let pool = self.pool()?;
+        let r: Result<(), sqlx::Error> = async {
+            let no_login: bool =
+                sqlx::query_scalar("SELECT db_role IS NULL FROM users WHERE id = $1")
+                    .bind(user.id)
+                    .fetch_optional(&pool)
+                    .await?
+                    .unwrap_or(false);
+            let sql = if no_login {
+                "SELECT brm_give_login($1, $2, $3)"
+            } else {
+                "SELECT brm_set_password($1, $2, $3)"
+            };
+            sqlx::query(sql)
+                .bind(user.id)
+                .bind(verifier)
+                .bind(&user.password_hash)
+                .execute(&pool)
+                .await?;
+            Ok(())
+        }
+        .await;
+        fix(r.map_err(StoreError::from))
     }
 
     /// Profile, active flag, and name/e-mail/phone, each through its function (each

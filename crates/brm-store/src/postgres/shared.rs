@@ -75,6 +75,19 @@ pub fn person_login_options(url: &str) -> Option<PgConnectOptions> {
     (options.get_username() == ENTRY_ROLE).then(|| options.password(ENTRY_PASSWORD))
 }
 
+/// True on a database "Preparar o banco compartilhado" prepared, reached by a login that
+/// is not (a member of) the tables' owner: such a login may not migrate, and need not.
+pub async fn is_prepared_for_others(pool: &PgPool) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT to_regclass('public.brm_shared_versions') IS NOT NULL
+            AND NOT pg_has_role(current_user,
+                                (SELECT relowner FROM pg_class WHERE oid = to_regclass('public.users')),
+                                'MEMBER')",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Who a person's login is, as the database says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Whoami {
