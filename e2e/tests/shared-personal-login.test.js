@@ -74,6 +74,16 @@ test(
     await t.test("Ana logs in as her own role and creates Dani, a login of her own", async () => {
       await app.login(ANA.email, ANA.password);
       await app.waitForText("who", "Ana Administradora");
+      // Her own connection, as the server reports it (pg_stat_ssl), in the header and in
+      // Diagnóstico (which also reads the database's version under her login).
+      await app.waitForText("db-security", "Banco: conexão criptografada");
+      // No robot on this desktop: the robot machines do the downloads and SAT uploads.
+      await app.waitForText("robot-status", "Robô: nas máquinas robô");
+      await app.click("open-diagnostics");
+      await app.waitFor("diagnostics");
+      await app.waitForText("diag-db-backend", "PostgreSQL");
+      assert.match(await (await app.waitFor("diag-db-version")).getText(), /PostgreSQL 1\d/);
+      await app.screenshot("02-diagnostico-login-proprio");
       await app.nav("usuarios", "users");
       await app.click("new-user");
       await app.waitFor("user-form");
@@ -84,7 +94,7 @@ test(
       await app.type("password_confirmation", DANI.password);
       await app.click("save-user");
       await app.waitForText("banner-info", `Usuário ${DANI.name} criado.`);
-      await app.screenshot("02-dani-criada");
+      await app.screenshot("03-dani-criada");
       // Her role exists, a member of the approvers' profile, and the audit names Ana.
       const ownerDb = `${OWNER_URL.replace(/\/[^/?]*(\?|$)/, `/${db}$1`)}?${tls}`;
       assert.equal(
@@ -108,7 +118,7 @@ test(
       const took = Date.now() - started;
       console.log(`# deactivated by psql, the window showed the login after ${took} ms`);
       assert.ok(took < 5000, `${took} ms`);
-      await app.screenshot("03-desativada");
+      await app.screenshot("04-desativada");
       await app.type("email", DANI.email);
       await app.type("password", DANI.password);
       await app.click("login-submit");

@@ -159,6 +159,11 @@ impl AppState {
     pub fn robot_health(&self) -> brm_worker::RobotHealth {
         match (self.robot.get(), self.robot_error.get()) {
             (Some(r), _) => r.worker().health().snapshot(),
+            (None, Some(e)) if e == ROBOT_ON_ROBOT_MACHINES => brm_worker::RobotHealth {
+                state: brm_worker::RobotState::NasMaquinasRobo,
+                message: e.clone(),
+                ..Default::default()
+            },
             (None, Some(e)) => brm_worker::RobotHealth {
                 state: brm_worker::RobotState::Indisponivel,
                 message: e.clone(),

@@ -42,6 +42,7 @@ function bootScreen(boot, recovered) {
 }
 
 export const SESSION_REFUSED_NOTICE = "Sua sessão terminou. Entre novamente.";
+const ENDED_PREFIX = "Sua sessão foi encerrada";
 
 export const RECOVERED_NOTICE =
   "A janela parou de responder e foi aberta de novo. Entre outra vez: o que já estava salvo continua salvo.";
@@ -79,7 +80,9 @@ export default function App({ boot = globalThis.__BRM_BOOT__ }) {
     const toLogin = (message) =>
       setScreen((s) => (s.name === "desk" ? { name: "login", notice: message, email: s.session?.user?.email } : s));
     const stopEvent = onSessionEnded((p) => toLogin(p?.message || SESSION_REFUSED_NOTICE));
-    const stopRefused = onSessionRefused(() => toLogin(SESSION_REFUSED_NOTICE));
+    // Rust names why when it knows (the shared database refused the person's own login:
+    // deactivated, password reset): "Sua sessão foi encerrada…"; otherwise the generic notice.
+    const stopRefused = onSessionRefused((e) => toLogin(e?.message?.startsWith(ENDED_PREFIX) ? e.message : SESSION_REFUSED_NOTICE));
     return () => {
       stopEvent();
       stopRefused();

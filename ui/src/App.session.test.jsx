@@ -54,6 +54,17 @@ describe("App: sessions that end elsewhere", () => {
     expect((await screen.findByTestId("login")).textContent).toContain(SESSION_REFUSED_NOTICE);
   });
 
+  it("says why when Rust knows (the shared database refused the person's own login)", async () => {
+    await logIn();
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    const why = "Sua sessão foi encerrada: este usuário foi desativado ou bloqueado. Procure um administrador.";
+    const refused = call("list_processes", { token: SESSION.token }, async () => {
+      throw { code: "UNAUTHENTICATED", message: why };
+    });
+    await expect(refused).rejects.toBeInstanceOf(CommandError);
+    expect((await screen.findByTestId("login")).textContent).toContain(why);
+  });
+
   it("a refused login is not a session that ended", async () => {
     render(<App boot={{ needs_admin: false }} />);
     await expect(

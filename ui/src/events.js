@@ -24,7 +24,7 @@ function subscribe(name, handler) {
 // `db-status`: {state, message, retry_in_secs}.
 export const onDbStatus = (handler) => subscribe("db-status", handler);
 
-// `robot-status`: {state: "ok"|"indisponivel"|"token_invalido"|"desconhecido", message,
+// `robot-status`: {state: "ok"|"indisponivel"|"token_invalido"|"desconhecido"|"nas_maquinas_robo", message,
 // checked_at, jobs_pending, jobs_active}, the same shape `robot_status` answers.
 export const onRobotStatus = (handler) => subscribe("robot-status", handler);
 

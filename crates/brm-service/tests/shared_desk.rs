@@ -73,7 +73,7 @@ async fn login_answers_alike_and_locks_after_five_failures() {
         .await
         .unwrap();
     assert_eq!((out.user.id, out.user.role), (ana.id, Role::Administrador));
-    assert_eq!(connections_of(&db, &ana.role).await, 1, "her own login");
+    assert!(connections_of(&db, &ana.role).await >= 1, "her own login");
     let users = a.list_users(&out.token, Default::default()).await.unwrap();
     assert_eq!(
         users.total, 1,
@@ -393,4 +393,26 @@ async fn a_desk_that_skips_its_checks_still_gets_nothing_past_the_database() {
         .await
         .unwrap();
     assert_eq!(role, "OPERADOR");
+}
+
+/// A desktop newer than the database it reaches says which step is missing, instead of
+/// failing later on a column that is not there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_prepared_for_an_older_version_is_refused_at_login() {
+    let Some(db) = shared().await else { return };
+    let ana = admin(&db).await;
+    sqlx::query("DELETE FROM brm_shared_versions WHERE version = (SELECT max(version) FROM brm_shared_versions)")
+        .execute(&db.owner)
+        .await
+        .unwrap();
+    let e = desk(&db)
+        .login("ana@beg.com.br", ana.password)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Database, "{e:?}");
+    assert!(
+        e.message.contains("brm-desk preparar-banco"),
+        "{}",
+        e.message
+    );
 }

@@ -13,6 +13,9 @@ pub enum RobotState {
     Ok,
     Indisponivel,
     TokenInvalido,
+    /// This desktop runs no robot: the robot machines (`brm-desk worker`, their own
+    /// logins to the shared database) do the downloads and SAT uploads.
+    NasMaquinasRobo,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -55,6 +55,7 @@ fn robot_info(state: &AppState) -> RobotInfo {
         RobotState::Ok => ("ok", "disponível"),
         RobotState::Indisponivel => ("indisponivel", "indisponível"),
         RobotState::TokenInvalido => ("token_invalido", "token inválido"),
+        RobotState::NasMaquinasRobo => ("nas_maquinas_robo", "nas máquinas robô"),
     };
     RobotInfo {
         state: wire.into(),

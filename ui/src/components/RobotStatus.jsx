@@ -11,6 +11,7 @@ const LABEL = {
   indisponivel: "Robô: indisponível",
   token_invalido: "Robô: token inválido — avise um administrador",
   desconhecido: "Robô: verificando…",
+  nas_maquinas_robo: "Robô: nas máquinas robô",
 };
 
 export function robotTooltip(status) {

@@ -58,6 +58,15 @@ describe("RobotStatus", () => {
     expect(badge().dataset.state).toBe("token_invalido");
   });
 
+  it("on personal logins, says the robot runs on the robot machines, neither red nor checking", async () => {
+    const msg = "Nesta configuração o robô roda nas máquinas robô (brm-desk worker); este computador não baixa nem envia faturas.";
+    vi.spyOn(api, "robotStatus").mockResolvedValue({ state: "nas_maquinas_robo", message: msg, checked_at: null });
+    render(<RobotStatus token={TOKEN} />);
+    await waitFor(() => expect(badge().textContent).toBe("Robô: nas máquinas robô"));
+    expect(badge().className).not.toContain("indisponivel");
+    expect(badge().getAttribute("title")).toBe(msg);
+  });
+
   it("lets a newer event win over a late answer, and stops listening when closed", async () => {
     let answer;
     vi.spyOn(api, "robotStatus").mockReturnValue(new Promise((r) => (answer = r)));

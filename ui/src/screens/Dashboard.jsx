@@ -83,6 +83,7 @@ function RobotHealth({ token }) {
     indisponivel: "Indisponível",
     token_invalido: "Token inválido — avise um administrador",
     desconhecido: "Verificando…",
+    nas_maquinas_robo: "Nas máquinas robô (brm-desk worker)",
   }[state] ?? "Verificando…";
   return (
     <section className="panel dash-robot" data-testid="dash-robot" data-state={state} aria-labelledby="dash-robot-title">

@@ -64,6 +64,7 @@ impl PgStore {
             // login that does not own it (a robot machine's): its structure is the
             // owner's to change (brm-desk preparar-banco), never a connection's.
             tracing::info!("shared database prepared by its owner: no migrations from this login");
+            shared::check_prepared_version(&pool).await?;
         } else {
             MIGRATOR.run(&pool).await?;
         }

@@ -125,7 +125,16 @@ fn fix<T>(r: StoreResult<T>) -> StoreResult<T> {
                 .and_then(|d| d.code())
                 .map(|c| c.to_string());
             match code.as_deref() {
-                Some("28000" | "28P01") => StoreError::Refused(session_over()),
+                // NOLOGIN: deactivated (or locked after failures elsewhere); a failed
+                // password on a connection that worked: reset by an administrator.
+                Some("28000") => StoreError::Refused(Error::new(
+                    ErrorCode::Unauthenticated,
+                    "Sua sessão foi encerrada: este usuário foi desativado ou bloqueado. Procure um administrador.",
+                )),
+                Some("28P01") => StoreError::Refused(Error::new(
+                    ErrorCode::Unauthenticated,
+                    "Sua sessão foi encerrada porque a senha deste usuário foi trocada. Entre com a nova senha.",
+                )),
                 _ => match shared::refusal(&sql) {
                     Some(refused) => StoreError::Refused(refused),
                     None => StoreError::Sql(sql),

@@ -17,11 +17,18 @@ use sqlx::{Connection, PgPool, Row};
 use uuid::Uuid;
 
 /// The shared-mode SQL by version, applied in order after the ordinary migrations.
-pub const SHARED_SQL: &[(i32, &str, &str)] = &[(
-    1,
-    "perfis, permissões e guardas",
-    include_str!("../../../../migrations/postgres-shared/0001_profiles_grants_guards.sql"),
-)];
+pub const SHARED_SQL: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "perfis, permissões e guardas",
+        include_str!("../../../../migrations/postgres-shared/0001_profiles_grants_guards.sql"),
+    ),
+    (
+        2,
+        "versões legíveis por todos os perfis",
+        include_str!("../../../../migrations/postgres-shared/0002_versions_readable.sql"),
+    ),
+];
 
 /// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).
 pub const PROFILE_ROLES: [(&str, &str); 3] = [
@@ -86,6 +93,28 @@ pub async fn is_prepared_for_others(pool: &PgPool) -> StoreResult<bool> {
     )
     .fetch_one(pool)
     .await?)
+}
+
+/// A login that does not own the database checks that the owner prepared it for this
+/// version of the app (its migrations and these rules): otherwise a clear pt-BR refusal
+/// naming the step, instead of a missing column later.
+pub async fn check_prepared_version(pool: &PgPool) -> StoreResult<()> {
+    let (migration, shared): (Option<i64>, Option<i32>) = sqlx::query_as(
+        "SELECT (SELECT max(version) FROM _sqlx_migrations WHERE success),
+                (SELECT max(version) FROM brm_shared_versions)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let app_migration = MIGRATOR.iter().map(|m| m.version).max();
+    let app_shared = SHARED_SQL.iter().map(|(v, _, _)| *v).max();
+    if migration < app_migration || shared < app_shared {
+        return Err(StoreError::Unavailable(
+            "O banco compartilhado foi preparado para uma versão anterior deste aplicativo. \
+             Peça ao administrador do banco para rodar \"brm-desk preparar-banco\" com a versão nova."
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Who a person's login is, as the database says.
@@ -159,6 +188,7 @@ pub async fn login_person(
         }
     };
     let _ = gate.close().await;
+    check_prepared_version(&pool).await?;
     let row = sqlx::query("SELECT id, full_name, email, role FROM brm_login_succeeded()")
         .fetch_one(&pool)
         .await?;
