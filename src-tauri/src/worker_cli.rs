@@ -43,6 +43,15 @@ pub fn run() -> i32 {
                 return 2;
             }
         };
+        if brm_store::postgres::shared::person_login_options(&url).is_some() {
+            // The entry login can do nothing but open the login screen.
+            eprintln!(
+                "Este computador está configurado para que cada pessoa entre com o próprio login \
+                 do banco; uma máquina robô entra com o login dela (brm-desk preparar-banco --robo \
+                 NOME), em Configurações → Banco de dados, sem marcar o login próprio."
+            );
+            return 2;
+        }
         let store = match brm_store::connect(&url).await {
             Ok(s) => s,
             Err(e) => {

@@ -142,14 +142,20 @@ async fn people_of_an_existing_installation_make_their_own_login_at_their_first_
             .unwrap(),
         PersonLogin::Invalid
     ));
-    // With her right password she makes her login too, and the count starts over.
-    match shared_login::login(&options, "ana@beg.com.br", common::PW)
+    // With her right password, on a desktop switched to personal logins (the app's own
+    // login screen, Desk::for_person_logins), she makes her login too and is in.
+    let desktop = Desk::for_person_logins(options.clone())
+        .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+    let out = desktop
+        .login("ana@beg.com.br", common::PW.into())
         .await
-        .unwrap()
-    {
-        PersonLogin::Ok(_, who) => assert_eq!(who.role, "ADMINISTRADOR"),
-        other => panic!("{other:?}"),
-    }
+        .unwrap();
+    assert_eq!(out.user.role, Role::Administrador);
+    let people = desktop
+        .list_users(&out.token, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(people.total, 2, "her desk now reads as her own login");
     let trail: Vec<String> = sqlx::query_scalar(
         "SELECT actor_name || ':' || action FROM audit_events WHERE action IN ('ACESSO_PROPRIO', 'LOGIN_OK') ORDER BY seq",
     )
