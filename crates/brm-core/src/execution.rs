@@ -154,6 +154,61 @@ impl ExecutionFilter {
     }
 }
 
+/// Words (lower case, accents folded) in a robot's failure that a person must act on:
+/// the portal refused the client's credentials, locked the account, asked for a captcha,
+/// or the account or invoice does not exist. Retrying can get the client's portal account
+/// locked, so these are business failures, never retried automatically, and they win over
+/// any transient hint in the same text. The one list the worker classifies by; each phrase
+/// the robot service is known to use is in the tests below.
+pub const BUSINESS_FAILURE_WORDS: &[&str] = &[
+    "credencia",  // credencial, credenciais
+    "credential", // credentials
+    "password",
+    "senha",
+    "login",
+    "autentica", // autenticação, autenticar
+    "authentica",
+    "captcha",
+    "conta encerrada",
+    "cancelad",
+    "nao encontrad",
+    "acesso negado",
+    "access denied",
+    "bloquead",
+    "blocked",
+    "locked",
+];
+
+/// Lower case without Portuguese accents, for matching robot texts.
+pub fn fold_text(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
+/// How a FAILED robot job is handled, from its `error` text: a business failure
+/// ([`BUSINESS_FAILURE_WORDS`]) goes straight to "Precisa de atenção"; anything else
+/// (timeouts, Selenium crashes, "erro interno", an empty or unknown text) is transient
+/// and retried as the operator's limit allows.
+pub fn classify_robot_failure(error: &str) -> ErrorClass {
+    let folded = fold_text(error);
+    if BUSINESS_FAILURE_WORDS.iter().any(|w| folded.contains(w)) {
+        ErrorClass::Negocio
+    } else {
+        ErrorClass::Transitorio
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +246,51 @@ mod tests {
                 "Cancelada"
             ]
         );
+    }
+
+    /// The phrases the robot service and the bundled simulator are known to use, and the
+    /// one that was retried before (a wrong portal password said as "Erro de autenticação
+    /// na operadora", which a portal may answer by locking the client's account).
+    #[test]
+    fn credential_and_account_failures_are_business_and_never_retried() {
+        for e in [
+            "Erro de autenticação na operadora",
+            "Falha de autenticação no portal",
+            "Authentication failed",
+            "Login ou senha inválidos no portal da operadora",
+            "Credenciais inválidas",
+            "Invalid credentials",
+            "SENHA incorreta",
+            "Senha expirada: troque a senha no portal",
+            "Falha no LOGIN do portal",
+            "Captcha não resolvido",
+            "reCAPTCHA required",
+            "Usuário bloqueado",
+            "Conta bloqueada por excesso de tentativas",
+            "Account locked",
+            "User blocked by the portal",
+            "Conta encerrada",
+            "Contrato CANCELADO",
+            "Fatura não encontrada",
+            "Cliente nao encontrado",
+            "Acesso Negado",
+            "Access denied",
+            "wrong password",
+            // A business word wins over a transient one in the same text.
+            "Timeout após erro de autenticação",
+        ] {
+            assert_eq!(classify_robot_failure(e), ErrorClass::Negocio, "{e}");
+        }
+        for e in [
+            "Tempo esgotado aguardando o portal da operadora",
+            "Timeout esperando elemento",
+            "selenium.common.exceptions.WebDriverException: chrome crashed",
+            "Erro interno",
+            "Portal fora do ar (HTTP 503)",
+            "",
+            "Algo inesperado aconteceu",
+        ] {
+            assert_eq!(classify_robot_failure(e), ErrorClass::Transitorio, "{e}");
+        }
     }
 }

@@ -472,6 +472,23 @@ fn count_text(n: usize) -> String {
     out
 }
 
+/// A notification body as plain text for a server that reads markup (the Desktop
+/// Notifications Specification's "body-markup": `<b>`, `<i>`, `<a href>`, `<img>`): the
+/// texts in a body come from spreadsheets and from the robot, and must not become links
+/// or images there.
+pub fn escape_body_markup(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    for c in body.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -940,5 +957,14 @@ mod tests {
         assert_eq!(count_text(1_234_567), "1.234.567");
         assert_eq!(attention_count(1), "1 processo precisa de atenção");
         assert_eq!(waiting_count(0), "0 faturas aguardando aprovação");
+    }
+
+    #[test]
+    fn markup_in_a_body_stays_text() {
+        assert_eq!(
+            escape_body_markup("Padaria <b>Estrela</b> & Cia\nO portal: <a href=\"http://x\">clique</a><img src=x>"),
+            "Padaria &lt;b&gt;Estrela&lt;/b&gt; &amp; Cia\nO portal: &lt;a href=\"http://x\"&gt;clique&lt;/a&gt;&lt;img src=x&gt;"
+        );
+        assert_eq!(escape_body_markup("VIVO: 3 · OI: 1"), "VIVO: 3 · OI: 1");
     }
 }

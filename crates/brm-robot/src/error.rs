@@ -99,50 +99,15 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-/// Lower case without Portuguese accents, for keyword matching.
-pub(crate) fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            other => other,
-        })
-        .collect()
-}
+/// Lower case without Portuguese accents, for keyword matching (brm-core's).
+pub(crate) use brm_core::execution::fold_text as fold;
 
-/// Keywords (folded) of a job failure that a person must act on: retrying a wrong
-/// password can get the portal account blocked, so these win over any transient hint.
-const BUSINESS_MARKERS: &[&str] = &[
-    "credencia",  // credencial, credenciais
-    "credential", // credentials
-    "password",
-    "senha",
-    "login",
-    "conta encerrada",
-    "cancelad",
-    "nao encontrad",
-    "acesso negado",
-    "access denied",
-    "bloquead",
-];
-
-/// Classifies the `error` text of a FAILED job. Credentials, password, login, "senha",
-/// "conta encerrada", "cancelad", "não encontrad", "acesso negado", "bloquead" → NEGOCIO;
-/// anything else (timeouts, Selenium crashes, "erro interno", an empty text) →
-/// TRANSITORIO. Case- and accent-insensitive.
+/// Classifies the `error` text of a FAILED job by brm-core's one list of business
+/// failure words ([`brm_core::execution::BUSINESS_FAILURE_WORDS`], tested there phrase
+/// by phrase): credentials, authentication, captcha, a locked or closed account, an
+/// invoice not found → NEGOCIO; anything else → TRANSITORIO.
 pub fn classify_job_error(error: &str) -> ErrorClass {
-    let folded = fold(error);
-    if BUSINESS_MARKERS.iter().any(|m| folded.contains(m)) {
-        ErrorClass::Negocio
-    } else {
-        ErrorClass::Transitorio
-    }
+    brm_core::execution::classify_robot_failure(error)
 }
 
 #[cfg(test)]

@@ -111,9 +111,22 @@ pub fn money_br(cents: i64) -> String {
     format!("{sign}{grouped},{:02}", abs % 100)
 }
 
+/// A text cell as a spreadsheet cannot run it: a cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return is a formula to Excel and LibreOffice when the CSV is
+/// opened (a client name imported as `=HYPERLINK(...)` would be a live link), so it gets
+/// a leading apostrophe, which both show as text. Numbers and dates are not text cells
+/// and stay as they are.
+fn inert(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn cell_text(c: &Cell) -> String {
     match c {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => inert(s),
         Cell::Int(n) => n.to_string(),
         Cell::Money(m) => m.map(money_br).unwrap_or_default(),
         Cell::Date(d) => d
@@ -580,5 +593,63 @@ impl Desk {
             bytes,
             rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_is_kept_as_text() {
+        let table = Table {
+            sheet: "Clientes",
+            columns: vec![
+                ("Razão social", 30.0),
+                ("Valor (R$)", 12.0),
+                ("Vencimento", 12.0),
+            ],
+            rows: [
+                "=HYPERLINK(\"http://x.example/\",\"Clique\")",
+                "+55 11 99999-0000",
+                "-2+3",
+                "@SUM(A1:A9)",
+                "\t=1+1",
+                "\r=1+1",
+                "Alvorada Ltda",
+                "",
+            ]
+            .iter()
+            .map(|name| {
+                vec![
+                    text(*name),
+                    Cell::Money(Some(-123_456)),
+                    Cell::Date(NaiveDate::from_ymd_opt(2026, 11, 30)),
+                ]
+            })
+            .collect(),
+        };
+        let csv = String::from_utf8(to_csv(&table).unwrap()).unwrap();
+        let names: Vec<String> = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "'=HYPERLINK(\"http://x.example/\",\"Clique\")",
+                "'+55 11 99999-0000",
+                "'-2+3",
+                "'@SUM(A1:A9)",
+                "'\t=1+1",
+                "'\r=1+1",
+                "Alvorada Ltda",
+                "",
+            ]
+        );
+        // Amounts and dates are numbers to the spreadsheet, a negative amount included.
+        assert!(csv.contains(";-1.234,56;30/11/2026\r\n"), "{csv}");
     }
 }

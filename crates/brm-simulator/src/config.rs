@@ -27,6 +27,9 @@ pub struct Faults {
     pub malformed_rate: f64,
     /// Every authenticated call of the robot API answers 401.
     pub unauthorized: bool,
+    /// What a download's business failure says (default: a wrong portal password in the
+    /// simulator's own words); for the phrases other robot services use.
+    pub business_error: Option<String>,
 }
 
 impl Faults {

@@ -397,7 +397,14 @@ impl Engine {
         } else {
             Outcome::Ok
         };
-        let steps = plan_steps(&operadora, &request, outcome, duration_ms);
+        let mut steps = plan_steps(&operadora, &request, outcome, duration_ms);
+        if let (Some(text), JobRequest::Download { .. }) = (&faults.business_error, &request) {
+            for (_, step) in steps.iter_mut() {
+                if matches!(step, Step::Fail(m) if m == BUSINESS_ERROR) {
+                    *step = Step::Fail(text.clone());
+                }
+            }
+        }
         let first_log = match &request {
             JobRequest::Download { filtro, .. } => {
                 format!("Job criado para a operadora {operadora} (conta {filtro}); aguardando um robô livre")

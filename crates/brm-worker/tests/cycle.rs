@@ -188,6 +188,47 @@ async fn a_wrong_portal_password_is_not_retried() {
     assert_eq!(rig.sim.stats().downloads_created, 1);
 }
 
+/// Every credential phrase the robot services are known to use (brm-core's tests list
+/// them) stops at the first failure, as a wrong password does: "Erro de autenticação na
+/// operadora" used to be retried up to the operator's limit.
+#[tokio::test]
+async fn credential_failures_in_other_words_are_not_retried_either() {
+    for phrase in [
+        "Erro de autenticação na operadora",
+        "Captcha não resolvido no portal",
+        "Conta bloqueada por excesso de tentativas",
+    ] {
+        let rig = Rig::sqlite(Faults {
+            business_rate: 1.0,
+            business_error: Some(phrase.into()),
+            ..Default::default()
+        })
+        .await;
+        rig.clients("OI", 1, 1, "senha-portal").await;
+        rig.month().await;
+        let worker = rig.worker();
+        worker.cycle().await.unwrap();
+        rig.advance(Duration::seconds(61)).await;
+        let r = worker.cycle().await.unwrap();
+        assert_eq!((r.failed, r.needs_attention), (1, 1), "{phrase}: {r:?}");
+        let p = rig.process(rig.processes().await[0].id).await;
+        assert!(p.needs_attention && p.next_retry_at.is_none(), "{phrase}");
+        let e = &executions(&rig, p.id).await[0];
+        assert_eq!(e.error.as_deref(), Some(phrase));
+        assert_eq!(
+            e.error_class,
+            Some(brm_core::execution::ErrorClass::Negocio)
+        );
+        rig.advance(Duration::hours(3)).await;
+        assert_eq!(worker.cycle().await.unwrap().started, 0, "{phrase}");
+        assert_eq!(
+            rig.sim.stats().downloads_created,
+            1,
+            "{phrase}: one login only"
+        );
+    }
+}
+
 #[tokio::test]
 async fn completed_without_a_file_is_deferred_not_failed() {
     let rig = Rig::sqlite(Faults {

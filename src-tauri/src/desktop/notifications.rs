@@ -21,6 +21,19 @@ const TARGET_KEY: &str = "target";
 
 static NEXT_ID: AtomicI32 = AtomicI32::new(1);
 
+/// The server reads markup in bodies ("body-markup"), as last asked (before each burst).
+static BODY_MARKUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The body as the server will show it: escaped where the server reads markup, so a
+/// client name or a robot's text cannot become a link or an image.
+fn body_for_server(body: &str, markup: bool) -> String {
+    if markup {
+        brm_core::notice::escape_body_markup(body)
+    } else {
+        body.to_string()
+    }
+}
+
 /// What this desktop's notification server can do, asked before each burst (a server may
 /// be replaced while the app runs).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -36,13 +49,17 @@ pub struct ServerInfo {
 /// opens the invoice where the server reports it).
 #[cfg(all(unix, not(target_os = "macos")))]
 pub fn server_info() -> ServerInfo {
-    let actions = match notify_rust::get_capabilities() {
-        Ok(caps) => caps.iter().any(|c| c == "actions"),
+    let (actions, markup) = match notify_rust::get_capabilities() {
+        Ok(caps) => (
+            caps.iter().any(|c| c == "actions"),
+            caps.iter().any(|c| c == "body-markup"),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "no notification server answered GetCapabilities");
-            false
+            (false, false)
         }
     };
+    BODY_MARKUP.store(markup, Ordering::Relaxed);
     let server = notify_rust::get_server_information().ok().map(|i| i.name);
     ServerInfo { actions, server }
 }
@@ -135,11 +152,30 @@ pub fn show(app: &AppHandle, notice: &Notice) {
         .builder()
         .id(NEXT_ID.fetch_add(1, Ordering::Relaxed))
         .title(&notice.title)
-        .body(&notice.body)
+        .body(body_for_server(
+            &notice.body,
+            BODY_MARKUP.load(Ordering::Relaxed),
+        ))
         .action_type_id(kind)
         .extra(TARGET_KEY, notice.target)
         .show();
     if let Err(e) = shown {
         tracing::warn!(error = %e, title = notice.title, "notification not shown");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_escaped_only_for_a_server_that_reads_markup() {
+        let robot =
+            "Padaria Estrela · OI · 11/2026\n<a href=\"http://intranet/\">Erro</a> & <b>x</b>";
+        assert_eq!(body_for_server(robot, false), robot);
+        assert_eq!(
+            body_for_server(robot, true),
+            "Padaria Estrela · OI · 11/2026\n&lt;a href=\"http://intranet/\"&gt;Erro&lt;/a&gt; &amp; &lt;b&gt;x&lt;/b&gt;"
+        );
     }
 }
