@@ -179,6 +179,43 @@ pub const BUSINESS_FAILURE_WORDS: &[&str] = &[
     "locked",
 ];
 
+/// At most this many of a job's log lines are stored (a robot that writes without end
+/// must not fill the database); one more line says the rest was left out.
+pub const MAX_LOG_LINES: usize = 500;
+/// A stored log line is cut at this many characters.
+pub const MAX_LOG_LINE_CHARS: usize = 1_000;
+/// What replaces the client's portal password wherever a robot writes it.
+pub const MASK: &str = "••••••";
+
+/// A robot's log line as it may be stored: every occurrence of `secret` (the client's
+/// portal password, when it has at least 4 characters, so a short one does not blank out
+/// ordinary words) masked, control characters but tab turned into spaces, and cut at
+/// [`MAX_LOG_LINE_CHARS`].
+pub fn storable_log_line(message: &str, secret: Option<&str>) -> String {
+    let mut text = match secret.filter(|s| s.chars().count() >= 4) {
+        Some(s) => message.replace(s, MASK),
+        None => message.to_string(),
+    };
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        text = text
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+            .collect();
+    }
+    if text.chars().count() > MAX_LOG_LINE_CHARS {
+        let cut: String = text.chars().take(MAX_LOG_LINE_CHARS).collect();
+        text = format!("{cut}… (linha cortada)");
+    }
+    text
+}
+
+/// The line stored after the last one kept, when a job wrote more than [`MAX_LOG_LINES`].
+pub fn log_lines_left_out(written: usize) -> String {
+    format!(
+        "O robô escreveu {written} linhas de registro; só as primeiras {MAX_LOG_LINES} foram guardadas."
+    )
+}
+
 /// Lower case without Portuguese accents, for matching robot texts.
 pub fn fold_text(s: &str) -> String {
     s.chars()
@@ -292,5 +329,34 @@ mod tests {
         ] {
             assert_eq!(classify_robot_failure(e), ErrorClass::Transitorio, "{e}");
         }
+    }
+
+    #[test]
+    fn a_log_line_never_stores_the_portal_password_and_is_bounded() {
+        let pw = "Sup3r-Senha!";
+        assert_eq!(
+            storable_log_line(
+                "login com usuario 123 e senha Sup3r-Senha! (tentativa Sup3r-Senha!)",
+                Some(pw)
+            ),
+            "login com usuario 123 e senha •••••• (tentativa ••••••)"
+        );
+        // A password too short to mask safely is left alone; no password, nothing masked.
+        assert_eq!(storable_log_line("abc abc", Some("abc")), "abc abc");
+        assert_eq!(storable_log_line("ok", None), "ok");
+        // Control characters (a terminal's escape codes, a NUL) become spaces.
+        assert_eq!(
+            storable_log_line("a\u{1b}[31mb\u{0}c\td", None),
+            "a [31mb c\td"
+        );
+        let long = "x".repeat(5_000);
+        let cut = storable_log_line(&long, None);
+        assert!(cut.starts_with(&"x".repeat(MAX_LOG_LINE_CHARS)));
+        assert!(cut.ends_with("… (linha cortada)"));
+        assert_eq!(
+            cut.chars().count(),
+            MAX_LOG_LINE_CHARS + "… (linha cortada)".chars().count()
+        );
+        assert!(log_lines_left_out(12_000).contains("12000 linhas"));
     }
 }

@@ -30,6 +30,9 @@ pub struct Faults {
     /// What a download's business failure says (default: a wrong portal password in the
     /// simulator's own words); for the phrases other robot services use.
     pub business_error: Option<String>,
+    /// A careless or hostile robot's log: each download job also writes this many extra
+    /// lines, the first of them echoing the portal password it was given.
+    pub log_flood: usize,
 }
 
 impl Faults {

@@ -398,6 +398,20 @@ impl Engine {
             Outcome::Ok
         };
         let mut steps = plan_steps(&operadora, &request, outcome, duration_ms);
+        if let (true, JobRequest::Download { senha, .. }) = (faults.log_flood > 0, &request) {
+            let at = steps.first().map(|(t, _)| *t).unwrap_or(0);
+            let flood = (0..faults.log_flood).map(|i| {
+                let line = if i == 0 {
+                    format!("Entrando no portal com a senha {senha}")
+                } else {
+                    format!("linha de depuração {i} {}", "x".repeat(3_000))
+                };
+                (at, Step::Log(line))
+            });
+            let rest = steps.split_off(1.min(steps.len()));
+            steps.extend(flood);
+            steps.extend(rest);
+        }
         if let (Some(text), JobRequest::Download { .. }) = (&faults.business_error, &request) {
             for (_, step) in steps.iter_mut() {
                 if matches!(step, Step::Fail(m) if m == BUSINESS_ERROR) {

@@ -182,6 +182,7 @@ impl Worker {
     }
 
     async fn append_logs(&self, e: &Execution, status: &JobStatus) -> StoreResult<u64> {
+        use brm_core::execution::{log_lines_left_out, storable_log_line, MAX_LOG_LINES};
         let known = self
             .memo
             .logged
@@ -190,13 +191,29 @@ impl Worker {
             .get(&e.id)
             .copied()
             .unwrap_or(0);
-        if status.logs.len() <= known {
+        // What is stored: the first MAX_LOG_LINES lines, then one line saying the rest was
+        // left out (a robot that writes without end must not fill the database).
+        let written = status.logs.len();
+        let storable = written.min(MAX_LOG_LINES) + usize::from(written > MAX_LOG_LINES);
+        if storable <= known {
             return Ok(0);
         }
+        // The client's portal password, to mask it wherever the robot echoes it (a
+        // download's log; a SAT upload's request carries no portal password).
+        let secret = match e.kind {
+            brm_core::execution::ExecutionKind::DownloadFatura => {
+                match self.store.process_by_id(e.process_id).await? {
+                    Some(p) => self.portal_password(p.client_id).await.ok().flatten(),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
         let now = self.clock.now();
-        let lines: Vec<LogLine> = status
+        let mut lines: Vec<LogLine> = status
             .logs
             .iter()
+            .take(MAX_LOG_LINES)
             .enumerate()
             .map(|(i, l)| LogLine {
                 seq: i as i64,
@@ -206,10 +223,21 @@ impl Worker {
                     .timestamp
                     .map(|t| Utc.from_utc_datetime(&t))
                     .unwrap_or(now),
-                level: l.level.clone().unwrap_or_else(|| "INFO".into()),
-                message: l.message.clone(),
+                level: storable_log_line(l.level.as_deref().unwrap_or("INFO"), None)
+                    .chars()
+                    .take(16)
+                    .collect(),
+                message: storable_log_line(&l.message, secret.as_deref()),
             })
             .collect();
+        if written > MAX_LOG_LINES {
+            lines.push(LogLine {
+                seq: MAX_LOG_LINES as i64,
+                at: now,
+                level: "WARNING".into(),
+                message: log_lines_left_out(written),
+            });
+        }
         let added = self
             .store
             .append_execution_logs(e.id, &lines[known..])

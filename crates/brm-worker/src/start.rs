@@ -217,7 +217,7 @@ impl Worker {
     }
 
     /// The client's portal password, opened only here, only for the request.
-    async fn portal_password(&self, client_id: Uuid) -> Result<Option<String>, String> {
+    pub(crate) async fn portal_password(&self, client_id: Uuid) -> Result<Option<String>, String> {
         let sealed = self
             .store
             .client_sealed_password(client_id)

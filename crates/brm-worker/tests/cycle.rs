@@ -229,6 +229,45 @@ async fn credential_failures_in_other_words_are_not_retried_either() {
     }
 }
 
+/// A robot that echoes the portal password and writes without end: what is stored has
+/// the password masked, at most 500 lines (and one saying the rest was left out), each
+/// line cut at 1,000 characters; the invoice still arrives.
+#[tokio::test]
+async fn robot_log_lines_are_bounded_and_never_keep_the_portal_password() {
+    let rig = Rig::sqlite(Faults {
+        log_flood: 1_200,
+        ..Default::default()
+    })
+    .await;
+    rig.clients("VIVO", 1, 1, "Senha-Do-Portal-77").await;
+    rig.month().await;
+    let worker = rig.worker();
+    for _ in 0..5 {
+        worker.cycle().await.unwrap();
+        rig.advance(Duration::seconds(61)).await;
+    }
+    let p = rig.processes().await[0].clone();
+    assert_eq!(p.status, ProcessStatus::AguardandoAprovacao);
+    let (_, logs) = rig.store.executions_of(p.id).await.unwrap().remove(0);
+    use brm_core::execution::{MASK, MAX_LOG_LINES, MAX_LOG_LINE_CHARS};
+    assert_eq!(logs.len(), MAX_LOG_LINES + 1, "500 lines and the note");
+    assert!(logs
+        .iter()
+        .all(|l| !l.message.contains("Senha-Do-Portal-77")));
+    assert!(logs
+        .iter()
+        .any(|l| l.message.contains(&format!("com a senha {MASK}"))));
+    assert!(logs
+        .iter()
+        .all(|l| l.message.chars().count() <= MAX_LOG_LINE_CHARS + 20));
+    let last = logs.last().unwrap();
+    assert!(
+        last.message.contains("só as primeiras 500 foram guardadas"),
+        "{}",
+        last.message
+    );
+}
+
 #[tokio::test]
 async fn completed_without_a_file_is_deferred_not_failed() {
     let rig = Rig::sqlite(Faults {
