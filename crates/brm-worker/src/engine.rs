@@ -104,11 +104,7 @@ impl Worker {
             wake: Arc::new(Notify::new()),
             rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
             memo: Default::default(),
-            http: reqwest::Client::builder()
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .timeout(std::time::Duration::from_secs(60))
-                .build()
-                .expect("HTTP client"),
+            http: crate::invoice::download_client(),
         }
     }
 

@@ -49,8 +49,16 @@ impl Worker {
             self.write(e, &process, next, None).await?;
             return Ok(Step::Deferred);
         };
+        // A file named by URL is fetched only from the origin of the robot that did the job.
+        let robot = self
+            .robots
+            .for_operator(operator)
+            .map(|r| r.base_url().to_string())
+            .unwrap_or_default();
         let stored =
-            match invoice::fetch_and_store(&*self.storage, &self.http, &file, &process).await {
+            match invoice::fetch_and_store(&*self.storage, &self.http, &file, &process, &robot)
+                .await
+            {
                 Ok(s) => s,
                 Err((class, message)) => {
                     return self
