@@ -26,6 +26,10 @@ const SECRET_KEYS: &[&str] = &[
     "authorization",
 ];
 
+/// The largest answer of the robot API read (a job's status carries its log lines: far
+/// below this in practice).
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
 /// Client of one robot service (the embedded simulator, BRM's service, or an
 /// outsourced operator's `url_endpoint_rpa`). Cheap to clone; clones share the
 /// connection pool.
@@ -422,21 +426,36 @@ impl RobotClient {
             rb = rb.json(b);
         }
         let started = Instant::now();
+        // The answer is read in pieces and given up past MAX_ANSWER_BYTES: a robot that
+        // answers without end cannot run the desktop out of memory.
         let result = async {
-            let resp = rb.send().await?;
+            let mut resp = rb.send().await?;
             let status = resp.status();
-            let bytes = resp.bytes().await?;
-            Ok::<_, reqwest::Error>((status, bytes))
+            let mut bytes = Vec::new();
+            while let Some(chunk) = resp.chunk().await? {
+                if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Ok((status, None));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok::<_, reqwest::Error>((status, Some(bytes)))
         }
         .await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match result {
-            Ok((status, bytes)) => {
+            Ok((_, None)) => Err(RobotError::new(
+                RobotErrorKind::Transient,
+                format!(
+                    "A resposta do serviço de robôs a {path} passou de {} MB e foi descartada.",
+                    MAX_ANSWER_BYTES / (1024 * 1024)
+                ),
+            )),
+            Ok((status, Some(bytes))) => {
                 tracing::debug!(%method, path = %path, status = status.as_u16(), elapsed_ms,
                     "robot: call");
                 Ok(Reply {
                     status,
-                    body: bytes.to_vec(),
+                    body: bytes,
                     path,
                 })
             }

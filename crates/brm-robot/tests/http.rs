@@ -209,6 +209,18 @@ async fn status(State(seen): State<Seen>, Path(id): Path<String>, headers: Heade
         )
             .into_response(),
         "html500" => (StatusCode::BAD_GATEWAY, "<html>Bad Gateway</html>").into_response(),
+        // An answer without end (no Content-Length): 64 MB of one JSON string.
+        "huge" => {
+            let pieces = std::iter::once(b"{\"job_id\": \"".to_vec())
+                .chain((0..64).map(|_| vec![b'x'; 1024 * 1024]))
+                .map(Ok::<_, std::io::Error>);
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(futures_util::stream::iter(pieces)),
+            )
+                .into_response()
+        }
         "slow" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
             Json(status_body("str").unwrap()).into_response()
@@ -430,6 +442,18 @@ async fn validation_error_lists_fields_and_hides_password() {
         raw.contains("Field required") && raw.contains("\"senha\":\"***\""),
         "{raw}"
     );
+    assert_clean(&e);
+}
+
+#[tokio::test]
+async fn an_answer_without_end_is_given_up_at_the_cap() {
+    let (addr, _) = robot().await;
+    let mut cfg = RobotConfig::new(format!("http://{addr}/"), Some(TOKEN.into()));
+    cfg.request_timeout = Duration::from_secs(10);
+    let c = RobotClient::new(cfg).unwrap();
+    let e = c.job_status("huge").await.unwrap_err();
+    assert_eq!(e.kind, RobotErrorKind::Transient, "{e:?}");
+    assert!(e.message.contains("passou de 8 MB"), "{}", e.message);
     assert_clean(&e);
 }
 
