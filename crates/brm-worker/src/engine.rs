@@ -174,7 +174,9 @@ impl Worker {
         }
     }
 
-    /// `/health` of the main robot service; a change of state goes to the window.
+    /// `/health` of the main robot service. Every check goes to the window (its time and
+    /// queue counts in the header's tooltip stay current, as Diagnóstico's do); a return
+    /// to "disponível" also wakes the worker.
     pub async fn check_health(&self) {
         let now = self.clock.now();
         let misses = self.config.health_misses;
@@ -187,12 +189,9 @@ impl Worker {
             ),
             Err(e) => self.health.record_miss(now, &e.message, misses),
         };
-        if let Some(h) = changed {
-            let recovered = h.state == crate::health::RobotState::Ok;
-            self.emit(WorkerEvent::Robot(h));
-            if recovered {
-                self.wake();
-            }
+        self.emit(WorkerEvent::Robot(self.health.snapshot()));
+        if changed.is_some_and(|h| h.state == crate::health::RobotState::Ok) {
+            self.wake();
         }
     }
 

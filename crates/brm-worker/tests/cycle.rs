@@ -1043,3 +1043,24 @@ async fn a_downloaded_invoice_is_read_and_checked_before_approval() {
     assert_eq!(json["process"]["amount_source"], "LINHA_DIGITAVEL");
     assert_eq!(json["checks"][0]["kind"], "VARIACAO_VALOR");
 }
+
+/// Every health check reaches the window with its time, not only a change of state: the
+/// header's tooltip showed a check minutes old while Diagnóstico showed the latest.
+#[tokio::test]
+async fn every_health_check_reaches_the_window_with_its_time() {
+    let rig = Rig::sqlite(Faults::default()).await;
+    let worker = rig.worker();
+    let mut events = worker.subscribe();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        worker.check_health().await;
+        rig.advance(Duration::seconds(30)).await;
+    }
+    while let Ok(e) = events.try_recv() {
+        if let brm_worker::events::WorkerEvent::Robot(h) = e {
+            seen.push(h.checked_at);
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+}
