@@ -36,6 +36,7 @@ pub const MAX_TYPED_CENTS: i64 = 99_999_999_999;
 /// Audit actions of the desk (besides the transitions' own).
 pub const FIRST_APPROVAL: &str = "PRIMEIRA_APROVACAO";
 pub const VALUES_TYPED: &str = "VALORES_DIGITADOS";
+const NO_AMOUNT: &str = "O valor desta fatura não foi lido: digite o valor antes de aprovar.";
 pub const APPROVAL_SETTINGS: &str = "CONFIGURACAO_APROVACAO";
 
 pub const OWN_UPLOAD: &str = "Você enviou esta fatura manualmente; outra pessoa precisa aprová-la.";
@@ -260,6 +261,8 @@ pub(crate) fn gate(
         Some(Error::forbidden("aprovar faturas").message)
     } else if p.uploaded_by == Some(me) {
         Some(OWN_UPLOAD.to_string())
+    } else if p.amount_cents.is_none() {
+        Some(NO_AMOUNT.to_string())
     } else if four_eyes_required && p.first_approved_by == Some(me) {
         Some(second_approver(&session.user.full_name))
     } else {
@@ -736,6 +739,11 @@ impl Desk {
         let next_status = current.status.apply(Transition::Approve)?;
         if current.uploaded_by == Some(session.user_id()) {
             return Err(Error::new(ErrorCode::Forbidden, OWN_UPLOAD));
+        }
+        // "Valor —" is never approved (nor sent to the SAT): the approver types it first.
+        // The database's brm_approve says the same (migrations/postgres-shared/0003).
+        if current.amount_cents.is_none() {
+            return Err(Error::field("amount", NO_AMOUNT));
         }
         let today = crate::brasilia(self.clock.now()).date_naive();
         let history = histories

@@ -389,9 +389,35 @@ async fn nobody_approves_an_invoice_they_uploaded(pool: SqlitePool) {
         "Você enviou esta fatura manualmente; outra pessoa precisa aprová-la."
     );
     assert_eq!(o.reload(&p).await.version, p.version);
-    let r = o
+    // The uploaded PDF's amount could not be read: "Valor —" is never approved; Carla
+    // types it, then approves.
+    let q = o
+        .desk
+        .approval_queue(&o.carla, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        q.items[0].blocked_reason.as_deref(),
+        Some("O valor desta fatura não foi lido: digite o valor antes de aprovar.")
+    );
+    let e = o
         .desk
         .approve_process(&o.carla, p.id, p.version, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.fields[0].field.as_str()),
+        (ErrorCode::Validation, "amount")
+    );
+    assert_eq!(o.reload(&p).await.version, p.version, "nothing written");
+    let typed = o
+        .desk
+        .set_invoice_values(&o.carla, p.id, p.version, Some("123,45".into()), None)
+        .await
+        .unwrap();
+    let r = o
+        .desk
+        .approve_process(&o.carla, p.id, typed.version, None)
         .await
         .unwrap();
     assert_eq!(r.process.status, ProcessStatus::AguardandoEnvioSat);

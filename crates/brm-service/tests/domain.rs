@@ -406,6 +406,7 @@ async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool
     let mut p = store.process_by_id(row.id).await.unwrap().unwrap();
     p.status = p.status.apply(Transition::ManualUpload).unwrap();
     p.invoice_sha256 = Some("ab".repeat(32));
+    p.amount_cents = Some(12_345);
     p.version += 1;
     let ev = brm_core::audit::AuditEvent::new(
         o.clock.now(),

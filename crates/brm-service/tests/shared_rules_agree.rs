@@ -652,7 +652,11 @@ async fn one_case_table_same_outcomes_on_sqlite_and_in_the_database(pool: Sqlite
         differ.join("\n")
     );
     // The table is not trivial: every kind of outcome occurs.
-    for code in [ErrorCode::Forbidden, ErrorCode::Conflict] {
+    for code in [
+        ErrorCode::Forbidden,
+        ErrorCode::Conflict,
+        ErrorCode::Validation,
+    ] {
         assert!(
             lite_seen.iter().any(|s| s.outcome == Err(code)),
             "{code:?} occurs"
@@ -678,9 +682,19 @@ async fn one_case_table_same_outcomes_on_sqlite_and_in_the_database(pool: Sqlite
             SameBill,
             PastDue,
             NoDueDate,
-            NoAmount,
             LineInvalid,
             ZeroDiffer
         ]
     );
+    // An amount not read is never approved, in either place, four eyes or not: typed first.
+    let no_amount = Checks::ALL.iter().position(|c| *c == NoAmount).unwrap();
+    assert_eq!(
+        lite_seen[base + no_amount].outcome,
+        Err(ErrorCode::Validation)
+    );
+    assert!(cases
+        .iter()
+        .zip(&lite_seen)
+        .filter(|(c, _)| c.checks == NoAmount && c.act == Act::Approve)
+        .all(|(_, s)| s.outcome.is_err()));
 }

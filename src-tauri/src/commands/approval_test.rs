@@ -97,13 +97,25 @@ fn setup(db: &TempDb) -> Setup {
             .upload_invoice(&bruno, p.id, p.version, "fatura.pdf", &b64)
             .await
             .unwrap();
+        // The test PDF has no amount to read, and "Valor —" is never approved: the
+        // administrator types it.
+        let typed = desk
+            .set_invoice_values(
+                &admin,
+                p.id,
+                detail.process.row.version,
+                Some("123,45".into()),
+                None,
+            )
+            .await
+            .unwrap();
         Setup {
             admin,
             bruno,
             carla,
             client_id,
             process_id: p.id,
-            version: detail.process.row.version,
+            version: typed.version,
             desk,
         }
     })

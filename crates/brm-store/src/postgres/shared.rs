@@ -28,6 +28,11 @@ pub const SHARED_SQL: &[(i32, &str, &str)] = &[
         "versões legíveis por todos os perfis",
         include_str!("../../../../migrations/postgres-shared/0002_versions_readable.sql"),
     ),
+    (
+        3,
+        "fatura sem valor lido não é aprovada",
+        include_str!("../../../../migrations/postgres-shared/0003_no_approval_without_amount.sql"),
+    ),
 ];
 
 /// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).
