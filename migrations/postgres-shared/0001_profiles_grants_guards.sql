@@ -23,9 +23,15 @@ DECLARE
     r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['brm_operador', 'brm_aprovador', 'brm_administrador', 'brm_robo'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-        END IF;
+        -- Roles belong to the whole server: two databases prepared at the same moment
+        -- may both try to make them; the second one finds them made.
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            END IF;
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            NULL;
+        END;
     END LOOP;
 END
 $$;
@@ -825,9 +831,13 @@ $$;
 -- wrong password with the same message.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'brm_entrada') THEN
-        CREATE ROLE brm_entrada LOGIN NOINHERIT PASSWORD 'brm_entrada';
-    END IF;
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'brm_entrada') THEN
+            CREATE ROLE brm_entrada LOGIN NOINHERIT PASSWORD 'brm_entrada';
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO brm_entrada', current_database());
 END
 $$;
