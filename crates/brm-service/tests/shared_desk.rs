@@ -229,6 +229,45 @@ async fn people_are_managed_through_the_database_and_a_deactivated_desktop_logs_
     .await
     .unwrap();
     assert_eq!(by, "Ana Administradora");
+    // Several settings at once (the robot and storage screens): through the function too,
+    // with a change kept outside the database audited as hers, in one transaction.
+    let outside = AuditEvent::new(
+        chrono::Utc::now(),
+        Actor::user(ana.id, "Ana Administradora"),
+        "ALTERAR_SEGREDO",
+        "configuracao",
+    );
+    a.store()
+        .put_settings(
+            &[(
+                "robo.url".into(),
+                serde_json::json!("http://robo.escritorio:8080"),
+            )],
+            chrono::Utc::now(),
+            Some(ana.id),
+            &[outside],
+        )
+        .await
+        .unwrap();
+    let (url, trail): (serde_json::Value, Vec<String>) = (
+        sqlx::query_scalar("SELECT value_json FROM settings WHERE key = 'robo.url'")
+            .fetch_one(&db.owner)
+            .await
+            .unwrap(),
+        sqlx::query_scalar(
+            "SELECT action FROM audit_events WHERE entity = 'configuracao' AND actor_user_id = $1 ORDER BY seq",
+        )
+        .bind(ana.id)
+        .fetch_all(&db.owner)
+        .await
+        .unwrap(),
+    );
+    assert_eq!(url, "http://robo.escritorio:8080");
+    assert_eq!(
+        trail[trail.len() - 2..],
+        ["ALTERAR_CONFIGURACAO", "ALTERAR_SEGREDO"],
+        "{trail:?}"
+    );
 
     // Deactivated on A: B's next command is UNAUTHENTICATED within 5 s, no click on B.
     let t = Instant::now();

@@ -61,6 +61,22 @@ async fn the_owner_prepares_once_and_the_first_administrator_logs_in_as_herself(
         .unwrap_err();
     assert_eq!(e.code, brm_core::ErrorCode::Validation);
     assert!(e.fields.iter().any(|f| f.field == "password"), "{e:?}");
+    // A robot machine's password too short: the same, before anything is applied.
+    let robot = |password: &str| shared_setup::RobotMachine {
+        name: "robo-1".into(),
+        password: password.into(),
+    };
+    let e = shared_setup::prepare_with_robot(
+        &owner,
+        "senha-dono-de-teste",
+        Some(admin("ana@beg.com.br")),
+        Some(robot("curta-demais")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, brm_core::ErrorCode::Validation);
+    assert_eq!(e.fields[0].field, "robot_password", "{e:?}");
+    assert!(e.fields[0].message.contains("pelo menos 16"), "{e:?}");
     let untouched = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .connect_with(options.clone())
@@ -113,6 +129,46 @@ async fn the_owner_prepares_once_and_the_first_administrator_logs_in_as_herself(
         "{:?}",
         again.lines
     );
+
+    // A robot machine's login: made by the step, a member of brm_robo, and it connects.
+    let with_robot = shared_setup::prepare_with_robot(
+        &owner,
+        "senha-dono-de-teste",
+        None,
+        Some(robot("senha-longa-da-maquina-robo")),
+    )
+    .await
+    .unwrap();
+    let owner_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await
+        .unwrap();
+    let role: String = sqlx::query_scalar("SELECT 'brm_r_' || left(md5($1), 20)")
+        .bind(format!("{database}:robo-1"))
+        .fetch_one(&owner_pool)
+        .await
+        .unwrap();
+    assert!(
+        with_robot.lines.iter().any(|l| l.contains(&role)),
+        "{:?}",
+        with_robot.lines
+    );
+    let machine = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            options
+                .clone()
+                .username(&role)
+                .password("senha-longa-da-maquina-robo"),
+        )
+        .await
+        .expect("the robot machine logs in");
+    let member: bool = sqlx::query_scalar("SELECT pg_has_role(current_user, 'brm_robo', 'MEMBER')")
+        .fetch_one(&machine)
+        .await
+        .unwrap();
+    assert!(member);
 
     // The TLS cluster's ordinary account: it owns its own database, but has no CREATEROLE.
     let plain = config(&options, "brm", "brm_tls");

@@ -382,7 +382,7 @@ impl Store for PersonStore {
     }
 
     /// Each value through brm_set_setting (which audits it), the other events as the
-    /// person's own, in one transaction.
+    /// person's own, all in one transaction, as the trait promises.
     async fn put_settings(
         &self,
         values: &[(String, serde_json::Value)],
@@ -391,7 +391,7 @@ impl Store for PersonStore {
         audits: &[AuditEvent],
     ) -> StoreResult<()> {
         let pool = self.pool()?;
-        let r: Result<(), sqlx::Error> = async {
+        let r: StoreResult<()> = async {
             let mut tx = pool.begin().await?;
             for (key, value) in values {
                 sqlx::query("SELECT brm_set_setting($1, $2)")
@@ -400,16 +400,15 @@ impl Store for PersonStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await
+            for event in audits {
+                if values.is_empty() || !WRITTEN_BY_FUNCTIONS.contains(&event.action.as_str()) {
+                    super::audit::insert(&mut tx, event).await?;
+                }
+            }
+            Ok(tx.commit().await?)
         }
         .await;
-        fix(r.map_err(StoreError::from))?;
-        for event in audits {
-            if values.is_empty() || !WRITTEN_BY_FUNCTIONS.contains(&event.action.as_str()) {
-                fix(self.pg()?.append_audit(event).await)?;
-            }
-        }
-        Ok(())
+        fix(r)
     }
 
     /// Logged in: a round trip on the person's pool. Before anyone logs in, the server is
