@@ -33,6 +33,16 @@ pub struct Faults {
     /// A careless or hostile robot's log: each download job also writes this many extra
     /// lines, the first of them echoing the portal password it was given.
     pub log_flood: usize,
+    /// A create (`POST /executar/...`) makes its job, then its answer is lost: in turn a
+    /// dropped connection, a `500` and a cut JSON answer. The defect a client must
+    /// reconcile (`GET /jobs`) rather than create again.
+    pub lost_answer_rate: f64,
+    /// The request takes effect, then its answer waits `hang_ms` (real) milliseconds.
+    pub hang_rate: f64,
+    pub hang_ms: u64,
+    /// Not a fault: the service honours `Idempotency-Key` on creates (the same key
+    /// answers the same job) and says so in `/health` (`"idempotency": true`).
+    pub idempotency: bool,
 }
 
 impl Faults {
@@ -46,6 +56,8 @@ impl Faults {
             ("error_500_rate", self.error_500_rate),
             ("drop_rate", self.drop_rate),
             ("malformed_rate", self.malformed_rate),
+            ("lost_answer_rate", self.lost_answer_rate),
+            ("hang_rate", self.hang_rate),
         ];
         for (name, v) in rates {
             if !(0.0..=1.0).contains(&v) {

@@ -164,6 +164,22 @@ impl Job {
         })
     }
 
+    /// What the tests' counters need: whose job it is and how it stands.
+    pub(crate) fn record(&self) -> crate::SimJob {
+        crate::SimJob {
+            job_id: self.id.clone(),
+            processo_id: self.processo_id.clone(),
+            sat: matches!(self.request, JobRequest::Sat { .. }),
+            state: match self.state {
+                JobState::Pending => "PENDING",
+                JobState::Running => "RUNNING",
+                JobState::Completed => "COMPLETED",
+                JobState::Failed => "FAILED",
+            }
+            .to_string(),
+        }
+    }
+
     pub(crate) fn summary_json(&self) -> Value {
         json!({
             "job_id": self.id,
@@ -196,6 +212,10 @@ pub(crate) struct State {
     pub(crate) downloads_created: u64,
     pub(crate) sat_created: u64,
     pub(crate) by_processo: BTreeMap<String, u64>,
+    /// `Idempotency-Key` → the job it created.
+    pub(crate) by_key: HashMap<String, String>,
+    /// Creates answered with an existing job because their key was seen before.
+    pub(crate) replays: u64,
 }
 
 impl State {
@@ -236,6 +256,8 @@ pub(crate) struct Engine {
     pub(crate) events: broadcast::Sender<String>,
     /// Requests of the robot API seen so far (the index of HTTP fault draws).
     pub(crate) requests: AtomicU64,
+    /// Creates whose job was made and whose answer the `lost_answer_rate` fault lost.
+    pub(crate) answers_lost: AtomicU64,
     /// Never fires: the "closing" signal of routers not served by `serve`.
     pub(crate) never_closing: watch::Sender<bool>,
 }
@@ -266,6 +288,7 @@ impl Engine {
             tick_lock: tokio::sync::Mutex::new(()),
             events: broadcast::channel(1024).0,
             requests: AtomicU64::new(0),
+            answers_lost: AtomicU64::new(0),
             never_closing: watch::channel(false).0,
         }
     }
@@ -347,6 +370,29 @@ impl Engine {
     }
 
     /// Creates a job (PENDING, progress 0) and queues it. Returns its id.
+    /// A create carrying an `Idempotency-Key`: the job that key made before, if any,
+    /// else a new one remembered under the key.
+    pub(crate) fn create_once(
+        &self,
+        operadora: String,
+        processo_id: Option<String>,
+        request: JobRequest,
+        key: Option<String>,
+    ) -> String {
+        if let Some(k) = &key {
+            let mut st = self.state();
+            if let Some(id) = st.by_key.get(k).cloned() {
+                st.replays += 1;
+                return id;
+            }
+        }
+        let id = self.create(operadora, processo_id, request);
+        if let Some(k) = key {
+            self.state().by_key.insert(k, id.clone());
+        }
+        id
+    }
+
     pub(crate) fn create(
         &self,
         operadora: String,

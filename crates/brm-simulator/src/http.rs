@@ -93,6 +93,10 @@ async fn http_faults(State(app): State<AppState>, req: Request, next: Next) -> R
     let faults = app.sim.faults();
     let mut rng = engine::stream(app.sim.cfg.seed, DOMAIN_REQUEST, n);
     let (u500, udrop, umalformed): (f64, f64, f64) = (rng.gen(), rng.gen(), rng.gen());
+    // Drawn after the first three, so adding these faults changed no earlier outcome.
+    let (ulost, uhang): (f64, f64) = (rng.gen(), rng.gen());
+    let is_create =
+        req.method() == axum::http::Method::POST && req.uri().path().starts_with("/executar/");
     if faults.slow_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(faults.slow_ms)).await;
     }
@@ -101,6 +105,17 @@ async fn http_faults(State(app): State<AppState>, req: Request, next: Next) -> R
     }
     app.sim.tick().await;
     let response = next.run(req).await;
+    if uhang < faults.hang_rate && faults.hang_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.hang_ms)).await;
+    }
+    if is_create && response.status().is_success() && ulost < faults.lost_answer_rate {
+        app.sim.answers_lost.fetch_add(1, Ordering::SeqCst);
+        return match n % 3 {
+            0 => dropped_connection(),
+            1 => detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+            _ => truncated(response).await,
+        };
+    }
     if udrop < faults.drop_rate {
         return dropped_connection();
     }
@@ -167,13 +182,16 @@ async fn admin_guard(State(app): State<AppState>, req: Request, next: Next) -> R
 
 async fn health(State(app): State<AppState>) -> Response {
     let st = app.sim.state();
-    Json(json!({
+    let mut body = json!({
         "status": "healthy",
         "message": "Serviço de robôs operacional (simulador)",
         "jobs_pending": st.pending(),
         "jobs_active": st.active(),
-    }))
-    .into_response()
+    });
+    if app.sim.faults().idempotency {
+        body["idempotency"] = json!(true);
+    }
+    Json(body).into_response()
 }
 
 async fn auth_token(State(app): State<AppState>) -> Response {
@@ -293,9 +311,22 @@ fn created(id: &str, message: String) -> Response {
     .into_response()
 }
 
+/// The `Idempotency-Key` of a create, when the simulator is told to honour it.
+fn idempotency_key(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    if !app.sim.faults().idempotency {
+        return None;
+    }
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+}
+
 async fn executar(
     State(app): State<AppState>,
     Path(operadora): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let b = match check_body(
@@ -321,16 +352,17 @@ async fn executar(
         filtro: b.str("filtro"),
         cnpj: b.str("cnpj"),
     };
+    let key = idempotency_key(&app, &headers);
     let id = app
         .sim
-        .create(operadora.clone(), b.processo_id.clone(), request);
+        .create_once(operadora.clone(), b.processo_id.clone(), request, key);
     created(
         &id,
         format!("Job criado para a operadora {operadora}; acompanhe pelo status_url"),
     )
 }
 
-async fn executar_sat(State(app): State<AppState>, body: Bytes) -> Response {
+async fn executar_sat(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let b = match check_body(
         &body,
         &[
@@ -351,9 +383,10 @@ async fn executar_sat(State(app): State<AppState>, body: Bytes) -> Response {
     let request = JobRequest::Sat {
         nome_arquivo: b.str("nome_arquivo"),
     };
+    let key = idempotency_key(&app, &headers);
     let id = app
         .sim
-        .create("SAT".to_string(), b.processo_id.clone(), request);
+        .create_once("SAT".to_string(), b.processo_id.clone(), request, key);
     created(
         &id,
         "Job criado para lançar a fatura no SAT; acompanhe pelo status_url".to_string(),

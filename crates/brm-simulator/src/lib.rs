@@ -66,6 +66,23 @@ pub struct SimStats {
     pub by_processo: BTreeMap<String, u64>,
     pub running: usize,
     pub queued: usize,
+    /// Creates whose answer the `lost_answer_rate` fault lost after the job was made.
+    pub answers_lost: u64,
+    /// Creates answered with the job their `Idempotency-Key` made before.
+    pub idempotent_replays: u64,
+    /// Every job the service still holds, oldest first.
+    pub jobs: Vec<SimJob>,
+}
+
+/// One job as the tests count it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimJob {
+    pub job_id: String,
+    pub processo_id: Option<String>,
+    /// A SAT upload (else an invoice download).
+    pub sat: bool,
+    /// PENDING, RUNNING, COMPLETED or FAILED.
+    pub state: String,
 }
 
 pub(crate) fn stats_of(engine: &engine::Engine) -> SimStats {
@@ -77,6 +94,11 @@ pub(crate) fn stats_of(engine: &engine::Engine) -> SimStats {
         by_processo: st.by_processo.clone(),
         running: st.active(),
         queued: st.pending(),
+        answers_lost: engine
+            .answers_lost
+            .load(std::sync::atomic::Ordering::SeqCst),
+        idempotent_replays: st.replays,
+        jobs: st.jobs().map(|j| j.record()).collect(),
     }
 }
 

@@ -870,6 +870,87 @@ async fn http_faults_are_observable() {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
+/// The defect a client must reconcile: the job is made, its answer lost (in turn a
+/// dropped connection, a 500 and a cut answer), reads are left alone; and a service that
+/// honours `Idempotency-Key` answers the same job to the same key.
+#[tokio::test]
+async fn creates_can_lose_their_answer_and_keys_can_make_them_safe_to_repeat() {
+    let h = Harness::default().await;
+    let body = json!({"login": "l", "senha": "s", "filtro": "f", "cnpj": "1", "processo_id": "p"});
+    h.put_faults(json!({"lost_answer_rate": 1.0})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = h
+            .http
+            .post(format!("{}/executar/OI", h.base))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await;
+        statuses.push(match r {
+            Err(_) => "caiu".to_string(),
+            Ok(r) => {
+                let s = r.status();
+                let ok = serde_json::from_str::<Value>(&r.text().await.unwrap()).is_ok();
+                format!("{}{}", s.as_u16(), if ok { "" } else { " cortada" })
+            }
+        });
+    }
+    statuses.sort();
+    assert_eq!(statuses, ["200 cortada", "500", "caiu"]);
+    let stats = h.stats().await;
+    assert_eq!(
+        (
+            stats["jobs_created"].as_u64(),
+            stats["answers_lost"].as_u64()
+        ),
+        (Some(3), Some(3))
+    );
+    assert_eq!(stats["jobs"].as_array().unwrap().len(), 3);
+    assert_eq!(stats["jobs"][0]["processo_id"], "p");
+    // Reads are not creates: answered.
+    let (s, v) = h.get("/jobs").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["total_jobs"], 3);
+
+    // Keys: off unless told; then the same key, the same job.
+    let keyed = |key: &'static str| {
+        h.http
+            .post(format!("{}/executar/OI", h.base))
+            .bearer_auth(TOKEN)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    h.put_faults(json!({})).await;
+    let (_, health) = h.get("/health").await;
+    assert!(health.get("idempotency").is_none());
+    let a: Value = keyed("k1").await.unwrap().json().await.unwrap();
+    let b: Value = keyed("k1").await.unwrap().json().await.unwrap();
+    assert_ne!(a["job_id"], b["job_id"]);
+    h.put_faults(json!({"idempotency": true})).await;
+    let (_, health) = h.get("/health").await;
+    assert_eq!(health["idempotency"], true);
+    let a: Value = keyed("k2").await.unwrap().json().await.unwrap();
+    let b: Value = keyed("k2").await.unwrap().json().await.unwrap();
+    let c: Value = keyed("k3").await.unwrap().json().await.unwrap();
+    assert_eq!(a["job_id"], b["job_id"]);
+    assert_ne!(a["job_id"], c["job_id"]);
+    let stats = h.stats().await;
+    assert_eq!(stats["jobs_created"], 7);
+    assert_eq!(stats["idempotent_replays"], 1);
+
+    // Hanging: the answer comes, late.
+    h.put_faults(json!({"hang_rate": 1.0, "hang_ms": 400}))
+        .await;
+    let t = Instant::now();
+    let (s, _) = h.get("/jobs").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(t.elapsed() >= StdDuration::from_millis(400));
+    let (s, _) = h.put_faults(json!({"hang_rate": 1.5})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 #[tokio::test]
 async fn fault_rates_pick_requests_deterministically() {
     async fn pattern(seed: u64) -> Vec<u16> {
