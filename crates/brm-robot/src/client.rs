@@ -52,6 +52,8 @@ struct Inner {
     request_timeout: Duration,
     /// Set once `/status/{id}` turned out to be missing and `/jobs/{id}` answered.
     use_jobs_route: AtomicBool,
+    /// What the last `/health` said about `Idempotency-Key`: 0 not asked yet, 1 no, 2 yes.
+    idempotency: std::sync::atomic::AtomicU8,
 }
 
 impl fmt::Debug for RobotClient {
@@ -173,6 +175,7 @@ impl RobotClient {
                 connect_timeout: cfg.connect_timeout,
                 request_timeout: cfg.request_timeout,
                 use_jobs_route: AtomicBool::new(false),
+                idempotency: std::sync::atomic::AtomicU8::new(0),
             }),
         })
     }
@@ -197,12 +200,25 @@ impl RobotClient {
             }
         }
         let v = self.json(reply, Ctx::Plain, &[])?;
-        self.shape(
+        let h = self.shape(
             model::parse_health(&v),
             &v,
             "/health",
             "esperado um objeto com status",
-        )
+        )?;
+        self.inner
+            .idempotency
+            .store(if h.idempotency { 2 } else { 1 }, Ordering::Relaxed);
+        Ok(h)
+    }
+
+    /// Whether the service honours `Idempotency-Key`, from its last `/health` answer;
+    /// `None` before the first one.
+    pub fn supports_idempotency(&self) -> Option<bool> {
+        match self.inner.idempotency.load(Ordering::Relaxed) {
+            0 => None,
+            v => Some(v == 2),
+        }
     }
 
     /// `GET /auth/token`.
@@ -230,18 +246,30 @@ impl RobotClient {
         operator_code: &str,
         req: &DownloadRequest,
     ) -> Result<JobAccepted, RobotError> {
+        self.start_download_keyed(operator_code, req, None).await
+    }
+
+    /// [`Self::start_download`] with an `Idempotency-Key` header: a service that honours
+    /// it (its `/health` says `idempotency: true`) answers the same job again when the
+    /// same key is sent twice, so a create whose answer was lost can be repeated safely.
+    pub async fn start_download_keyed(
+        &self,
+        operator_code: &str,
+        req: &DownloadRequest,
+        key: Option<&str>,
+    ) -> Result<JobAccepted, RobotError> {
         let code = operator_code.trim();
         check_segment("código de operadora", code)?;
         let body = serde_json::to_value(req)
             .map_err(|e| config_error(format!("Não foi possível montar o pedido ao robô: {e}.")))?;
         let secrets = [req.senha.as_str()];
         let reply = self
-            .send(
+            .send_keyed(
                 Method::POST,
                 &["executar", code],
                 Some(&body),
-                true,
                 &secrets,
+                key,
             )
             .await?;
         self.accepted(reply, Ctx::Operator(code), &secrets)
@@ -249,10 +277,20 @@ impl RobotClient {
 
     /// `POST /executar/sat`: queues filling an invoice into the SAT.
     pub async fn start_sat(&self, req: &SatRequest) -> Result<JobAccepted, RobotError> {
+        self.start_sat_keyed(req, None).await
+    }
+
+    /// [`Self::start_sat`] with an `Idempotency-Key` header (see
+    /// [`Self::start_download_keyed`]).
+    pub async fn start_sat_keyed(
+        &self,
+        req: &SatRequest,
+        key: Option<&str>,
+    ) -> Result<JobAccepted, RobotError> {
         let body = serde_json::to_value(req)
             .map_err(|e| config_error(format!("Não foi possível montar o pedido ao robô: {e}.")))?;
         let reply = self
-            .send(Method::POST, &["executar", "sat"], Some(&body), true, &[])
+            .send_keyed(Method::POST, &["executar", "sat"], Some(&body), &[], key)
             .await?;
         self.accepted(reply, Ctx::Operator("sat"), &[])
     }
@@ -399,8 +437,19 @@ impl RobotClient {
         }
     }
 
-    /// Sends one call and reads the whole body, whatever the status. Only transport
-    /// failures are errors here.
+    /// An authenticated call carrying an `Idempotency-Key` when one is given.
+    async fn send_keyed(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: Option<&Value>,
+        secrets: &[&str],
+        key: Option<&str>,
+    ) -> Result<Reply, RobotError> {
+        self.send_with(method, segments, body, true, secrets, key)
+            .await
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -408,6 +457,21 @@ impl RobotClient {
         body: Option<&Value>,
         auth: bool,
         secrets: &[&str],
+    ) -> Result<Reply, RobotError> {
+        self.send_with(method, segments, body, auth, secrets, None)
+            .await
+    }
+
+    /// Sends one call and reads the whole body, whatever the status. Only transport
+    /// failures are errors here.
+    async fn send_with(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: Option<&Value>,
+        auth: bool,
+        secrets: &[&str],
+        key: Option<&str>,
     ) -> Result<Reply, RobotError> {
         let url = self.url(segments);
         let path = format!("/{}", segments.join("/"));
@@ -421,6 +485,9 @@ impl RobotClient {
             if let Some(a) = &self.inner.auth {
                 rb = rb.header(AUTHORIZATION, a.clone());
             }
+        }
+        if let Some(k) = key {
+            rb = rb.header("Idempotency-Key", k);
         }
         if let Some(b) = body {
             rb = rb.json(b);
@@ -449,7 +516,8 @@ impl RobotClient {
                     "A resposta do serviço de robôs a {path} passou de {} MB e foi descartada.",
                     MAX_ANSWER_BYTES / (1024 * 1024)
                 ),
-            )),
+            )
+            .effect_unknown()),
             Ok((status, Some(bytes))) => {
                 tracing::debug!(%method, path = %path, status = status.as_u16(), elapsed_ms,
                     "robot: call");
@@ -483,6 +551,7 @@ impl RobotClient {
             )
             .with_status(reply.status.as_u16())
             .with_raw(Some(self.raw_text(&reply.body, secrets)))
+            .effect_unknown()
         })
     }
 
@@ -501,6 +570,7 @@ impl RobotClient {
             )
             .with_status(200)
             .with_raw(Some(self.raw_value(v, &[])))
+            .effect_unknown()
         })
     }
 
@@ -631,10 +701,15 @@ impl RobotClient {
                 format!("O serviço de robôs deu uma resposta inesperada em {path} ({code})."),
             ),
         };
-        RobotError::new(kind, message)
-            .with_status(code)
-            .with_detail(detail)
-            .with_raw(raw)
+        // A 5xx or an unexpected status may come after the service acted; a 4xx is a
+        // refusal before it did anything (408 and 429 included: nothing was queued).
+        let err = RobotError::new(kind, message);
+        let err = if matches!(code, 400..=499) {
+            err
+        } else {
+            err.effect_unknown()
+        };
+        err.with_status(code).with_detail(detail).with_raw(raw)
     }
 }
 
@@ -647,6 +722,7 @@ impl ErrCtx {
                 secs_pt(self.request_timeout)
             ),
         )
+        .effect_unknown()
     }
 
     /// Describes a failure below HTTP: no connection, timeout, dropped connection.
@@ -673,7 +749,13 @@ impl ErrCtx {
                 cause_pt(e)
             )
         };
-        RobotError::new(RobotErrorKind::Transient, scrub(&message, &self.secrets))
+        let err = RobotError::new(RobotErrorKind::Transient, scrub(&message, &self.secrets));
+        // Only a connection that never opened proves the request was not received.
+        if e.is_connect() {
+            err
+        } else {
+            err.effect_unknown()
+        }
     }
 }
 

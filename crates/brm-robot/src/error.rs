@@ -37,6 +37,10 @@ pub struct RobotError {
     pub detail: Option<String>,
     /// The raw body (secrets masked), truncated to 4 KiB.
     pub raw: Option<String>,
+    /// The request reached the service and may have taken effect there although no good
+    /// answer came back (a timeout, a dropped or garbled answer, a 5xx): a create that
+    /// failed so must be reconciled with the service before it is sent again.
+    pub effect_unknown: bool,
 }
 
 impl RobotError {
@@ -47,7 +51,14 @@ impl RobotError {
             message: message.into(),
             detail: None,
             raw: None,
+            effect_unknown: false,
         }
+    }
+
+    /// Marks a failure after which the service may have done what was asked.
+    pub(crate) fn effect_unknown(mut self) -> Self {
+        self.effect_unknown = true;
+        self
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
@@ -84,6 +95,13 @@ impl RobotError {
 
     pub fn is_job_lost(&self) -> bool {
         self.kind == RobotErrorKind::JobLost
+    }
+
+    /// False only when the failure proves the service did nothing (a refused connection,
+    /// a 4xx): then a create may be sent again at once. True after a timeout, a dropped
+    /// or malformed answer or a 5xx: the service may have queued the job before failing.
+    pub fn may_have_taken_effect(&self) -> bool {
+        self.effect_unknown
     }
 }
 

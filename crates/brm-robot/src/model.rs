@@ -174,6 +174,9 @@ pub struct Health {
     pub message: Option<String>,
     pub jobs_pending: Option<i64>,
     pub jobs_active: Option<i64>,
+    /// The service answers the same job to a create repeated with the same
+    /// `Idempotency-Key` (`"idempotency": true`; not in the integration document 2.3.6).
+    pub idempotency: bool,
 }
 
 /// Answer of `GET /auth/token`. `Debug` masks the token.
@@ -426,6 +429,7 @@ pub(crate) fn parse_health(v: &Value) -> Option<Health> {
         message: text(obj.get("message")),
         jobs_pending: int(obj.get("jobs_pending")),
         jobs_active: int(obj.get("jobs_active")),
+        idempotency: obj.get("idempotency").and_then(Value::as_bool) == Some(true),
     })
 }
 

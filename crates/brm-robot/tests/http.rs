@@ -790,3 +790,88 @@ async fn event_stream_refused() {
         Ok(_) => panic!("503 must be an error"),
     }
 }
+
+/// Which failures leave open whether the service acted (a create then must be
+/// reconciled before it is sent again) and which prove it did nothing.
+#[tokio::test]
+async fn failures_say_whether_the_service_may_have_acted() {
+    let (addr, _) = robot().await;
+    let c = client(addr);
+    // Proven refusals: 404, 401.
+    let e = c.start_download("Oi", &download()).await.unwrap_err();
+    assert!(!e.may_have_taken_effect(), "{e:?}");
+    let e = client_with(addr, Some("wrong.token"))
+        .start_download("OI", &download())
+        .await
+        .unwrap_err();
+    assert!(!e.may_have_taken_effect(), "{e:?}");
+    // A 5xx, a garbled 200, a timeout: the service may have acted.
+    for id in ["boom", "html500", "malformed", "slow"] {
+        let e = c.job_status(id).await.unwrap_err();
+        assert!(e.may_have_taken_effect(), "{id}: {e:?}");
+    }
+    // A connection that never opened: nothing was received.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed = listener.local_addr().unwrap();
+    drop(listener);
+    let e = client(closed)
+        .start_download("OI", &download())
+        .await
+        .unwrap_err();
+    assert!(!e.may_have_taken_effect(), "{e:?}");
+    // One that dropped after the request went: maybe.
+    let e = client(dropping_server(b"").await)
+        .start_download("OI", &download())
+        .await
+        .unwrap_err();
+    assert!(e.may_have_taken_effect(), "{e:?}");
+}
+
+/// The create carries the key it was given; `/health` says whether keys are honoured.
+#[tokio::test]
+async fn a_keyed_create_sends_its_idempotency_key() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let keys: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let honours = Arc::new(AtomicBool::new(false));
+    let (k, h) = (keys.clone(), honours.clone());
+    let app = Router::new()
+        .route(
+            "/executar/{op}",
+            post(move |headers: HeaderMap| {
+                let k = k.clone();
+                async move {
+                    k.lock().unwrap().push(
+                        headers
+                            .get("idempotency-key")
+                            .map(|v| v.to_str().unwrap().to_string()),
+                    );
+                    Json(json!({"job_id": "j1", "status": "PENDING"}))
+                }
+            }),
+        )
+        .route(
+            "/health",
+            get(move || {
+                let h = h.clone();
+                async move {
+                    Json(json!({"status": "healthy", "idempotency": h.load(Ordering::SeqCst)}))
+                }
+            }),
+        );
+    let addr = serve(app).await;
+    let c = client(addr);
+    assert_eq!(c.supports_idempotency(), None);
+    c.start_download_keyed("OI", &download(), Some("exec-1"))
+        .await
+        .unwrap();
+    c.start_download("OI", &download()).await.unwrap();
+    assert_eq!(
+        *keys.lock().unwrap(),
+        vec![Some("exec-1".to_string()), None]
+    );
+    assert!(!c.health().await.unwrap().idempotency);
+    assert_eq!(c.supports_idempotency(), Some(false));
+    honours.store(true, Ordering::SeqCst);
+    assert!(c.health().await.unwrap().idempotency);
+    assert_eq!(c.supports_idempotency(), Some(true));
+}
