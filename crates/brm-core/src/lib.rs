@@ -16,6 +16,7 @@ pub mod notice;
 pub mod operator;
 pub mod payment_line;
 pub mod process;
+pub mod reconcile;
 pub mod role;
 pub mod schedule;
 pub mod user;

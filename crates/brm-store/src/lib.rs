@@ -294,6 +294,11 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_robot_work(&self, claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>>;
     /// See [`PollClaim`].
     async fn claim_open_executions(&self, claim: &PollClaim) -> StoreResult<Vec<Execution>>;
+    /// Open robot executions with no job id yet (being started right now, or waiting to
+    /// be matched with a robot job after a lost answer), each with its process's operator.
+    async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>>;
+    /// Which of `job_ids` some execution already records.
+    async fn known_job_ids(&self, job_ids: &[String]) -> StoreResult<Vec<String>>;
     /// Writes the mutable fields of an existing execution (status, job id, endpoint,
     /// request, result, progress, started/finished, error and class, updated_at) and keeps
     /// its lease. For progress while a job runs. A taken job id is

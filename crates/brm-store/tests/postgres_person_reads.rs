@@ -415,6 +415,14 @@ impl Store for ReadsAsPerson {
         self.owner.claim_open_executions(claim).await
     }
 
+    async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
+        self.owner.executions_without_job().await
+    }
+
+    async fn known_job_ids(&self, job_ids: &[String]) -> StoreResult<Vec<String>> {
+        self.owner.known_job_ids(job_ids).await
+    }
+
     async fn save_execution(&self, execution: &Execution) -> StoreResult<()> {
         self.owner.save_execution(execution).await
     }

@@ -80,6 +80,11 @@ async fn poll_claims_respect_leases(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn unconfirmed_creates_hold_their_queue(pool: SqlitePool) {
+    suite::robot_work::unconfirmed_creates_hold_their_queue(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn execution_outcomes_are_all_or_nothing(pool: SqlitePool) {
     suite::robot_work::execution_outcomes_are_all_or_nothing(&SqliteStore::from_pool(pool)).await;
 }

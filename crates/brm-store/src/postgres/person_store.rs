@@ -614,6 +614,14 @@ impl Store for PersonStore {
         fix(self.pg()?.claim_open_executions(claim).await)
     }
 
+    async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
+        fix(self.pg()?.executions_without_job().await)
+    }
+
+    async fn known_job_ids(&self, job_ids: &[String]) -> StoreResult<Vec<String>> {
+        fix(self.pg()?.known_job_ids(job_ids).await)
+    }
+
     async fn save_execution(&self, execution: &Execution) -> StoreResult<()> {
         fix(self.pg()?.save_execution(execution).await)
     }

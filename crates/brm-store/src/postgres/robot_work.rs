@@ -28,6 +28,7 @@ pub async fn claim(pool: &PgPool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>
     if c.limit <= 0 {
         return Ok(Vec::new());
     }
+    let not_held = not_held(c.kind);
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CLAIM_LOCK)
@@ -64,6 +65,7 @@ pub async fn claim(pool: &PgPool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>
              WHERE p.status = '{status}' AND NOT p.needs_attention AND o.active{robot_rules}
                AND NOT EXISTS (SELECT 1 FROM executions e
                                WHERE e.process_id = p.id AND e.{OPEN})
+               AND {not_held}
                AND (p.next_retry_at <= "
     ));
     q.push_bind(c.now);
@@ -121,10 +123,56 @@ pub async fn claim(pool: &PgPool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>
     Ok(claimed)
 }
 
+/// No new create for an operator (for SAT uploads: for the SAT) while a create of the
+/// same kind waits to be matched with a robot job after a lost answer: another job
+/// created meanwhile could not be told apart from the one that create may have made.
+fn not_held(kind: ExecutionKind) -> String {
+    let unconfirmed = format!(
+        "SELECT up.operator_id FROM executions u JOIN processes up ON up.id = u.process_id
+         WHERE u.{OPEN} AND u.kind = '{}' AND u.job_id IS NULL
+           AND u.result_json -> '{}' IS NOT NULL",
+        kind.as_str(),
+        brm_core::reconcile::UNCONFIRMED_KEY
+    );
+    match kind {
+        ExecutionKind::UploadSat => format!("NOT EXISTS ({unconfirmed})"),
+        _ => format!("p.operator_id NOT IN ({unconfirmed})"),
+    }
+}
+
+/// Open robot executions with no job id, with their operator.
+pub async fn without_job(pool: &PgPool) -> StoreResult<Vec<(Execution, Uuid)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {}, p.operator_id AS process_operator FROM executions e
+         JOIN processes p ON p.id = e.process_id
+         WHERE e.{OPEN} AND e.{ROBOT_KINDS} AND e.job_id IS NULL
+         ORDER BY e.created_at, e.id",
+        executions::COLUMNS
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let op: Uuid = sqlx::Row::try_get(r, "process_operator")?;
+            Ok((executions::decode(r)?, op))
+        })
+        .collect()
+}
+
+/// Which of `ids` an execution records.
+pub async fn known_job_ids(pool: &PgPool, ids: &[String]) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT job_id FROM executions WHERE job_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 /// One UPDATE whose picks are locked with `SKIP LOCKED`: two pollers at once lease
-/// different executions. An execution with no job id yet is left to the worker that
-/// claimed it until its lease runs out, even when asked by that same worker: it is being
-/// started right now.
+/// different executions. An execution with no job id yet stays with the worker that
+/// claimed it while its lease lasts (that worker knows whether its create is still in
+/// flight, and reconciles it when its answer was lost).
 pub async fn claim_open(pool: &PgPool, c: &PollClaim) -> StoreResult<Vec<Execution>> {
     if c.limit <= 0 {
         return Ok(Vec::new());
@@ -135,7 +183,7 @@ pub async fn claim_open(pool: &PgPool, c: &PollClaim) -> StoreResult<Vec<Executi
              SELECT id FROM executions
              WHERE {OPEN} AND kind <> 'UPLOAD_MANUAL'
                AND (lease_until IS NULL OR lease_until < $3
-                    OR (job_id IS NOT NULL AND lease_owner = $1))
+                    OR lease_owner = $1)
              ORDER BY updated_at, id LIMIT $4
              FOR UPDATE SKIP LOCKED)
          RETURNING {}",

@@ -318,6 +318,14 @@ impl Store for SqliteStore {
         robot_work::claim_open(&self.pool, claim).await
     }
 
+    async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
+        robot_work::without_job(&self.pool).await
+    }
+
+    async fn known_job_ids(&self, job_ids: &[String]) -> StoreResult<Vec<String>> {
+        robot_work::known_job_ids(&self.pool, job_ids).await
+    }
+
     async fn save_execution(&self, execution: &Execution) -> StoreResult<()> {
         executions::save(&self.pool, execution).await
     }

@@ -26,6 +26,7 @@ pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedW
     if c.limit <= 0 {
         return Ok(Vec::new());
     }
+    let not_held = not_held(c.kind);
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let open: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM executions WHERE {OPEN} AND {ROBOT_KINDS}"
@@ -56,6 +57,7 @@ pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedW
              WHERE p.status = '{status}' AND p.needs_attention = 0 AND o.active = 1{robot_rules}
                AND NOT EXISTS (SELECT 1 FROM executions e
                                WHERE e.process_id = p.id AND e.{OPEN})
+               AND {not_held}
                AND (p.next_retry_at <= "
     ));
     q.push_bind(ts(c.now));
@@ -90,10 +92,64 @@ pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedW
     Ok(claimed)
 }
 
+/// No new create for an operator (for SAT uploads: for the SAT) while a create of the
+/// same kind waits to be matched with a robot job after a lost answer: another job
+/// created meanwhile could not be told apart from the one that create may have made.
+fn not_held(kind: ExecutionKind) -> String {
+    let unconfirmed = format!(
+        "SELECT up.operator_id FROM executions u JOIN processes up ON up.id = u.process_id
+         WHERE u.{OPEN} AND u.kind = '{}' AND u.job_id IS NULL
+           AND json_extract(u.result_json, '$.{}') IS NOT NULL",
+        kind.as_str(),
+        brm_core::reconcile::UNCONFIRMED_KEY
+    );
+    match kind {
+        ExecutionKind::UploadSat => format!("NOT EXISTS ({unconfirmed})"),
+        _ => format!("p.operator_id NOT IN ({unconfirmed})"),
+    }
+}
+
+/// Open robot executions with no job id, with their operator.
+pub async fn without_job(pool: &SqlitePool) -> StoreResult<Vec<(Execution, uuid::Uuid)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT e.*, p.operator_id AS process_operator FROM executions e
+         JOIN processes p ON p.id = e.process_id
+         WHERE e.{OPEN} AND e.{ROBOT_KINDS} AND e.job_id IS NULL
+         ORDER BY e.created_at, e.id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let op: String = sqlx::Row::try_get(r, "process_operator")?;
+            let op = uuid::Uuid::parse_str(&op)
+                .map_err(|e| crate::StoreError::Corrupt(format!("operator_id {op}: {e}")))?;
+            Ok((executions::decode(r)?, op))
+        })
+        .collect()
+}
+
+/// Which of `ids` an execution records.
+pub async fn known_job_ids(pool: &SqlitePool, ids: &[String]) -> StoreResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT job_id FROM executions WHERE job_id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(pool).await? {
+            out.push(sqlx::Row::try_get(&r, "job_id")?);
+        }
+    }
+    Ok(out)
+}
+
 /// One UPDATE: SQLite takes the write lock when the statement starts, so two pollers
-/// never lease the same execution. An execution with no job id yet is left to the worker
-/// that claimed it until its lease runs out, even when asked by that same worker: it is
-/// being started right now.
+/// never lease the same execution. An execution with no job id yet stays with the worker
+/// that claimed it while its lease lasts (that worker knows whether its create is still
+/// in flight, and reconciles it when its answer was lost).
 pub async fn claim_open(pool: &SqlitePool, c: &PollClaim) -> StoreResult<Vec<Execution>> {
     if c.limit <= 0 {
         return Ok(Vec::new());
@@ -105,7 +161,7 @@ pub async fn claim_open(pool: &SqlitePool, c: &PollClaim) -> StoreResult<Vec<Exe
              SELECT id FROM executions
              WHERE {OPEN} AND kind <> 'UPLOAD_MANUAL'
                AND (lease_until IS NULL OR lease_until < ?3
-                    OR (job_id IS NOT NULL AND lease_owner = ?1))
+                    OR lease_owner = ?1)
              ORDER BY updated_at, id LIMIT ?4)
          RETURNING *"
     ))

@@ -452,13 +452,16 @@ pub async fn poll_claims_respect_leases(store: &dyn Store) {
     execs.sort_by_key(|e| e.id);
     let ids = |v: &[Execution]| v.iter().map(|e| e.id).collect::<Vec<_>>();
 
-    // No job id yet and a live lease: nobody polls them, not even the claimer.
+    // No job id yet and a live lease: only the claimer gets them back (it knows whether
+    // their create is still in the air, and reconciles those whose answer was lost).
     let m = |n| at + Duration::minutes(n);
-    assert!(store
+    let mine = store
         .claim_open_executions(&poll("w1", m(1), 10))
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    let mut got = ids(&mine);
+    got.sort();
+    assert_eq!(got, ids(&execs));
     assert!(store
         .claim_open_executions(&poll("w2", m(1), 10))
         .await
@@ -484,7 +487,8 @@ pub async fn poll_claims_respect_leases(store: &dyn Store) {
         .claim_open_executions(&poll("w1", m(2), 10))
         .await
         .unwrap();
-    assert_eq!(mine, [e1.clone()]);
+    assert_eq!(ids(&mine), [execs[1].id, execs[2].id, e1.id]);
+    assert_eq!(mine[2], e1);
 
     // Every lease ran out (w1 worker stopped): another worker takes them, least recently
     // updated first, the limit respected.
@@ -499,7 +503,7 @@ pub async fn poll_claims_respect_leases(store: &dyn Store) {
         .unwrap();
     assert_eq!(ids(&taken), [e1.id], "w2 holds the other two now");
     assert!(store
-        .claim_open_executions(&poll("w2", m(11), 10))
+        .claim_open_executions(&poll("w3", m(11), 10))
         .await
         .unwrap()
         .is_empty());
@@ -1322,4 +1326,69 @@ pub async fn concurrent_claims_hold_the_caps(a: &dyn Store, b: &dyn Store) {
     );
     assert_eq!(g1.len() + g2.len() + g3.len() + g4.len(), 5);
     assert_eq!(open_executions(b, None).await.len(), 5);
+}
+
+/// A create sent and not confirmed holds its queue: no new claim for its operator (for
+/// an upload: no new SAT claim) until it has its job id or ends; other operators go on.
+pub async fn unconfirmed_creates_hold_their_queue(store: &dyn Store) {
+    let vivo = seed_operator(store, "Vivo", "VIVO", true).await;
+    let oi = seed_operator(store, "Oi", "OI", true).await;
+    seed_processes(store, vivo, "v", 3).await;
+    seed_processes(store, oi, "o", 2).await;
+    let at = now();
+    let one_vivo = WorkClaim {
+        limit: 1,
+        operator_id: Some(vivo),
+        ..work(ExecutionKind::DownloadFatura, at)
+    };
+    let mut first = store.claim_robot_work(&one_vivo).await.unwrap();
+    let mut e = first.remove(0).execution;
+    // Claimed, not sent yet: no hold.
+    assert_eq!(store.executions_without_job().await.unwrap().len(), 1);
+    assert_eq!(store.executions_without_job().await.unwrap()[0].1, vivo);
+    let next = WorkClaim {
+        limit: 1,
+        ..one_vivo.clone()
+    };
+    let mut second = store.claim_robot_work(&next).await.unwrap();
+    let e2 = second.remove(0).execution;
+    assert_eq!(store.executions_without_job().await.unwrap().len(), 2);
+
+    // Sent, answer lost: VIVO is held, OI is not.
+    let marker = brm_core::reconcile::Unconfirmed {
+        sent_at: at,
+        failed_at: Some(at),
+        reason: "resposta perdida".into(),
+    };
+    e.result = Some(marker.to_result());
+    store.save_execution(&e).await.unwrap();
+    let all = WorkClaim {
+        operator_id: None,
+        ..work(ExecutionKind::DownloadFatura, at)
+    };
+    let claimed = store.claim_robot_work(&all).await.unwrap();
+    assert_eq!(claimed.len(), 2, "OI's two only");
+    assert!(claimed.iter().all(|w| w.process.operator_id == oi));
+
+    // Matched with its job: the hold ends.
+    e.job_id = Some("job-adotado".into());
+    e.result = None;
+    store.save_execution(&e).await.unwrap();
+    let claimed = store.claim_robot_work(&all).await.unwrap();
+    assert_eq!(claimed.len(), 1, "VIVO's third");
+    let without: Vec<Uuid> = store
+        .executions_without_job()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(x, _)| x.id)
+        .collect();
+    assert!(without.contains(&e2.id) && !without.contains(&e.id));
+
+    let known = store
+        .known_job_ids(&["job-adotado".into(), "job-de-ninguem".into()])
+        .await
+        .unwrap();
+    assert_eq!(known, ["job-adotado"]);
+    assert!(store.known_job_ids(&[]).await.unwrap().is_empty());
 }
