@@ -21,6 +21,24 @@ pub struct WorkerConfig {
     /// Executions polled per cycle at most, and how many requests at once.
     pub poll_batch: i64,
     pub poll_concurrency: usize,
+    /// Requests in flight at once per robot endpoint: a hanging answer holds one of
+    /// them, never the others' polls and creates.
+    pub endpoint_concurrency: usize,
+    /// A job's status or the list of jobs not answered after this long is asked again
+    /// beside the first request (reads only; a create is never sent twice).
+    pub hedge_after: std::time::Duration,
+    /// How long the background loop waits for a cycle's requests before it goes on
+    /// (the slower ones finish on their own; the next cycle leaves them alone).
+    pub cycle_wait: std::time::Duration,
+    /// After a create's answer was lost: wait this long, then look for its job in the
+    /// robot's list of jobs.
+    pub reconcile_after: Duration,
+    /// How far the robot's clock may be from this computer's (widens the window in which
+    /// a lost create's job is looked for).
+    pub robot_clock_margin: Duration,
+    /// A lost create whose job cannot be told without doubt for this long goes to a
+    /// person ("Precisa de atenção") with the candidate jobs named.
+    pub reconcile_give_up: Duration,
     /// Delay before retry n (1-based); the last one repeats.
     pub backoff: Vec<Duration>,
     /// ± this fraction of the delay, so a month's failures do not retry in one burst.
@@ -54,6 +72,12 @@ impl WorkerConfig {
             claim_batch: 20,
             poll_batch: 2000,
             poll_concurrency: 16,
+            endpoint_concurrency: 8,
+            cycle_wait: std::time::Duration::from_secs(5),
+            hedge_after: std::time::Duration::from_secs(3),
+            reconcile_after: Duration::seconds(10),
+            robot_clock_margin: Duration::minutes(2),
+            reconcile_give_up: Duration::hours(2),
             backoff: vec![
                 Duration::minutes(30),
                 Duration::hours(1),

@@ -27,6 +27,10 @@ pub struct CycleReport {
     pub failed: u32,
     pub needs_attention: u32,
     pub new_log_lines: u64,
+    /// Creates whose answer was lost: they wait to be matched with a robot job.
+    pub unconfirmed: u32,
+    /// Robot jobs matched to such a create (then polled like any other).
+    pub adopted: u32,
 }
 
 /// How one execution moved in a cycle.
@@ -39,6 +43,8 @@ pub(crate) enum Step {
     Deferred,
     Failed { attention: bool },
     Skipped,
+    Unconfirmed,
+    Adopted,
 }
 
 impl CycleReport {
@@ -53,6 +59,8 @@ impl CycleReport {
                     self.needs_attention += 1;
                 }
             }
+            Step::Unconfirmed => self.unconfirmed += 1,
+            Step::Adopted => self.adopted += 1,
             Step::Unchanged | Step::Running | Step::Skipped => {}
         }
     }
@@ -73,6 +81,7 @@ pub struct Worker {
     /// What a poll needs that rarely changes, kept in memory so that polling a job that
     /// did not move costs one HTTP request and no database work (benchmark: 1,000 jobs).
     pub(crate) memo: crate::poll::PollMemo,
+    pub(crate) flight: Arc<crate::flight::Flight>,
 }
 
 /// Audit events the worker writes name it, not a person.
@@ -104,6 +113,7 @@ impl Worker {
             wake: Arc::new(Notify::new()),
             rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
             memo: Default::default(),
+            flight: Default::default(),
             http: crate::invoice::download_client(),
         }
     }
@@ -134,16 +144,26 @@ impl Worker {
         let _ = self.events.send(event);
     }
 
-    /// One pass: due schedules, then polling what is running, then starting what is due.
-    /// A database error ends the pass early (the next one retries); nothing is written
-    /// half: every step is its own transaction.
-    pub async fn cycle(&self) -> StoreResult<CycleReport> {
+    /// One pass: due schedules, then polling what is running, then starting what is due;
+    /// waits for every request it made. A database error ends the pass early (the next
+    /// one retries); nothing is written half: every step is its own transaction.
+    pub async fn cycle(self: &Arc<Self>) -> StoreResult<CycleReport> {
+        self.cycle_within(None).await
+    }
+
+    /// [`Self::cycle`], waiting at most `wait` for its requests: each runs on its own
+    /// task, so a slow or hanging answer delays only its own execution (the background
+    /// loop's way; the report then counts what finished in time).
+    pub async fn cycle_within(
+        self: &Arc<Self>,
+        wait: Option<std::time::Duration>,
+    ) -> StoreResult<CycleReport> {
         let mut report = CycleReport::default();
-        self.run_due_schedules(&mut report).await?;
+        self.run_due_schedules(&mut report, wait).await?;
         if !self.health.allows_calls() {
             return Ok(report);
         }
-        self.poll_open(&mut report).await?;
+        self.poll_open(&mut report, wait).await?;
         if self.health.allows_new_work() {
             self.start_due(
                 ExecutionKind::DownloadFatura,
@@ -151,6 +171,7 @@ impl Worker {
                 None,
                 "sistema",
                 &mut report,
+                wait,
             )
             .await?;
             let auto_sat = self.auto_sat().await;
@@ -160,10 +181,68 @@ impl Worker {
                 None,
                 "sistema",
                 &mut report,
+                wait,
             )
             .await?;
         }
         Ok(report)
+    }
+
+    /// Runs `work` for each item on a task of its own, skipping an item whose executions
+    /// a task of this worker still works on; waits for them all, or until `wait` passes (the rest go on
+    /// by themselves and log their own database errors).
+    pub(crate) async fn fan_out<T, R, F, Fut>(
+        self: &Arc<Self>,
+        items: Vec<T>,
+        ids_of: impl Fn(&T) -> Vec<uuid::Uuid>,
+        wait: Option<std::time::Duration>,
+        work: F,
+    ) -> Vec<StoreResult<R>>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(Arc<Worker>, T) -> Fut,
+        Fut: std::future::Future<Output = StoreResult<R>> + Send + 'static,
+    {
+        use futures::StreamExt;
+        let mut tasks = futures::stream::FuturesUnordered::new();
+        for item in items {
+            let Some(busy) = self.flight.take(ids_of(&item)) else {
+                continue;
+            };
+            let job = work(self.clone(), item);
+            let task = tokio::spawn(async move {
+                let _busy = busy;
+                let r = job.await;
+                if let Err(e) = &r {
+                    tracing::warn!("robot work stopped early: {e}");
+                }
+                r
+            });
+            self.flight.track(task.abort_handle());
+            tasks.push(task);
+        }
+        let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        let mut out = Vec::new();
+        loop {
+            let next = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, tasks.next()).await {
+                    Ok(n) => n,
+                    Err(_) => break,
+                },
+                None => tasks.next().await,
+            };
+            match next {
+                None => break,
+                Some(Ok(r)) => out.push(r),
+                Some(Err(e)) if e.is_panic() => out.push(Err(brm_store::StoreError::Corrupt(
+                    format!("uma tarefa do serviço de robôs falhou: {e}"),
+                ))),
+                // Aborted: the worker is being killed.
+                Some(Err(_)) => {}
+            }
+        }
+        out
     }
 
     /// The "envio automático ao SAT" setting, read each cycle so a change applies at once.
@@ -218,7 +297,7 @@ impl Worker {
         let mut stopped = stop.subscribe();
         let cycles = tokio::spawn(async move {
             loop {
-                match w.cycle().await {
+                match w.cycle_within(Some(w.config.cycle_wait)).await {
                     Ok(r) if r != CycleReport::default() => tracing::debug!(?r, "worker cycle"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!("worker cycle stopped early: {e}"),
@@ -277,5 +356,6 @@ impl WorkerHandle {
         for t in &self.tasks {
             t.abort();
         }
+        self.worker.flight.abort_all();
     }
 }

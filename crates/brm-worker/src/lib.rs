@@ -10,10 +10,12 @@
 pub mod config;
 pub mod engine;
 pub mod events;
+mod flight;
 pub mod health;
 mod invoice;
 mod outcome;
 mod poll;
+mod reconcile;
 pub mod retry;
 pub mod robots;
 pub mod runtime;

@@ -8,7 +8,6 @@ use brm_core::process::Process;
 use brm_robot::{JobState, JobStatus, RobotErrorKind};
 use brm_store::{PollClaim, StoreError, StoreResult};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -30,7 +29,11 @@ impl PollMemo {
 }
 
 impl Worker {
-    pub(crate) async fn poll_open(&self, report: &mut CycleReport) -> StoreResult<()> {
+    pub(crate) async fn poll_open(
+        self: &std::sync::Arc<Self>,
+        report: &mut CycleReport,
+        wait: Option<std::time::Duration>,
+    ) -> StoreResult<()> {
         let now = self.clock.now();
         let claimed = self
             .store
@@ -41,11 +44,18 @@ impl Worker {
                 limit: self.config.poll_batch,
             })
             .await?;
+        let claimed: Vec<Execution> = claimed
+            .into_iter()
+            .filter(|e| !self.flight.is_busy(e.id))
+            .collect();
         report.polled += claimed.len() as u32;
-        let steps: Vec<StoreResult<(Step, u64)>> = futures::stream::iter(claimed)
-            .map(|e| self.poll_one(e))
-            .buffer_unordered(self.config.poll_concurrency.max(1))
-            .collect()
+        let steps = self
+            .fan_out(
+                claimed,
+                |e| vec![e.id],
+                wait,
+                |w, e| async move { w.poll_one(e).await },
+            )
             .await;
         for s in steps {
             let (step, lines) = s?;
@@ -106,21 +116,9 @@ impl Worker {
 
     async fn poll_one(&self, e: Execution) -> StoreResult<(Step, u64)> {
         let Some(job_id) = e.job_id.clone() else {
-            // Claimed, then the worker stopped before the robot answered: we cannot
-            // know whether the job exists, so this attempt counts and a new one follows.
-            let process = self.process_of(&e).await?;
-            let operator = self.operator_of(&process).await?;
-            let step = self
-                .settle_failure(
-                    e,
-                    process,
-                    &operator,
-                    ErrorClass::Transitorio,
-                    ExecutionStatus::Falhou,
-                    "O serviço foi interrompido antes de o robô confirmar o pedido; uma nova tentativa foi agendada.".into(),
-                )
-                .await?;
-            return Ok((step, 0));
+            // A create whose answer was lost, or whose worker stopped before it came:
+            // matched with the robot's jobs before anything is sent again.
+            return Ok((self.reconcile(e).await?, 0));
         };
         let operator = self.operator_for(&e).await?;
         let robot = match e.kind {
@@ -143,7 +141,11 @@ impl Worker {
                 }
             },
         };
-        let status = match robot.job_status(&job_id).await {
+        let answer = {
+            let _turn = self.lane(&robot).await;
+            crate::flight::hedged(self.config.hedge_after, || robot.job_status(&job_id)).await
+        };
+        let status = match answer {
             Ok(s) => s,
             Err(err) => {
                 return match err.kind {

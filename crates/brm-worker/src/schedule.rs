@@ -9,6 +9,7 @@ use brm_core::process::Month;
 use brm_core::schedule::{Schedule, ScheduleKind};
 use brm_store::{Backend, MonthRequest, StoreResult};
 use chrono::{DateTime, Datelike, Utc};
+use std::sync::Arc;
 
 /// Parsing and the next runs live in `brm_core::schedule` (the service checks and previews
 /// expressions there too); re-exported for the worker's callers.
@@ -129,7 +130,11 @@ pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> 
 }
 
 impl Worker {
-    pub(crate) async fn run_due_schedules(&self, report: &mut CycleReport) -> StoreResult<()> {
+    pub(crate) async fn run_due_schedules(
+        self: &Arc<Self>,
+        report: &mut CycleReport,
+        wait: Option<std::time::Duration>,
+    ) -> StoreResult<()> {
         let now = self.clock.now();
         for s in self.store.list_schedules().await? {
             if !s.active {
@@ -155,7 +160,7 @@ impl Worker {
                         .await?
                     {
                         report.schedules_run += 1;
-                        if let Err(e) = self.run_schedule(&s, now, report).await {
+                        if let Err(e) = self.run_schedule(&s, now, report, wait).await {
                             tracing::warn!(schedule = %s.name, "schedule failed: {e}");
                         }
                     }
@@ -167,10 +172,11 @@ impl Worker {
     }
 
     async fn run_schedule(
-        &self,
+        self: &Arc<Self>,
         s: &Schedule,
         now: DateTime<Utc>,
         report: &mut CycleReport,
+        wait: Option<std::time::Duration>,
     ) -> StoreResult<()> {
         let by = format!("agendamento {}", s.name);
         match s.kind {
@@ -205,12 +211,20 @@ impl Worker {
                     s.operator_id,
                     &by,
                     report,
+                    wait,
                 )
                 .await?
             }
             ScheduleKind::ExecutarEnviosSat => {
-                self.start_due(ExecutionKind::UploadSat, true, s.operator_id, &by, report)
-                    .await?
+                self.start_due(
+                    ExecutionKind::UploadSat,
+                    true,
+                    s.operator_id,
+                    &by,
+                    report,
+                    wait,
+                )
+                .await?
             }
             ScheduleKind::LimpezaLogs => {
                 let removed = self
@@ -324,17 +338,17 @@ mod tests {
         let robot =
             brm_robot::RobotClient::new(brm_robot::RobotConfig::new("http://127.0.0.1:9", None))
                 .unwrap();
-        let worker = Worker::new(
+        let worker = Arc::new(Worker::new(
             store.clone(),
             Arc::new(brm_storage::LocalFolder::new(dir.path().join("faturas")).unwrap()),
             Arc::new(crate::RobotDirectory::new(robot, None)),
             secrets,
             clock.clone(),
             crate::WorkerConfig::new("teste"),
-        );
-        async fn run(worker: &Worker) -> usize {
+        ));
+        async fn run(worker: &Arc<Worker>) -> usize {
             let mut report = CycleReport::default();
-            worker.run_due_schedules(&mut report).await.unwrap();
+            worker.run_due_schedules(&mut report, None).await.unwrap();
             report.schedules_run as usize
         }
         assert_eq!(run(&worker).await, 0);

@@ -7,10 +7,9 @@ use brm_core::operator::Operator;
 use brm_core::process::Process;
 use brm_robot::{DownloadRequest, JobAccepted, RobotError, SatRequest};
 use brm_store::{ClaimedWork, StoreError, StoreResult, WorkClaim};
-use futures::StreamExt;
 use uuid::Uuid;
 
-enum Prepared {
+pub(crate) enum Prepared {
     Ready(Result<JobAccepted, RobotError>),
     /// A reason a person must fix before the robot can do anything.
     Refused(ErrorClass, String),
@@ -19,12 +18,13 @@ enum Prepared {
 impl Worker {
     /// Claims due processes of `kind` (within the caps) and starts a robot job for each.
     pub(crate) async fn start_due(
-        &self,
+        self: &std::sync::Arc<Self>,
         kind: ExecutionKind,
         include_unscheduled: bool,
         operator_id: Option<Uuid>,
         triggered_by: &str,
         report: &mut CycleReport,
+        wait: Option<std::time::Duration>,
     ) -> StoreResult<()> {
         let now = self.clock.now();
         let claimed = self
@@ -43,15 +43,70 @@ impl Worker {
                 triggered_by: triggered_by.to_string(),
             })
             .await?;
-        let steps: Vec<StoreResult<Step>> = futures::stream::iter(claimed)
-            .map(|c| self.start_one(c))
-            .buffer_unordered(self.config.poll_concurrency.max(1))
-            .collect()
+        // One queue per operator (all SAT uploads are one queue): its creates go one at
+        // a time, so that when an answer is lost, no other create of that queue is in the
+        // air and the robot's list of jobs can tell which job the lost one made. The
+        // queues go side by side.
+        let mut queues: Vec<(Option<Uuid>, Vec<ClaimedWork>)> = Vec::new();
+        for c in claimed {
+            let key = (kind != ExecutionKind::UploadSat).then_some(c.process.operator_id);
+            match queues.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, q)) => q.push(c),
+                None => queues.push((key, vec![c])),
+            }
+        }
+        let queues: Vec<Vec<ClaimedWork>> = queues.into_iter().map(|(_, q)| q).collect();
+        let steps = self
+            .fan_out(
+                queues,
+                |q| q.iter().map(|c| c.execution.id).collect(),
+                wait,
+                |w, q| async move { w.start_queue(q).await },
+            )
             .await;
         for s in steps {
-            report.add(s?);
+            for step in s? {
+                report.add(step);
+            }
         }
         Ok(())
+    }
+
+    /// Starts a queue's work in order; after a create whose answer was lost, the rest is
+    /// put back unsent (no attempt counted) until that create is matched.
+    async fn start_queue(&self, queue: Vec<ClaimedWork>) -> StoreResult<Vec<Step>> {
+        let mut steps = Vec::with_capacity(queue.len());
+        let mut held = false;
+        for work in queue {
+            if held {
+                self.put_back(work.execution).await?;
+                steps.push(Step::Skipped);
+                continue;
+            }
+            let step = self.start_one(work).await?;
+            held = step == Step::Unconfirmed;
+            steps.push(step);
+        }
+        Ok(steps)
+    }
+
+    /// Ends a claimed execution whose create was never sent, without counting an
+    /// attempt: its process is due again at the next claim.
+    pub(crate) async fn put_back(
+        &self,
+        mut execution: brm_core::execution::Execution,
+    ) -> StoreResult<()> {
+        let now = self.clock.now();
+        execution.status = ExecutionStatus::Cancelado;
+        execution.result = None;
+        execution.error = Some(
+            "Não enviado ao robô: um pedido anterior desta fila ficou sem resposta e está sendo \
+             conferido com o robô; este processo volta à fila sem contar tentativa."
+                .into(),
+        );
+        execution.finished_at = Some(now);
+        execution.updated_at = now;
+        self.record_only(execution).await
     }
 
     pub(crate) async fn operator_of(&self, p: &Process) -> StoreResult<Operator> {
@@ -72,17 +127,16 @@ impl Worker {
             .client_by_id(process.client_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("processo {} sem cliente", process.id)))?;
-        let prepared = match execution.kind {
-            ExecutionKind::UploadSat => {
-                self.send_sat(&process, &client, &operator, &mut execution)
-                    .await
-            }
-            _ => {
-                self.send_download(&process, &client, &operator, &mut execution)
-                    .await
-            }
-        };
+        let prepared = self
+            .send(&process, &client, &operator, &mut execution)
+            .await?;
         let now = self.clock.now();
+        let may_have_made_a_job =
+            matches!(&prepared, Prepared::Ready(Err(e)) if e.may_have_taken_effect());
+        if !may_have_made_a_job {
+            // The "sent" mark is over: answered, or refused for sure.
+            execution.result = None;
+        }
         match prepared {
             Prepared::Refused(class, message) => {
                 self.settle_failure(
@@ -105,6 +159,10 @@ impl Worker {
                     process_id: execution.process_id,
                 });
                 Ok(Step::Started)
+            }
+            Prepared::Ready(Err(err)) if may_have_made_a_job => {
+                // The robot may have made the job: never send this create again blindly.
+                self.hold_unconfirmed(execution, err.message).await
             }
             Prepared::Ready(Err(err)) if err.is_unauthorized() => {
                 // Not the process's fault: no attempt counted; it is due again once an
@@ -133,39 +191,74 @@ impl Worker {
         }
     }
 
+    /// Builds the execution's create and sends it, keyed by the execution's id (a robot
+    /// that honours `Idempotency-Key` answers the same job to the same key).
+    pub(crate) async fn send(
+        &self,
+        process: &Process,
+        client: &Client,
+        operator: &Operator,
+        execution: &mut brm_core::execution::Execution,
+    ) -> StoreResult<Prepared> {
+        match execution.kind {
+            ExecutionKind::UploadSat => self.send_sat(process, client, operator, execution).await,
+            _ => {
+                self.send_download(process, client, operator, execution)
+                    .await
+            }
+        }
+    }
+
+    /// Writes down that the create is about to leave (kept when it is sent again with its
+    /// key): a worker that stops before the answer leaves this trace, and the claim holds
+    /// the queue's other creates while it is there.
+    async fn mark_sent(&self, execution: &mut brm_core::execution::Execution) -> StoreResult<()> {
+        let now = self.clock.now();
+        let marker = match brm_core::reconcile::Unconfirmed::of(execution.result.as_ref()) {
+            Some(m) => brm_core::reconcile::Unconfirmed {
+                failed_at: None,
+                ..m
+            },
+            None => brm_core::reconcile::Unconfirmed::sending(now),
+        };
+        execution.result = Some(marker.to_result());
+        execution.updated_at = now;
+        self.store.save_execution(execution).await
+    }
+
     async fn send_download(
         &self,
         process: &Process,
         client: &Client,
         operator: &Operator,
         execution: &mut brm_core::execution::Execution,
-    ) -> Prepared {
+    ) -> StoreResult<Prepared> {
         let robot = match self.robots.for_operator(operator) {
             Ok(r) => r,
-            Err(m) => return Prepared::Refused(ErrorClass::Negocio, m),
+            Err(m) => return Ok(Prepared::Refused(ErrorClass::Negocio, m)),
         };
         let Some(login) = client.portal_login.clone().filter(|l| !l.trim().is_empty()) else {
-            return Prepared::Refused(
+            return Ok(Prepared::Refused(
                 ErrorClass::Negocio,
                 format!(
                     "O cliente {} não tem login do portal cadastrado: o robô não tem como entrar no portal da operadora.",
                     client.legal_name
                 ),
-            );
+            ));
         };
         let senha = match self.portal_password(client.id).await {
             Ok(Some(p)) => p,
             Ok(None) => {
-                return Prepared::Refused(
+                return Ok(Prepared::Refused(
                     ErrorClass::Negocio,
                     format!(
                         "O cliente {} não tem senha do portal cadastrada: o robô não tem como entrar no portal da operadora.",
                         client.legal_name
                     ),
-                )
+                ))
             }
             // The keyring may come back (a locked session): try again later.
-            Err(m) => return Prepared::Refused(ErrorClass::Transitorio, m),
+            Err(m) => return Ok(Prepared::Refused(ErrorClass::Transitorio, m)),
         };
         let request = DownloadRequest {
             login,
@@ -176,7 +269,14 @@ impl Worker {
         };
         execution.request = Some(request.redacted());
         execution.endpoint = Some(format!("{}/executar/{}", robot.base_url(), operator.code));
-        Prepared::Ready(robot.start_download(&operator.code, &request).await)
+        let key = execution.id.to_string();
+        self.mark_sent(execution).await?;
+        let _turn = self.lane(&robot).await;
+        Ok(Prepared::Ready(
+            robot
+                .start_download_keyed(&operator.code, &request, Some(&key))
+                .await,
+        ))
     }
 
     async fn send_sat(
@@ -185,18 +285,18 @@ impl Worker {
         client: &Client,
         operator: &Operator,
         execution: &mut brm_core::execution::Execution,
-    ) -> Prepared {
+    ) -> StoreResult<Prepared> {
         let Some(due) = process.due_date else {
-            return Prepared::Refused(
+            return Ok(Prepared::Refused(
                 ErrorClass::Negocio,
                 "A fatura não tem data de vencimento: informe-a antes de enviar ao SAT.".into(),
-            );
+            ));
         };
         let Some(file) = process.invoice_key.clone() else {
-            return Prepared::Refused(
+            return Ok(Prepared::Refused(
                 ErrorClass::Negocio,
                 "O processo não tem fatura armazenada para enviar ao SAT.".into(),
-            );
+            ));
         };
         let robot = self.robots.main();
         let request = SatRequest {
@@ -213,7 +313,22 @@ impl Worker {
         };
         execution.request = serde_json::to_value(&request).ok();
         execution.endpoint = Some(format!("{}/executar/sat", robot.base_url()));
-        Prepared::Ready(robot.start_sat(&request).await)
+        let key = execution.id.to_string();
+        self.mark_sent(execution).await?;
+        let _turn = self.lane(&robot).await;
+        Ok(Prepared::Ready(
+            robot.start_sat_keyed(&request, Some(&key)).await,
+        ))
+    }
+
+    /// A turn on `robot`'s endpoint: at most `endpoint_concurrency` requests at once.
+    pub(crate) async fn lane(
+        &self,
+        robot: &brm_robot::RobotClient,
+    ) -> tokio::sync::OwnedSemaphorePermit {
+        self.flight
+            .lane(robot.base_url(), self.config.endpoint_concurrency)
+            .await
     }
 
     /// The client's portal password, opened only here, only for the request.

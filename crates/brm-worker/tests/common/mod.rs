@@ -91,24 +91,38 @@ impl Rig {
         Rig::on(dir, store, faults).await
     }
 
+    /// A rig whose simulator is set up by `tweak` (queue size, job durations...).
+    pub async fn sqlite_with(faults: Faults, tweak: impl FnOnce(&mut SimConfig)) -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(dir.path()).await;
+        Rig::on_with(dir, store, faults, tweak).await
+    }
+
     pub async fn on(dir: tempfile::TempDir, store: Arc<dyn Store>, faults: Faults) -> Rig {
+        Rig::on_with(dir, store, faults, |_| {}).await
+    }
+
+    pub async fn on_with(
+        dir: tempfile::TempDir,
+        store: Arc<dyn Store>,
+        faults: Faults,
+        tweak: impl FnOnce(&mut SimConfig),
+    ) -> Rig {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
         ));
         let storage: Arc<dyn InvoiceStorage> =
             Arc::new(LocalFolder::new(dir.path().join("faturas")).unwrap());
         let token = "token-de-teste".to_string();
-        let sim = Simulator::with_manual_clock(
-            SimConfig {
-                seed: 7,
-                token: token.clone(),
-                job_secs: (20, 60),
-                faults,
-                ..SimConfig::default()
-            },
-            storage.clone(),
-            clock.clone(),
-        );
+        let mut cfg = SimConfig {
+            seed: 7,
+            token: token.clone(),
+            job_secs: (20, 60),
+            faults,
+            ..SimConfig::default()
+        };
+        tweak(&mut cfg);
+        let sim = Simulator::with_manual_clock(cfg, storage.clone(), clock.clone());
         let running = sim.serve(0).await.unwrap();
         let url = running.base_url();
         let secrets = Arc::new(SecretBox::new(Arc::new(MemoryKeyStore::new())));
@@ -204,9 +218,18 @@ impl Rig {
     }
 
     pub fn worker_with(&self, config: WorkerConfig) -> Arc<Worker> {
+        self.worker_timing_out(config, std::time::Duration::from_secs(5))
+    }
+
+    /// A worker whose robot calls give up after `timeout`.
+    pub fn worker_timing_out(
+        &self,
+        config: WorkerConfig,
+        timeout: std::time::Duration,
+    ) -> Arc<Worker> {
         let main = RobotClient::new(
             RobotConfig::new(self.url.clone(), Some(self.token.clone()))
-                .with_request_timeout(std::time::Duration::from_secs(5)),
+                .with_request_timeout(timeout),
         )
         .unwrap();
         Arc::new(Worker::new(
