@@ -390,8 +390,34 @@ impl RobotClient {
             return Err(self.http_error(&reply, Ctx::Plain, &[]));
         }
         let secrets = ectx.secrets.clone();
-        Ok(resp
-            .bytes_stream()
+        // Cut the stream where one event passes the bound, and say so as its last item.
+        let cut = Arc::new(AtomicBool::new(false));
+        let mut bound = crate::event_bound::EventBound::default();
+        let cut_seen = cut.clone();
+        let bytes = resp.bytes_stream().take_while(move |chunk| {
+            let fits = match chunk {
+                Ok(b) => bound.feed(b),
+                Err(_) => true,
+            };
+            if !fits {
+                cut_seen.store(true, Ordering::SeqCst);
+            }
+            std::future::ready(fits)
+        });
+        let ending = futures_util::stream::once(async move {
+            cut.load(Ordering::SeqCst).then(|| {
+                RobotError::new(
+                    RobotErrorKind::Transient,
+                    format!(
+                        "O fluxo de eventos do serviço de robôs mandou um evento maior que {} KB; \
+                         a conexão foi encerrada.",
+                        crate::event_bound::MAX_EVENT_BYTES / 1024
+                    ),
+                )
+            })
+        })
+        .filter_map(|e| std::future::ready(e.map(Err)));
+        Ok(bytes
             .eventsource()
             .map(move |item| match item {
                 Ok(ev) => {
@@ -408,7 +434,8 @@ impl RobotClient {
                     RobotErrorKind::Transient,
                     format!("O fluxo de eventos do serviço de robôs está malformado: {e}."),
                 )),
-            }))
+            })
+            .chain(ending))
     }
 
     // -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 mod client;
 mod config;
 mod error;
+mod event_bound;
 mod model;
 
 pub use client::RobotClient;

@@ -875,3 +875,46 @@ async fn a_keyed_create_sends_its_idempotency_key() {
     assert!(c.health().await.unwrap().idempotency);
     assert_eq!(c.supports_idempotency(), Some(true));
 }
+
+/// A robot whose live stream never ends an event (64 MB of one `data:` line, or of
+/// lines with no empty one between): the stream is cut with a message once one event
+/// passes 256 KB, long before the 64 MB are read.
+#[tokio::test]
+async fn an_event_that_never_ends_is_cut_at_the_bound() {
+    for line_end in ["", "\r\n"] {
+        let app = Router::new().route(
+            "/events/logs",
+            get(move || async move {
+                let chunk = format!("{}{line_end}", "x".repeat(64 * 1024 - 2));
+                let head = futures_util::stream::once(async {
+                    Ok::<_, Infallible>(axum::body::Bytes::from_static(
+                        b"data: {\"type\":\"connection\"}\n\ndata: ",
+                    ))
+                });
+                let endless = futures_util::stream::repeat(chunk)
+                    .take(1024)
+                    .map(|c| Ok::<_, Infallible>(axum::body::Bytes::from(c)));
+                Response::builder()
+                    .header("content-type", "text/event-stream")
+                    .body(axum::body::Body::from_stream(head.chain(endless)))
+                    .unwrap()
+            }),
+        );
+        let addr = serve(app).await;
+        let c = client(addr);
+        let mut stream = std::pin::pin!(c.events().await.unwrap());
+        let first = stream.next().await.unwrap().unwrap();
+        assert_eq!(first.kind, "connection");
+        let last = tokio::time::timeout(Duration::from_secs(20), stream.next())
+            .await
+            .expect("the stream is cut, not read to its end")
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            last.message.contains("maior que 256 KB"),
+            "{}",
+            last.message
+        );
+        assert!(stream.next().await.is_none());
+    }
+}
