@@ -21,6 +21,19 @@ use desktop::session::DesktopState;
 use state::AppState;
 use tauri::Manager;
 
+/// Invoices are read by this same binary in a child process (`brm-desk ler-fatura`).
+/// Without a path to itself (it cannot fail on the platforms this runs on) they are read
+/// in this process, still within the decompression budget.
+pub fn isolate_invoice_reading() {
+    if let Ok(exe) = std::env::current_exe() {
+        brm_invoice::set_isolation(Some(brm_invoice::Isolation {
+            program: exe,
+            args: vec!["ler-fatura".into()],
+            time_limit: brm_invoice::CHILD_TIME_LIMIT,
+        }));
+    }
+}
+
 pub fn run() {
     state::mark_process_start();
     let result = tauri::Builder::default()

@@ -25,8 +25,15 @@ use serde::Serialize;
 /// At most this many pages are read.
 pub const MAX_PAGES: usize = 20;
 
+/// At most this many bytes of page content, all pages together, are decompressed: a
+/// 20 MB file of compressed streams could otherwise expand to gigabytes.
+pub const DECOMPRESSION_BUDGET: usize = 64 * 1024 * 1024;
+
+mod isolated;
+pub use isolated::{read_safely, run_child, set_isolation, Isolation, CHILD_TIME_LIMIT};
+
 /// Where a value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Source {
     /// The verified payment line.
@@ -46,7 +53,7 @@ impl Source {
 }
 
 /// What could be read from an invoice PDF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Reading {
     /// False for PDFs without extractable text (scanned images, empty pages).
     pub text_found: bool,
@@ -66,6 +73,9 @@ pub struct Reading {
 pub enum ReadError {
     #[error("O arquivo não pôde ser lido como PDF: {0}")]
     NotPdf(String),
+    /// Past a limit (decompressed size, time, memory): read no further.
+    #[error("A fatura não pôde ser lida: {0}. Digite o valor e o vencimento.")]
+    TooBig(String),
 }
 
 /// Reads an invoice PDF. `today` is the reference for a bank slip's due factor (see
@@ -110,8 +120,11 @@ pub fn read_text(text: &str, today: NaiveDate) -> Reading {
 fn extract_text(pdf: &[u8]) -> Result<String, ReadError> {
     let result = std::panic::catch_unwind(|| -> Result<String, ReadError> {
         let doc = lopdf::Document::load_mem(pdf).map_err(|e| ReadError::NotPdf(e.to_string()))?;
+        let pages: Vec<(u32, lopdf::ObjectId)> =
+            doc.get_pages().into_iter().take(MAX_PAGES).collect();
+        within_budget(&doc, &pages)?;
         let mut text = String::new();
-        for page in doc.get_pages().into_keys().take(MAX_PAGES) {
+        for (page, _) in pages {
             // A page whose text cannot be decoded is skipped; the others still count.
             for chunk in doc.extract_text_chunks(&[page]).into_iter().flatten() {
                 text.push_str(&chunk);
@@ -128,6 +141,38 @@ fn extract_text(pdf: &[u8]) -> Result<String, ReadError> {
             "o conteúdo do arquivo está corrompido.".into(),
         )),
     }
+}
+
+/// Refuses a document whose page contents, decompressed, pass [`DECOMPRESSION_BUDGET`]
+/// (each stream is decompressed with the budget left as its limit, so a bomb stops at
+/// the budget, not at its own size).
+fn within_budget(doc: &lopdf::Document, pages: &[(u32, lopdf::ObjectId)]) -> Result<(), ReadError> {
+    let mut used = 0usize;
+    for (_, page_id) in pages {
+        for id in doc.get_page_contents(*page_id) {
+            let Ok(stream) = doc.get_object(id).and_then(lopdf::Object::as_stream) else {
+                continue;
+            };
+            let left = DECOMPRESSION_BUDGET.saturating_sub(used);
+            let size = match stream.decompressed_content_with_limit(left) {
+                Ok(data) => data.len(),
+                Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                })) => left + 1,
+                // Not compressed, or compressed in a way lopdf does not undo: as stored.
+                Err(_) if stream.content.len() <= left => stream.content.len(),
+                Err(_) => left + 1,
+            };
+            used += size;
+            if used > DECOMPRESSION_BUDGET {
+                return Err(ReadError::TooBig(format!(
+                    "o conteúdo das páginas passa de {} MB depois de descompactado",
+                    DECOMPRESSION_BUDGET / (1024 * 1024)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -507,5 +552,52 @@ mod tests {
             read_text("ÇÃÕ VENCIMENTO ÉÉ 01/01/2026", today()).due_date,
             NaiveDate::from_ymd_opt(2026, 1, 1)
         );
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+    use lopdf::{dictionary, Object, Stream};
+    use std::io::Write;
+
+    fn page_of(content: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(content).unwrap();
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let content_id = doc.add_object(Stream::new(
+            dictionary! { "Filter" => "FlateDecode" },
+            z.finish().unwrap(),
+        ));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn page_content_past_the_budget_is_not_read() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        let bomb = page_of(&vec![b' '; DECOMPRESSION_BUDGET + 1]);
+        assert!(bomb.len() < DECOMPRESSION_BUDGET / 50);
+        let err = read(&bomb, today).unwrap_err();
+        assert!(
+            matches!(err, ReadError::TooBig(ref m) if m.contains("64 MB")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("Digite o valor e o vencimento"));
+        let fine = page_of(b"BT (Vencimento: 10/12/2026) Tj ET");
+        assert!(read(&fine, today).is_ok());
     }
 }

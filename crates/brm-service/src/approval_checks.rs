@@ -181,18 +181,13 @@ impl Desk {
                 )
             }
         };
-        let read = tokio::task::spawn_blocking(move || brm_invoice::read(&bytes, today)).await;
-        match read {
-            Ok(Ok(r)) if r.payment_line.is_some() => (Some(true), None),
-            Ok(Ok(r)) => match r.invalid_payment_line {
+        match brm_invoice::read_safely(bytes.to_vec(), today).await {
+            Ok(r) if r.payment_line.is_some() => (Some(true), None),
+            Ok(r) => match r.invalid_payment_line {
                 Some(reason) => (Some(false), Some(reason)),
                 None => (None, None),
             },
-            Ok(Err(e)) => (Some(false), Some(e.to_string())),
-            Err(e) => (
-                Some(false),
-                Some(format!("A fatura não pôde ser lida: {e}")),
-            ),
+            Err(e) => (Some(false), Some(e.to_string())),
         }
     }
 }

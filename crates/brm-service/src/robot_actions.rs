@@ -255,12 +255,9 @@ impl Desk {
         let sha = brm_storage::sha256_hex(&bytes);
         // Amount and due date from the file itself (payment line, then text).
         let today = crate::brasilia(self.clock.now()).date_naive();
-        let copy = bytes.clone();
-        let reading =
-            match tokio::task::spawn_blocking(move || brm_invoice::read(&copy, today)).await {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("A fatura não pôde ser lida: {e}")),
-            };
+        let reading = brm_invoice::read_safely(bytes.to_vec(), today)
+            .await
+            .map_err(|e| e.to_string());
         let key = storage_key(&current, &sha);
         let stored = hooks
             .storage

@@ -22,6 +22,8 @@ impl Worker {
         status: JobStatus,
     ) -> StoreResult<Step> {
         let now = self.clock.now();
+        // Before the robot's answer replaces what was noted on the execution.
+        let tried_reading = reading_was_tried(&e);
         e.result = Some(status.raw.clone());
         e.progress = 100;
         if e.kind == ExecutionKind::UploadSat {
@@ -93,12 +95,22 @@ impl Worker {
         next.due_date = None;
         next.due_date_source = None;
         let today = now.with_timezone(&crate::poll::brasilia()).date_naive();
-        let bytes = stored.bytes.clone();
-        let reading =
-            match tokio::task::spawn_blocking(move || brm_invoice::read(&bytes, today)).await {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("A fatura não pôde ser lida: {e}")),
-            };
+        // The job's outcome is written down before the file is read: should reading take
+        // the whole desktop down, the next pickup of this job finds the mark and does not
+        // read the file again (the invoice then waits with its values to be typed).
+        let reading = if tried_reading {
+            Err(
+                "A fatura não pôde ser lida: uma leitura anterior deste arquivo não terminou. \
+                 Digite o valor e o vencimento."
+                    .to_string(),
+            )
+        } else {
+            mark_reading(&mut e, &stored.stored.key, now);
+            self.store.save_execution(&e).await?;
+            brm_invoice::read_safely(stored.bytes.to_vec(), today)
+                .await
+                .map_err(|e| e.to_string())
+        };
         // The payment line as read now, so the approval checks need not read the file again.
         match &reading {
             Ok(r) => next.record_payment_line(
@@ -275,6 +287,24 @@ impl Worker {
         self.emit(WorkerEvent::ExecutionChanged { id, process_id });
         Ok(())
     }
+}
+
+/// The key of the execution's result under which the worker notes that it is reading
+/// the stored invoice.
+const READING_KEY: &str = "brm_leitura";
+
+fn mark_reading(e: &mut Execution, key: &str, now: chrono::DateTime<chrono::Utc>) {
+    let mut result = e.result.clone().unwrap_or_else(|| serde_json::json!({}));
+    if !result.is_object() {
+        result = serde_json::json!({ "robo": result });
+    }
+    result[READING_KEY] = serde_json::json!({ "arquivo": key, "iniciada_em": now });
+    e.result = Some(result);
+    e.updated_at = now;
+}
+
+fn reading_was_tried(e: &Execution) -> bool {
+    e.result.as_ref().and_then(|r| r.get(READING_KEY)).is_some()
 }
 
 fn transition_audit(before: &Process, after: &Process, t: Transition) -> AuditEvent {
