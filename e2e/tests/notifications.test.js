@@ -61,6 +61,11 @@ const notifyCalls = () => JSON.parse(bus("notify-calls"));
 const trayItems = () => JSON.parse(bus("tray"));
 
 
+const MARKUP_NAME = 'Padaria <b>Estrela</b> & Cia <a href="http://x">clique</a>';
+// A body names the client as the server was sent it: escaped where it reads markup.
+const names = (body, name) =>
+  body.includes(name) || body.includes(name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
+
 // Three active VIVO rows of the synthetic spreadsheet, as their own small sheet.
 function smallSheet() {
   const lines = fs.readFileSync(FIXTURE, "utf8").split(/\r?\n/);
@@ -76,7 +81,10 @@ function smallSheet() {
     if (f.length !== col.length || f[op].trim().toUpperCase() !== "VIVO" || f[status].trim() !== "") continue;
     if (!/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/.test(f[3].trim()) || seen.has(f[3])) continue;
     seen.add(f[3]);
-    rows.push(line);
+    // The first client's name carries markup a careless import would keep (issue 18):
+    // on a server that reads markup in bodies, it must arrive escaped.
+    if (rows.length === 0) f[1] = MARKUP_NAME;
+    rows.push(f.join(","));
   }
   const dir = path.join(process.env.HOME ?? ".", "Documentos");
   fs.mkdirSync(dir, { recursive: true });
@@ -86,7 +94,7 @@ function smallSheet() {
 }
 
 test("approvers act from native notifications, the tray counts, one instance opens links", async (t) => {
-  let server = startNotificationServer("body actions");
+  let server = startNotificationServer("body actions body-markup");
   const watcher = spawn(PY, [BUS, "tray-watcher"], { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise((resolve, reject) => {
     watcher.stdout.once("data", resolve);
@@ -203,12 +211,19 @@ test("approvers act from native notifications, the tray counts, one instance ope
       // No earlier month: "Variação do valor" has no data, so a person looks first.
       assert.deepEqual(n.actions, ["abrir", "Abrir", "default", ""], n.body);
     }
+    // The server reads markup: the name's tags and ampersand arrive as text.
+    const marked = calls.filter((c) => c.body.includes("Estrela"));
+    assert.equal(marked.length, 1);
+    for (const escaped of ["&lt;b&gt;Estrela&lt;/b&gt;", "&amp; Cia", '&lt;a href="http://x"&gt;clique&lt;/a&gt;']) {
+      assert.ok(marked[0].body.includes(escaped), marked[0].body);
+    }
+    assert.ok(!/<[a-z]/i.test(marked[0].body), marked[0].body);
     await trayLabel("3");
   });
 
   await t.test("a click on a notification's body opens the window on that process", async () => {
     const p = await processOf(FIRST, hashes[0]);
-    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name));
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && names(c.body, p.legal_name));
     assert.ok(n, `notificação de ${p.legal_name}`);
     bus("click", n.id, "default");
     await detailOpen(p.id);
@@ -241,7 +256,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
     const latencies = [];
     for (const h of hashes) {
       const { id, legal_name } = byHash[h];
-      const n = calls.find((c) => c.summary === TITLE_WAITING && c.body.includes(legal_name));
+      const n = calls.find((c) => c.summary === TITLE_WAITING && names(c.body, legal_name));
       const writes = sql("SELECT at FROM change_feed WHERE entity = 'processo' AND entity_id = ? ORDER BY seq", id)
         .map((r) => Date.parse(r.at))
         .filter((at) => at <= n.at_ms);
@@ -253,7 +268,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
 
   await t.test("Aprovar on a notification approves that version, audited as from the notification", async () => {
     const p = byHash[hashes[0]];
-    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes(SECOND_LABEL));
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && names(c.body, p.legal_name) && c.body.includes(SECOND_LABEL));
     const from = notifyCalls().length;
     bus("click", n.id, "aprovar");
     await app.waitUntil(async () => (await processOf(SECOND, hashes[0])).status !== "AGUARDANDO_APROVACAO", "a fatura aprovada", 30_000);
@@ -276,11 +291,11 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.waitForText("banner-info", "Processo aprovado.");
     // Elsewhere in the app now.
     await app.nav("painel", "dashboard");
-    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name) && c.body.includes(SECOND_LABEL));
+    const n = notifyCalls().find((c) => c.summary === TITLE_WAITING && names(c.body, p.legal_name) && c.body.includes(SECOND_LABEL));
     const from = notifyCalls().length;
     bus("click", n.id, "aprovar");
     const [follow] = await notices(from, (c) => c.some((x) => x.summary === "Não foi possível aprovar pela notificação"), "o aviso");
-    assert.match(follow.body, new RegExp(p.legal_name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.ok(names(follow.body, p.legal_name), follow.body);
     await detailOpen(p.id);
     // Approved once, by the window: the notification did not approve again.
     assert.equal(sql("SELECT COUNT(*) AS n FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id)[0].n, 1);
@@ -344,7 +359,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
   await t.test("after the page crashes and loads again, Aprovar on a notification changes nothing and says the session ended", async () => {
     const p = await processOf(SECOND, hashes[2]);
     assert.equal(p.status, "AGUARDANDO_APROVACAO");
-    const n = notifyCalls().findLast((c) => c.summary === TITLE_WAITING && c.body.includes(p.legal_name));
+    const n = notifyCalls().findLast((c) => c.summary === TITLE_WAITING && names(c.body, p.legal_name));
     assert.ok(n, `notificação de ${p.legal_name}`);
     const logoutsBefore = sql("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'LOGOUT'")[0].n;
     pid = appPid();

@@ -524,3 +524,49 @@ async fn export_of_5000_processes(pool: SqlitePool) {
         assert!(took.as_secs() < 60);
     }
 }
+
+/// A client whose name a hostile spreadsheet made a formula: the exported CSV, read as a
+/// spreadsheet reads it, has the name as text (a leading apostrophe), and the XLSX has
+/// it as a text cell, never a formula.
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn a_formula_in_a_client_name_is_exported_as_text(pool: SqlitePool) {
+    let o = office(&pool).await;
+    let hostile = "=HYPERLINK(\"http://x\",\"y\")";
+    add_client(&o, hostile, "10141561000164", "Cuiabá").await;
+    add_client(&o, "-1+2", "13878375000109", "Sinop").await;
+    let out = o
+        .desk
+        .export_list(&o.admin, "clientes", serde_json::Value::Null, "csv")
+        .await
+        .unwrap();
+    let text = String::from_utf8(out.bytes).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap().get(0).unwrap().to_string())
+        .collect();
+    assert!(names.contains(&format!("'{hostile}")), "{names:?}");
+    assert!(names.contains(&"'-1+2".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with('=')));
+
+    let out = o
+        .desk
+        .export_list(&o.admin, "clientes", serde_json::Value::Null, "xlsx")
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(out.bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let formulas = book.worksheet_formula(&sheet).unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+    let range = book.worksheet_range(&sheet).unwrap();
+    let cells: Vec<String> = range
+        .used_cells()
+        .filter_map(|(_, _, d)| match d {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(cells.iter().any(|c| c.contains("HYPERLINK")), "{cells:?}");
+}
