@@ -318,13 +318,16 @@ test("clients import, the month's processes, and an approval only the right role
     assert.ok(!(await app.has("approval-forbidden")));
     await app.waitFor("reject-process");
     // The invoice the robot downloaded was read: amount from its payment line, due date
-    // from its text, and the four checks shown before deciding.
+    // from its text, and the five checks shown before deciding.
     await app.waitForText("amount-source", "linha digitável");
     await app.waitForText("due-date-source", "texto da fatura");
-    const checks = await app.waitForCount("approval-check", 4);
+    const checks = await app.waitForCount("approval-check", 5);
     const kinds = await Promise.all(checks.map((c) => c.getAttribute("data-kind")));
-    assert.deepEqual(kinds, ["VARIACAO_VALOR", "POSSIVEL_DUPLICATA", "VENCIMENTO", "LINHA_DIGITAVEL"]);
+    assert.deepEqual(kinds, ["VARIACAO_VALOR", "POSSIVEL_DUPLICATA", "VENCIMENTO", "LINHA_DIGITAVEL", "IDENTIDADE_FATURA"]);
     assert.equal(await checks[3].getAttribute("data-outcome"), "OK", "a valid payment line");
+    // The bundled robot fetched the process's own month for its client and account.
+    assert.equal(await checks[4].getAttribute("data-outcome"), "OK", await checks[4].getText());
+    assert.match(await checks[4].getText(), /Conferem: mês, CNPJ, conta\./);
     await app.screenshot("12-admin-pode-aprovar");
     await app.click("approve-process");
     await app.waitForText("banner-info", "Processo aprovado.");
@@ -421,7 +424,7 @@ test("clients import, the month's processes, and an approval only the right role
     await app.waitFor("history-chart");
     const detail = await app.waitFor("approval-detail");
     assert.match(await detail.getText(), /R\$ [\d.]+,\d{2}/);
-    assert.equal((await app.all("approval-check")).length, 4);
+    assert.equal((await app.all("approval-check")).length, 5);
     await app.screenshot("15-aprovacao-previa");
     // O opens the PDF large; Escape closes it.
     await app.driver.executeScript("document.activeElement?.blur()");

@@ -21,6 +21,7 @@ pub enum CheckKind {
     PossivelDuplicata,
     Vencimento,
     LinhaDigitavel,
+    IdentidadeFatura,
 }
 
 /// The result of one check. `Falhou` is a failed check (four eyes may be required);
@@ -35,11 +36,12 @@ pub enum Outcome {
 }
 
 impl CheckKind {
-    pub const ALL: [CheckKind; 4] = [
+    pub const ALL: [CheckKind; 5] = [
         CheckKind::VariacaoValor,
         CheckKind::PossivelDuplicata,
         CheckKind::Vencimento,
         CheckKind::LinhaDigitavel,
+        CheckKind::IdentidadeFatura,
     ];
 
     /// What a person reads (the window's `CHECK_KIND_LABEL`, exports).
@@ -49,6 +51,7 @@ impl CheckKind {
             Self::PossivelDuplicata => "Possível duplicata",
             Self::Vencimento => "Vencimento",
             Self::LinhaDigitavel => "Linha digitável",
+            Self::IdentidadeFatura => "Mês, CNPJ e conta",
         }
     }
 }
@@ -140,6 +143,11 @@ pub struct CheckInput {
     /// The same client's other processes, any order, may include later months. Entries
     /// of the invoice's own month are ignored (the process itself, if the caller left it in).
     pub history: Vec<PastInvoice>,
+    /// What the invoice's text says it is; `None` when it was never read.
+    pub identity: Option<InvoiceIdentity>,
+    /// The client's CNPJ (any punctuation) and account code at the operator.
+    pub client_cnpj: String,
+    pub client_account: Option<String>,
     pub today: NaiveDate,
     pub settings: CheckSettings,
 }
@@ -161,10 +169,33 @@ impl Default for CheckSettings {
     }
 }
 
+/// What an invoice's text says about whose invoice it is and of which month (read by
+/// brm-invoice, kept on the process).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceIdentity {
+    /// `AAAA-MM`.
+    pub reference_month: Option<String>,
+    /// Every valid CNPJ in the text, 14 digits each (the operator's own among them).
+    pub cnpjs: Vec<String>,
+    /// The account code as printed.
+    pub account: Option<String>,
+}
+
+/// An account code compared without punctuation, case or leading zeros ("0012345-6" is
+/// "123456"); the database's brm_norm_account does the same.
+pub fn norm_account(a: &str) -> String {
+    let kept: String = a
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    kept.trim_start_matches('0').to_string()
+}
+
 /// How many earlier months with an amount make the average.
 const AVERAGE_WINDOW: usize = 3;
 
-/// Always the four checks, in `CheckKind` order.
+/// Always the five checks, in `CheckKind` order.
 pub fn evaluate(input: &CheckInput) -> Vec<Check> {
     let month = Month::parse(&input.reference_month).ok();
     // The other months' invoices, parsed; the invoice's own month and unparsable ones out.
@@ -179,7 +210,87 @@ pub fn evaluate(input: &CheckInput) -> Vec<Check> {
         duplicate(input, &others),
         due_date(input),
         payment_line(input),
+        identity(input),
     ]
+}
+
+/// The invoice is the one the process asks for: every part its text names (month, CNPJ,
+/// account) must match; one that differs fails; none read is "sem dados" (not a pass).
+fn identity(input: &CheckInput) -> Check {
+    let kind = CheckKind::IdentidadeFatura;
+    let Some(id) = &input.identity else {
+        return check(
+            kind,
+            Outcome::SemDados,
+            "A fatura não foi lida: mês, CNPJ e conta não foram conferidos.",
+        );
+    };
+    let show_month = |m: &str| {
+        Month::parse(m)
+            .map(|m| m.display())
+            .unwrap_or_else(|_| m.to_string())
+    };
+    let mut wrong = Vec::new();
+    let mut matched = Vec::new();
+    let mut unread = Vec::new();
+    match &id.reference_month {
+        Some(m) if *m == input.reference_month => matched.push("mês"),
+        Some(m) => wrong.push(format!(
+            "Fatura de outro mês: a fatura é de {}, o processo é de {}",
+            show_month(m),
+            show_month(&input.reference_month)
+        )),
+        None => unread.push("mês"),
+    }
+    let want: String = input
+        .client_cnpj
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if id.cnpjs.is_empty() {
+        unread.push("CNPJ");
+    } else if id.cnpjs.contains(&want) {
+        matched.push("CNPJ");
+    } else {
+        wrong.push(format!(
+            "Fatura de outro CNPJ: a fatura mostra {}, o cliente é {}",
+            id.cnpjs
+                .iter()
+                .map(|c| crate::document::format_cnpj(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            crate::document::format_cnpj(&want)
+        ));
+    }
+    let expected = input
+        .client_account
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    match (&id.account, expected) {
+        (Some(a), Some(e)) if norm_account(a) == norm_account(e) => matched.push("conta"),
+        (Some(a), Some(e)) => wrong.push(format!(
+            "Fatura de outra conta: a fatura é da conta {a}, o cliente é da conta {e}"
+        )),
+        (None, Some(_)) => unread.push("conta"),
+        // The client has no account code to compare with.
+        (_, None) => {}
+    }
+    if !wrong.is_empty() {
+        return check(kind, Outcome::Falhou, format!("{}.", wrong.join("; ")));
+    }
+    if matched.is_empty() {
+        return check(
+            kind,
+            Outcome::SemDados,
+            "Não foi possível ler na fatura o mês de referência, o CNPJ nem a conta.",
+        );
+    }
+    let mut reason = format!("Conferem: {}.", matched.join(", "));
+    if !unread.is_empty() {
+        reason.push_str(&format!(" Não impressos na fatura: {}.", unread.join(", ")));
+    }
+    check(kind, Outcome::Ok, reason)
 }
 
 /// True when bulk approval may go ahead: no check `Falhou` and none is `SemDados`.
@@ -479,7 +590,8 @@ mod tests {
                 "Variação do valor",
                 "Possível duplicata",
                 "Vencimento",
-                "Linha digitável"
+                "Linha digitável",
+                "Mês, CNPJ e conta"
             ]
         );
         assert_eq!(
@@ -496,7 +608,7 @@ mod tests {
         use Outcome::*;
         assert_eq!(summary(&[]), "");
         let all_ok: Vec<_> = CheckKind::ALL.iter().map(|k| c(*k, Ok)).collect();
-        assert_eq!(summary(&all_ok), "4 OK");
+        assert_eq!(summary(&all_ok), "5 OK");
         assert_eq!(
             summary(&[
                 c(VariacaoValor, SemDados),
@@ -543,7 +655,78 @@ mod tests {
             history,
             today: d(2024, 7, 1),
             settings: CheckSettings::default(),
+            identity: Some(InvoiceIdentity {
+                reference_month: Some("2024-06".into()),
+                cnpjs: vec!["10141561000164".into()],
+                account: Some("conta-7".into()),
+            }),
+            client_cnpj: "10.141.561/0001-64".into(),
+            client_account: Some("CONTA 7".into()),
         }
+    }
+
+    #[test]
+    fn the_invoice_must_be_the_processs_month_client_and_account() {
+        let base = input(Some(100), vec![]);
+        let id = |i: &CheckInput| get(&evaluate(i), CheckKind::IdentidadeFatura).clone();
+        let ok = id(&base);
+        assert_eq!(ok.outcome, Outcome::Ok);
+        assert_eq!(ok.reason, "Conferem: mês, CNPJ, conta.");
+
+        let mut i = base.clone();
+        i.identity.as_mut().unwrap().reference_month = Some("2024-05".into());
+        let c = id(&i);
+        assert_eq!(c.outcome, Outcome::Falhou);
+        assert_eq!(
+            c.reason,
+            "Fatura de outro mês: a fatura é de 05/2024, o processo é de 06/2024."
+        );
+        assert!(!all_passed(&evaluate(&i)));
+
+        let mut i = base.clone();
+        i.identity.as_mut().unwrap().cnpjs = vec!["02558157000162".into()];
+        i.identity.as_mut().unwrap().account = Some("9999".into());
+        let c = id(&i);
+        assert_eq!(c.outcome, Outcome::Falhou);
+        assert!(c.reason.starts_with("Fatura de outro CNPJ: a fatura mostra 02.558.157/0001-62, o cliente é 10.141.561/0001-64; Fatura de outra conta: a fatura é da conta 9999, o cliente é da conta CONTA 7"), "{}", c.reason);
+
+        // The operator's CNPJ beside the client's: fine. Leading zeros and punctuation too.
+        let mut i = base.clone();
+        i.identity
+            .as_mut()
+            .unwrap()
+            .cnpjs
+            .insert(0, "02558157000162".into());
+        i.identity.as_mut().unwrap().account = Some("0CONTA-7".into());
+        assert_eq!(id(&i).outcome, Outcome::Ok);
+
+        // Only the month printed, and right: a pass that says what was not printed.
+        let mut i = base.clone();
+        i.identity = Some(InvoiceIdentity {
+            reference_month: Some("2024-06".into()),
+            ..Default::default()
+        });
+        let c = id(&i);
+        assert_eq!(c.outcome, Outcome::Ok);
+        assert_eq!(
+            c.reason,
+            "Conferem: mês. Não impressos na fatura: CNPJ, conta."
+        );
+
+        // Nothing read, or never read: its own outcome, not a pass.
+        let mut i = base.clone();
+        i.identity = Some(InvoiceIdentity::default());
+        assert_eq!(id(&i).outcome, Outcome::SemDados);
+        assert!(!all_passed(&evaluate(&i)));
+        i.identity = None;
+        assert_eq!(id(&i).outcome, Outcome::SemDados);
+
+        // A client without an account code: the account is not compared.
+        let mut i = base.clone();
+        i.client_account = None;
+        i.identity.as_mut().unwrap().account = Some("qualquer".into());
+        assert_eq!(id(&i).reason, "Conferem: mês, CNPJ.");
+        assert_eq!(norm_account(" 001-23.a "), "123A");
     }
 
     fn get(checks: &[Check], kind: CheckKind) -> &Check {
@@ -563,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn four_checks_in_enum_order() {
+    fn five_checks_in_enum_order() {
         let kinds: Vec<CheckKind> = evaluate(&input(Some(100_00), vec![]))
             .iter()
             .map(|c| c.kind)
@@ -574,7 +757,8 @@ mod tests {
                 CheckKind::VariacaoValor,
                 CheckKind::PossivelDuplicata,
                 CheckKind::Vencimento,
-                CheckKind::LinhaDigitavel
+                CheckKind::LinhaDigitavel,
+                CheckKind::IdentidadeFatura
             ]
         );
     }

@@ -362,6 +362,9 @@ pub struct Process {
     pub payment_line_reason: Option<String>,
     /// The coded reason of the last rejection (see the service's list).
     pub rejection_reason_code: Option<String>,
+    /// What the invoice's text says it is (month, CNPJs, account), read on arrival;
+    /// None: not read (older rows, or no invoice yet).
+    pub invoice_identity: Option<crate::approval::InvoiceIdentity>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -426,6 +429,7 @@ impl Process {
             payment_line_status: None,
             payment_line_reason: None,
             rejection_reason_code: None,
+            invoice_identity: None,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -29,7 +29,9 @@ pub const MAX_PAGES: usize = 20;
 /// 20 MB file of compressed streams could otherwise expand to gigabytes.
 pub const DECOMPRESSION_BUDGET: usize = 64 * 1024 * 1024;
 
+mod identity;
 mod isolated;
+pub use identity::{read_identity, Identity};
 pub use isolated::{read_safely, run_child, set_isolation, Isolation, CHILD_TIME_LIMIT};
 
 /// Where a value came from.
@@ -66,6 +68,10 @@ pub struct Reading {
     pub amount_source: Option<Source>,
     pub due_date: Option<NaiveDate>,
     pub due_date_source: Option<Source>,
+    /// The month, CNPJs and account code the text names (issue 18: the invoice must be
+    /// the one the process asks for).
+    #[serde(default)]
+    pub identity: Identity,
 }
 
 /// The file is not a PDF lopdf can open.
@@ -114,6 +120,7 @@ pub fn read_text(text: &str, today: NaiveDate) -> Reading {
         amount_source,
         due_date,
         due_date_source,
+        identity: read_identity(text),
     }
 }
 

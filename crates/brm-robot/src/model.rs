@@ -19,6 +19,11 @@ pub struct DownloadRequest {
     pub cnpj: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processo_id: Option<String>,
+    /// The invoice's month, `MM/AAAA`: an extra field of ours (the service's document
+    /// 2.3.6 names no month; FastAPI ignores fields it does not know). The bundled
+    /// simulator fetches that month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mes_referencia: Option<String>,
 }
 
 impl DownloadRequest {
@@ -614,6 +619,7 @@ mod tests {
             filtro: "f".into(),
             cnpj: "1".into(),
             processo_id: None,
+            mes_referencia: None,
         };
         assert!(!format!("{r:?}").contains("segredo"));
         let v = r.redacted();

@@ -328,6 +328,7 @@ fn download() -> DownloadRequest {
         filtro: "01/2024".into(),
         cnpj: "12345678000199".into(),
         processo_id: Some("p-1".into()),
+        mes_referencia: None,
     }
 }
 

@@ -128,7 +128,17 @@ impl Desk {
             // Stored before the line was kept on arrival: read the file again.
             None => self.payment_line_of(p, today).await,
         };
+        // The client's CNPJ and account code, for "Mês, CNPJ e conta"; without them the
+        // check has nothing to compare with.
+        let (identity, client_cnpj, client_account) =
+            match self.store.client_by_id(p.client_id).await {
+                Ok(Some(c)) => (p.invoice_identity.clone(), c.cnpj, c.account_filter),
+                _ => (None, String::new(), None),
+            };
         evaluate(&CheckInput {
+            identity,
+            client_cnpj,
+            client_account,
             reference_month: p.reference_month.clone(),
             amount_cents: p.amount_cents,
             due_date: p.due_date,

@@ -291,6 +291,14 @@ impl Desk {
             ),
             Err(e) => next.record_payment_line(None, Some(e.clone())),
         }
+        // Whose invoice and of which month its text says: a file that could not be read
+        // says nothing (the check then asks a person to look).
+        next.invoice_identity = Some(
+            reading
+                .as_ref()
+                .map(|r| r.identity.clone())
+                .unwrap_or_default(),
+        );
         let reading = reading.ok();
         next.amount_cents = None;
         next.amount_source = None;

@@ -354,6 +354,9 @@ async fn people_with_a_sql_client_are_refused_and_change_nothing() {
     for sql in [
         format!("UPDATE processes SET amount = 1.00 WHERE id = '{four}'"),
         format!("UPDATE processes SET invoice_key = 'outra/fatura.pdf', invoice_sha256 = repeat('0', 64) WHERE id = '{four}'"),
+        // Nor is what the invoice said about its month and client (issue 18), to pass
+        // "Mês, CNPJ e conta" for last month's invoice.
+        format!("UPDATE processes SET invoice_identity = '{{\"reference_month\":\"2020-01\"}}' WHERE id = '{four}'"),
     ] {
         a.refused(&caio, &caio_pool, &sql).await;
     }

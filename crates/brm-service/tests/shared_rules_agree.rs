@@ -19,7 +19,7 @@ use brm_service::Desk;
 use brm_store::postgres::{shared, PgStore};
 use brm_store::Store;
 use chrono::{Duration, Utc};
-use common::{add_client, add_operator, cnpj, create_user, login, sqlite_store};
+use common::{add_operator, cnpj, create_user, login, sqlite_store};
 use shared_common::Person;
 use sqlx::{PgPool, Row, SqlitePool};
 use std::collections::HashMap;
@@ -86,10 +86,24 @@ enum Checks {
     ZeroSame,
     /// Last month R$ 0,00 and this month R$ 5,00.
     ZeroDiffer,
+    /// The invoice says last month (issue 18).
+    WrongMonth,
+    /// The invoice names only another company's CNPJ.
+    WrongCnpj,
+    /// The invoice names another account code.
+    WrongAccount,
+    /// The same account code, written with zeros, spaces and capitals: a pass.
+    AccountWritten,
+    /// The invoice was never read for its identity (older rows).
+    IdentityUnread,
+    /// Read, and it names no month, CNPJ or account: not a pass.
+    IdentityBlank,
+    /// Only the month printed, and right: a pass.
+    MonthOnly,
 }
 
 impl Checks {
-    const ALL: [Checks; 16] = [
+    const ALL: [Checks; 23] = [
         Checks::Pass,
         Checks::NoHistory,
         Checks::AmountAbove,
@@ -106,6 +120,13 @@ impl Checks {
         Checks::LineAbsent,
         Checks::ZeroSame,
         Checks::ZeroDiffer,
+        Checks::WrongMonth,
+        Checks::WrongCnpj,
+        Checks::WrongAccount,
+        Checks::AccountWritten,
+        Checks::IdentityUnread,
+        Checks::IdentityBlank,
+        Checks::MonthOnly,
     ];
 }
 
@@ -316,16 +337,20 @@ async fn seed(b: &Backend, cases: &[Case], today: chrono::NaiveDate) -> Vec<(Uui
     let op = add_operator(desk, token, "Vivo", "VIVO", true).await;
     let mut clients = Vec::new();
     for i in 0..cases.len() {
-        clients.push(
-            add_client(
-                desk,
+        let made = desk
+            .create_client(
                 token,
-                &format!("Cliente {i:04}"),
-                &cnpj(i as u64 + 1),
-                op,
+                brm_core::client::ClientInput {
+                    legal_name: format!("Cliente {i:04}"),
+                    cnpj: cnpj(i as u64 + 1),
+                    operator_id: Some(op),
+                    account_filter: Some(format!("conta-{i}")),
+                    ..Default::default()
+                },
             )
-            .await,
-        );
+            .await
+            .unwrap();
+        clients.push((made.id, i));
     }
     let month = month_of(today);
     let mut m = month;
@@ -341,7 +366,7 @@ async fn seed(b: &Backend, cases: &[Case], today: chrono::NaiveDate) -> Vec<(Uui
     let sha = || format!("{:064x}", Uuid::new_v4().as_u128());
     let days = |n: i64| Some(today + Duration::days(n));
     let mut out = Vec::new();
-    for (case, client) in cases.iter().zip(clients) {
+    for (case, (client, i)) in cases.iter().zip(clients) {
         // Newest first: this month, then the four before it.
         let history = store.client_history(client, 5).await.unwrap();
         assert_eq!(history[0].reference_month, month.to_string());
@@ -350,6 +375,14 @@ async fn seed(b: &Backend, cases: &[Case], today: chrono::NaiveDate) -> Vec<(Uui
         let mut amount = Some(10_300);
         let mut due = days(60);
         let mut line = Some(PaymentLineStatus::Valida);
+        // What the invoice says it is: this month, the operator's CNPJ and the client's,
+        // the client's account.
+        let operator_cnpj = "02558157000162".to_string();
+        let mut identity = Some(brm_core::approval::InvoiceIdentity {
+            reference_month: Some(month.to_string()),
+            cnpjs: vec![operator_cnpj.clone(), cnpj(i as u64 + 1)],
+            account: Some(format!("conta-{i}")),
+        });
         let file = sha();
         let mut earlier: Vec<(Option<i64>, Option<chrono::NaiveDate>, String)> =
             vec![(Some(10_000), days(-10), sha())];
@@ -383,6 +416,22 @@ async fn seed(b: &Backend, cases: &[Case], today: chrono::NaiveDate) -> Vec<(Uui
                 amount = Some(500);
                 earlier[0].0 = Some(0);
             }
+            Checks::WrongMonth => {
+                identity.as_mut().unwrap().reference_month = Some(month.previous().to_string())
+            }
+            Checks::WrongCnpj => identity.as_mut().unwrap().cnpjs = vec![operator_cnpj],
+            Checks::WrongAccount => identity.as_mut().unwrap().account = Some("conta-x".into()),
+            Checks::AccountWritten => {
+                identity.as_mut().unwrap().account = Some(format!("00 CONTA {i}"))
+            }
+            Checks::IdentityUnread => identity = None,
+            Checks::IdentityBlank => identity = Some(Default::default()),
+            Checks::MonthOnly => {
+                identity = Some(brm_core::approval::InvoiceIdentity {
+                    reference_month: Some(month.to_string()),
+                    ..Default::default()
+                })
+            }
         }
         for (before, (cents, due, file)) in history[1..].iter().zip(earlier) {
             let mut p = before.clone();
@@ -403,6 +452,7 @@ async fn seed(b: &Backend, cases: &[Case], today: chrono::NaiveDate) -> Vec<(Uui
         p.due_date = due;
         p.invoice_sha256 = Some(file);
         p.payment_line_status = line;
+        p.invoice_identity = identity;
         p.uploaded_by = case.own_upload.then(|| b.ids[&case.who]);
         p.manual_upload = case.own_upload;
         (p.first_approved_by, p.first_approved_at) = match case.first {
@@ -683,7 +733,12 @@ async fn one_case_table_same_outcomes_on_sqlite_and_in_the_database(pool: Sqlite
             PastDue,
             NoDueDate,
             LineInvalid,
-            ZeroDiffer
+            ZeroDiffer,
+            WrongMonth,
+            WrongCnpj,
+            WrongAccount,
+            IdentityUnread,
+            IdentityBlank
         ]
     );
     // An amount not read is never approved, in either place, four eyes or not: typed first.

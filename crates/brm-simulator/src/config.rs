@@ -40,6 +40,11 @@ pub struct Faults {
     /// The request takes effect, then its answer waits `hang_ms` (real) milliseconds.
     pub hang_rate: f64,
     pub hang_ms: u64,
+    /// A download's invoice is of the month before the one asked for (a portal that
+    /// still shows last month's invoice).
+    pub wrong_month_rate: f64,
+    /// A download's invoice is another client's (another account code and CNPJ).
+    pub wrong_account_rate: f64,
     /// Not a fault: the service honours `Idempotency-Key` on creates (the same key
     /// answers the same job) and says so in `/health` (`"idempotency": true`).
     pub idempotency: bool,
@@ -58,6 +63,8 @@ impl Faults {
             ("malformed_rate", self.malformed_rate),
             ("lost_answer_rate", self.lost_answer_rate),
             ("hang_rate", self.hang_rate),
+            ("wrong_month_rate", self.wrong_month_rate),
+            ("wrong_account_rate", self.wrong_account_rate),
         ];
         for (name, v) in rates {
             if !(0.0..=1.0).contains(&v) {

@@ -78,6 +78,9 @@ impl JobState {
     }
 }
 
+/// The CNPJ on the invoice the `wrong_account_rate` fault serves (valid, nobody's).
+pub const OTHER_CLIENT_CNPJ: &str = "11222333000181";
+
 /// What a job was asked to do.
 #[derive(Clone, Debug)]
 pub(crate) enum JobRequest {
@@ -85,6 +88,9 @@ pub(crate) enum JobRequest {
         senha: String,
         filtro: String,
         cnpj: String,
+        /// The month asked for (`mes_referencia`, an extra field of ours): the simulated
+        /// portal has that month's invoice. Without it, the month of the download.
+        month: Option<(i32, u32)>,
     },
     Sat {
         nome_arquivo: String,
@@ -134,6 +140,10 @@ pub(crate) struct Job {
     outcome: Outcome,
     amount_cents: i64,
     due_days: i64,
+    /// The portal shows the month before the one asked for.
+    wrong_month: bool,
+    /// The portal shows another client's account (another account code and CNPJ).
+    wrong_account: bool,
     /// (offset from start in ms, step), in time order.
     steps: Vec<(i64, Step)>,
     next_step: usize,
@@ -428,6 +438,9 @@ impl Engine {
         let u_failure: f64 = rng.gen();
         let u_lost: f64 = rng.gen();
         let u_no_invoice: f64 = rng.gen();
+        // Drawn last: adding these faults changed no earlier draw.
+        let u_wrong_month: f64 = rng.gen();
+        let u_wrong_account: f64 = rng.gen();
 
         let wrong_password =
             matches!(&request, JobRequest::Download { senha, .. } if senha == WRONG_PASSWORD);
@@ -490,6 +503,8 @@ impl Engine {
             outcome,
             amount_cents,
             due_days,
+            wrong_month: is_download && u_wrong_month < faults.wrong_month_rate,
+            wrong_account: is_download && u_wrong_account < faults.wrong_account_rate,
             steps,
             next_step: 0,
             captured: None,
@@ -649,10 +664,31 @@ impl Engine {
                 });
                 None
             }
-            (JobRequest::Download { filtro, cnpj, .. }, _) => {
+            (
+                JobRequest::Download {
+                    filtro,
+                    cnpj,
+                    month,
+                    ..
+                },
+                _,
+            ) => {
                 let local = at.with_timezone(&brasilia()).date_naive();
                 let due = local + Duration::days(job.due_days);
-                let yyyymm = format!("{:04}{:02}", local.year(), local.month());
+                let (mut year, mut month) = month.unwrap_or((local.year(), local.month()));
+                if job.wrong_month {
+                    (year, month) = if month == 1 {
+                        (year - 1, 12)
+                    } else {
+                        (year, month - 1)
+                    };
+                }
+                let yyyymm = format!("{year:04}{month:02}");
+                let (filtro, cnpj) = if job.wrong_account {
+                    (&format!("{filtro}-OUTRA"), &OTHER_CLIENT_CNPJ.to_string())
+                } else {
+                    (filtro, cnpj)
+                };
                 let cnpj_digits: String = cnpj.chars().filter(char::is_ascii_digit).collect();
                 let cnpj_key = if cnpj_digits.is_empty() {
                     "sem-cnpj".to_string()
@@ -683,8 +719,8 @@ impl Engine {
                     operadora: job.operadora.clone(),
                     cnpj: cnpj_digits,
                     filtro: filtro.clone(),
-                    month: local.month(),
-                    year: local.year(),
+                    month,
+                    year,
                     issued: local,
                     due,
                     amount_cents: job.amount_cents,

@@ -351,6 +351,7 @@ async fn executar(
         senha: b.str("senha"),
         filtro: b.str("filtro"),
         cnpj: b.str("cnpj"),
+        month: b.values.get("mes_referencia").and_then(parse_month),
     };
     let key = idempotency_key(&app, &headers);
     let id = app
@@ -360,6 +361,17 @@ async fn executar(
         &id,
         format!("Job criado para a operadora {operadora}; acompanhe pelo status_url"),
     )
+}
+
+/// `MM/AAAA` (as invoices print it) or `AAAA-MM`; anything else is ignored.
+fn parse_month(v: &Value) -> Option<(i32, u32)> {
+    let s = v.as_str()?.trim();
+    let (y, m) = match s.split_once('/') {
+        Some((m, y)) => (y, m),
+        None => s.split_once('-')?,
+    };
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    ((1..=12).contains(&m) && (2000..=2100).contains(&y)).then_some((y, m))
 }
 
 async fn executar_sat(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -52,7 +52,9 @@ pub use config::{Faults, ResultShape, SimConfig};
 
 /// Error texts the simulated robots use, for tests that look for them.
 pub mod messages {
-    pub use crate::engine::{BUSINESS_ERROR, NO_INVOICE, TRANSIENT_ERROR, WRONG_PASSWORD};
+    pub use crate::engine::{
+        BUSINESS_ERROR, NO_INVOICE, OTHER_CLIENT_CNPJ, TRANSIENT_ERROR, WRONG_PASSWORD,
+    };
 }
 
 /// Counters since start (`GET /_sim/stats`).

@@ -41,6 +41,18 @@ pub fn json(s: Option<String>) -> Option<serde_json::Value> {
     s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
+/// The invoice's identity as stored: JSON text.
+pub(crate) fn identity_text(p: &brm_core::process::Process) -> Option<String> {
+    p.invoice_identity
+        .as_ref()
+        .and_then(|i| serde_json::to_string(i).ok())
+}
+
+/// A stored identity; text that does not parse counts as not read.
+pub(crate) fn identity_of(text: Option<String>) -> Option<brm_core::approval::InvoiceIdentity> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,14 @@ impl Worker {
             ),
             Err(e) => next.record_payment_line(None, Some(e.clone())),
         }
+        // Whose invoice and of which month its text says: a file that could not be read
+        // says nothing (the check then asks a person to look).
+        next.invoice_identity = Some(
+            reading
+                .as_ref()
+                .map(|r| r.identity.clone())
+                .unwrap_or_default(),
+        );
         let reading = reading.ok();
         if let Some(r) = &reading {
             if let (Some(c), Some(src)) = (r.amount_cents, r.amount_source) {

@@ -266,6 +266,9 @@ impl Worker {
             filtro: client.account_filter.clone().unwrap_or_default(),
             cnpj: client.cnpj.clone(),
             processo_id: Some(process.id.to_string()),
+            mes_referencia: brm_core::process::Month::parse(&process.reference_month)
+                .ok()
+                .map(|m| m.display()),
         };
         execution.request = Some(request.redacted());
         execution.endpoint = Some(format!("{}/executar/{}", robot.base_url(), operator.code));

@@ -8,6 +8,7 @@ export const CHECK_KIND_LABEL = {
   POSSIVEL_DUPLICATA: "Possível duplicata",
   VENCIMENTO: "Vencimento",
   LINHA_DIGITAVEL: "Linha digitável",
+  IDENTIDADE_FATURA: "Mês, CNPJ e conta",
 };
 
 export const CHECK_OUTCOME_LABEL = {

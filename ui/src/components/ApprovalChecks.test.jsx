@@ -87,3 +87,14 @@ describe("ApprovalChecks", () => {
     expect(screen.getByTestId("approval-checks-summary").textContent).toBe("1 verificação pede atenção antes de aprovar.");
   });
 });
+
+describe("ApprovalChecks: the invoice's identity (issue 18)", () => {
+  it("titles the fifth check and shows what was read and what was expected", () => {
+    const reason = "Fatura de outro mês: a fatura é de 10/2026, o processo é de 11/2026.";
+    render(<ApprovalChecks checks={[check("IDENTIDADE_FATURA", "FALHOU", reason)]} />);
+    const r = row("IDENTIDADE_FATURA");
+    expect(within(r).getByTestId("approval-check-title").textContent).toBe("Mês, CNPJ e conta");
+    expect(within(r).getByTestId("approval-check-outcome").textContent).toBe("Falhou");
+    expect(within(r).getByTestId("approval-check-reason").textContent).toBe(reason);
+  });
+});

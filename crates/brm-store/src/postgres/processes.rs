@@ -72,7 +72,8 @@ pub(super) const COLUMNS: &str = "p.id, p.client_id, p.operator_id, p.reference_
         p.next_retry_at, p.needs_attention, p.manual_upload, p.auto_created, p.created_by,
         p.notes, p.last_rejection_reason, p.version, p.created_at, p.updated_at,
         p.first_approved_by, p.first_approved_at, p.uploaded_by, p.payment_line,
-        p.payment_line_status, p.payment_line_reason, p.rejection_reason_code";
+        p.payment_line_status, p.payment_line_reason, p.rejection_reason_code,
+        p.invoice_identity";
 
 /// The columns of a list row, after `SELECT`; the list and `row` share them.
 macro_rules! row_columns {
@@ -314,7 +315,7 @@ pub(super) async fn write_state(
                 updated_at = $22, amount_source = $23, due_date_source = $24,
                 first_approved_by = $27, first_approved_at = $28, uploaded_by = $29,
                 payment_line = $30, payment_line_status = $31, payment_line_reason = $32,
-                rejection_reason_code = $33
+                rejection_reason_code = $33, invoice_identity = $34
          WHERE id = $25 AND version = $26",
     )
     .bind(p.status.as_str())
@@ -350,6 +351,7 @@ pub(super) async fn write_state(
     .bind(p.payment_line_status.map(PaymentLineStatus::as_str))
     .bind(&p.payment_line_reason)
     .bind(&p.rejection_reason_code)
+    .bind(crate::sql_text::identity_text(p))
     .execute(conn)
     .await?
     .rows_affected();
@@ -454,6 +456,7 @@ pub(super) fn decode(r: &PgRow) -> StoreResult<Process> {
             })
             .transpose()?,
         payment_line_reason: r.try_get("payment_line_reason")?,
+        invoice_identity: crate::sql_text::identity_of(r.try_get("invoice_identity")?),
         rejection_reason_code: r.try_get("rejection_reason_code")?,
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,

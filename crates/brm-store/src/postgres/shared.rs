@@ -33,6 +33,11 @@ pub const SHARED_SQL: &[(i32, &str, &str)] = &[
         "fatura sem valor lido não é aprovada",
         include_str!("../../../../migrations/postgres-shared/0003_no_approval_without_amount.sql"),
     ),
+    (
+        4,
+        "mês, CNPJ e conta da fatura nas verificações",
+        include_str!("../../../../migrations/postgres-shared/0004_invoice_identity.sql"),
+    ),
 ];
 
 /// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).

@@ -316,7 +316,8 @@ pub(super) async fn write_state(
                 sat_attempts = ?, last_sat_at = ?, next_retry_at = ?, needs_attention = ?,
                 manual_upload = ?, notes = ?, last_rejection_reason = ?, version = ?, updated_at = ?,
                 first_approved_by = ?, first_approved_at = ?, uploaded_by = ?, payment_line = ?,
-                payment_line_status = ?, payment_line_reason = ?, rejection_reason_code = ?
+                payment_line_status = ?, payment_line_reason = ?, rejection_reason_code = ?,
+                invoice_identity = ?
          WHERE id = ? AND version = ?",
     )
     .bind(p.status.as_str())
@@ -350,6 +351,7 @@ pub(super) async fn write_state(
     .bind(p.payment_line_status.map(PaymentLineStatus::as_str))
     .bind(&p.payment_line_reason)
     .bind(&p.rejection_reason_code)
+    .bind(crate::sql_text::identity_text(p))
     .bind(p.id.to_string())
     .bind(expected_version)
     .execute(conn)
@@ -477,6 +479,7 @@ pub(super) fn decode(r: &SqliteRow) -> StoreResult<Process> {
         payment_line: r.try_get("payment_line")?,
         payment_line_status: parse_line_status(r.try_get("payment_line_status")?)?,
         payment_line_reason: r.try_get("payment_line_reason")?,
+        invoice_identity: crate::sql_text::identity_of(r.try_get("invoice_identity")?),
         rejection_reason_code: r.try_get("rejection_reason_code")?,
         version: r.try_get("version")?,
         created_at: parse_ts(r.try_get("created_at")?)?,

@@ -1,0 +1,114 @@
+// e2e-env: BRM_SIM_FAULTS={"wrong_month_rate":1}
+// The invoice must be the one the process asks for (issue 18), through the real window.
+// The bundled robot is told (its wrong_month fault, above) to serve the month before the
+// one asked for, as a portal that still shows last month's invoice would. The approval
+// queue then shows "Mês, CNPJ e conta" failed with what the invoice says and what the
+// process expects, and "Aprovar selecionadas" leaves the invoice out; a person who looked
+// can still approve it on its own. (clients-processes.test.js shows a right invoice
+// passing the same check.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { monthFromToday, monthLabel } from "../lib/today.js";
+
+const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
+const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
+const MONTH = monthFromToday(-1);
+
+// Two active VIVO rows of the synthetic spreadsheet, as their own small sheet.
+function smallSheet() {
+  const lines = fs.readFileSync(FIXTURE, "utf8").split(/\r?\n/);
+  const header = lines[0];
+  const col = header.split(",");
+  const op = col.indexOf("OPERADORA");
+  const status = col.indexOf("STATUS");
+  const rows = [];
+  const seen = new Set();
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    if (f.length !== col.length || f[op].trim().toUpperCase() !== "VIVO" || f[status].trim() !== "") continue;
+    if (!/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/.test(f[3].trim()) || seen.has(f[3])) continue;
+    seen.add(f[3]);
+    rows.push(line);
+  }
+  const dir = path.join(process.env.HOME ?? ".", "Documentos");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "clientes-vivo.csv");
+  fs.writeFileSync(file, [header, ...rows.slice(0, 2)].join("\n") + "\n");
+  return file;
+}
+
+test("an invoice of another month is flagged before approval", async (t) => {
+  const app = await startApp();
+  t.after(() => app?.quit().catch(() => {}));
+
+  await t.test("first run, one operator, two clients, the month's invoices arrive", async () => {
+    await app.firstRun(ADMIN);
+    await holdMonthlySchedule();
+    await app.nav("operadoras", "operators");
+    await app.click("new-operator");
+    await app.waitFor("operator-form");
+    await app.type("name", "Vivo");
+    await app.type("code", "VIVO");
+    await app.click("save-operator");
+    await app.waitForText("pager", "1 operadora");
+    await app.nav("importar", "import");
+    await (await app.waitFor("import-file")).sendKeys(smallSheet());
+    await app.waitForCount("import-create-row", 2);
+    await app.click("import-commit");
+    await app.waitForText("banner-info", "2 criados");
+    await app.nav("processos", "processes");
+    const input = await app.waitFor("month-input");
+    await app.driver.executeScript(
+      "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+      input,
+      MONTH,
+    );
+    await app.click("create-month");
+    await app.waitForText("banner-info", "2 processos criados");
+    await app.waitUntil(
+      async () => sql("SELECT COUNT(*) AS n FROM processes WHERE status = 'AGUARDANDO_APROVACAO'")[0].n === 2,
+      "as duas faturas baixadas",
+      120_000,
+    );
+  });
+
+  await t.test("the queue flags both with what the invoice says and what the process expects", async () => {
+    await app.nav("aprovacao", "approval-queue");
+    const rows = await app.waitForCount("queue-row", 2);
+    for (const r of rows) {
+      // The row's summary counts what asks for a look (no history yet, and the month).
+      assert.match(await (await r.findElement({ css: '[data-testid="queue-row-checks"]' })).getText(), /verificaç(ão|ões) ped/);
+    }
+    await rows[0].click();
+    await app.waitFor("approval-detail");
+    const check = await app.waitUntil(async () => {
+      for (const c of await app.all("approval-check")) {
+        if ((await c.getAttribute("data-kind")) === "IDENTIDADE_FATURA") return c;
+      }
+      return false;
+    }, "a verificação Mês, CNPJ e conta");
+    assert.equal(await check.getAttribute("data-outcome"), "FALHOU");
+    const text = await check.getText();
+    assert.match(text, /Mês, CNPJ e conta/);
+    const previous = monthLabel(monthFromToday(-2));
+    assert.ok(text.includes(`Fatura de outro mês: a fatura é de ${previous}, o processo é de ${monthLabel(MONTH)}.`), text);
+    await app.screenshot("01-fatura-de-outro-mes");
+  });
+
+  await t.test("Aprovar selecionadas leaves them out, with the reason", async () => {
+    for (const box of await app.all("queue-row-check")) await box.click();
+    await app.click("btn-aprovar-selecionadas");
+    const result = await app.waitFor("bulk-result");
+    await app.waitForText("bulk-approved", "0 faturas aprovadas");
+    const skipped = await app.all("bulk-skipped");
+    assert.equal(skipped.length, 2);
+    for (const s of skipped) assert.match(await s.getText(), /individualmente|verificações/);
+    assert.equal(sql("SELECT COUNT(*) AS n FROM processes WHERE status = 'AGUARDANDO_APROVACAO'")[0].n, 2);
+    await app.screenshot("02-lote-sem-as-faturas");
+    assert.ok(result);
+  });
+});
