@@ -1,7 +1,8 @@
-// e2e-env: BRM_SIM_FAULTS={"wrong_month_rate":1}
+// e2e-env: BRM_SIM_FAULTS={"wrong_month_rate":1,"wrong_account_rate":1}
 // The invoice must be the one the process asks for (issue 18), through the real window.
-// The bundled robot is told (its wrong_month fault, above) to serve the month before the
-// one asked for, as a portal that still shows last month's invoice would. The approval
+// The bundled robot is told (its faults, above) to serve the month before the one asked
+// for, of another client, as a portal that still shows last month's invoice, or another
+// account's, would. The approval
 // queue then shows "Mês, CNPJ e conta" failed with what the invoice says and what the
 // process expects, and "Aprovar selecionadas" leaves the invoice out; a person who looked
 // can still approve it on its own. (clients-processes.test.js shows a right invoice
@@ -41,7 +42,7 @@ function smallSheet() {
   return file;
 }
 
-test("an invoice of another month is flagged before approval", async (t) => {
+test("an invoice of another month and client is flagged before approval", async (t) => {
   const app = await startApp();
   t.after(() => app?.quit().catch(() => {}));
 
@@ -95,7 +96,8 @@ test("an invoice of another month is flagged before approval", async (t) => {
     const text = await check.getText();
     assert.match(text, /Mês, CNPJ e conta/);
     const previous = monthLabel(monthFromToday(-2));
-    assert.ok(text.includes(`Fatura de outro mês: a fatura é de ${previous}, o processo é de ${monthLabel(MONTH)}.`), text);
+    assert.ok(text.includes(`Fatura de outro mês: a fatura é de ${previous}, o processo é de ${monthLabel(MONTH)}`), text);
+    assert.ok(text.includes("Fatura de outro CNPJ: a fatura mostra 11.222.333/0001-81, o cliente é "), text);
     await app.screenshot("01-fatura-de-outro-mes");
   });
 

@@ -30,6 +30,12 @@ const SECRET_KEYS: &[&str] = &[
 /// below this in practice).
 pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 
+/// A create answers at once (the service queues the job and says PENDING): one that has
+/// not answered in this long (or the configured timeout, if shorter) is given up on and
+/// reconciled, so a hanging create holds its operator's queue for seconds, not half a
+/// minute.
+pub const CREATE_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Client of one robot service (the embedded simulator, BRM's service, or an
 /// outsourced operator's `url_endpoint_rpa`). Cheap to clone; clones share the
 /// connection pool.
@@ -477,6 +483,15 @@ impl RobotClient {
             .await
     }
 
+    /// How long a call may take: creates (`POST`) at most [`CREATE_TIMEOUT`].
+    fn timeout_for(&self, method: &Method) -> Duration {
+        if *method == Method::POST {
+            self.inner.request_timeout.min(CREATE_TIMEOUT)
+        } else {
+            self.inner.request_timeout
+        }
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -506,7 +521,7 @@ impl RobotClient {
             .inner
             .http
             .request(method.clone(), url)
-            .timeout(self.inner.request_timeout)
+            .timeout(self.timeout_for(&method))
             .header(ACCEPT, "application/json");
         if auth {
             if let Some(a) = &self.inner.auth {
@@ -555,7 +570,9 @@ impl RobotClient {
                 })
             }
             Err(e) => {
-                let err = self.err_ctx(secrets).transport(&e);
+                let mut ctx = self.err_ctx(secrets);
+                ctx.request_timeout = self.timeout_for(&method);
+                let err = ctx.transport(&e);
                 tracing::debug!(%method, path = %path, elapsed_ms, error = %err.message,
                     "robot: call failed");
                 Err(err)

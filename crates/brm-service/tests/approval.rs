@@ -862,7 +862,7 @@ async fn queue_sorts_filters_and_the_history_is_ascending(pool: SqlitePool) {
         .unwrap();
     assert_eq!(beta.amount_cents, Some(10_000));
     assert_eq!(beta.amount_source, Some(ValueSource::LinhaDigitavel));
-    assert_eq!(beta.checks.len(), 4);
+    assert_eq!(beta.checks.len(), 5);
     assert!(!beta.all_passed);
     assert_eq!(beta.blocked_reason, None);
     let json = serde_json::to_value(beta).unwrap();
@@ -949,13 +949,15 @@ async fn a_thousand_waiting_invoices_load_fast(pool: SqlitePool) {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE processes SET status = 'AGUARDANDO_APROVACAO', amount_cents = 10000 + abs(random() % 5000),
                 due_date = '2026-11-' || printf('%02d', 3 + abs(random() % 25)),
                 amount_source = 'LINHA_DIGITAVEL', due_date_source = 'TEXTO_DA_FATURA',
-                invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = 'VALIDA'
+                invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = 'VALIDA',
+                invoice_identity = {}
          WHERE reference_month = ?",
-    )
+        common::IDENTITY_SQL
+    ))
     .bind(MONTH)
     .execute(&pool)
     .await

@@ -35,6 +35,13 @@ async fn set(
     p.due_date_source = due.map(|_| ValueSource::TextoDaFatura);
     p.invoice_sha256 = Some(sha.repeat(64 / sha.len()));
     p.record_payment_line(Some("8".repeat(48)), None);
+    // What the robot's invoice of this month and client says it is.
+    let client = store.client_by_id(p.client_id).await.unwrap().unwrap();
+    p.invoice_identity = Some(brm_core::approval::InvoiceIdentity {
+        reference_month: Some(p.reference_month.clone()),
+        cnpjs: vec![client.cnpj.chars().filter(char::is_ascii_digit).collect()],
+        account: None,
+    });
     p.version += 1;
     let ev = AuditEvent::new(Utc::now(), Actor::anonymous("teste"), "EDITAR", "processo").on(id);
     assert!(store.update_process(&p, v, &ev).await.unwrap());

@@ -172,13 +172,14 @@ Davi Operador;davi@beg.com.br;;Operador;Sim;Não;29/11/2026 14:03\r\n"
 /// line, values typed and from the robot).
 async fn approval_fixture(pool: &SqlitePool) -> Office {
     let o = fixture(pool).await;
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE processes SET amount_source = 'LINHA_DIGITAVEL', due_date_source = 'TEXTO_DA_FATURA',
-                payment_line_status = 'VALIDA',
+                payment_line_status = 'VALIDA', invoice_identity = {},
                 first_approved_by = (SELECT id FROM users WHERE email = 'ana@beg.com.br'),
                 first_approved_at = '2026-11-28T15:00:00.000000Z'
          WHERE client_id = (SELECT id FROM clients WHERE legal_name LIKE 'Alfa%')",
-    )
+        common::IDENTITY_SQL
+    ))
     .execute(pool)
     .await
     .unwrap();
@@ -210,8 +211,8 @@ async fn approval_export_is_the_desk_queue_in_its_order(pool: SqlitePool) {
     assert_eq!(out.file_name, "aprovacao-2026-11-29-1403.csv");
     assert_eq!(out.rows, 2);
     let header = "\u{feff}Mês de referência;Cliente;CNPJ;HASH;Operadora;Situação;Valor (R$);Vencimento;Tentativas de download;Tentativas de envio ao SAT;Precisa de atenção;Atualizado em;Verificações;Fonte do valor;Fonte do vencimento;1ª aprovação;Envio manual por\r\n";
-    let beta = "11/2026;\"Beta; \"\"Serviços\"\" S/A\";13.878.375/0001-09;H-Sinop;Vivo;Aguardando aprovação;500,00;20/11/2026;0;0;Não;29/11/2026 14:03;Falhou: Vencimento, Linha digitável (1 OK, 1 sem dados);Digitado;Robô;;Davi Operador\r\n";
-    let alfa = "11/2026;Alfa Comércio Ltda;10.141.561/0001-64;H-Cuiabá;Vivo;Aguardando aprovação;1.234,56;10/12/2026;0;0;Não;29/11/2026 14:03;3 OK, 1 sem dados;Linha digitável;Texto da fatura;Ana Administradora;\r\n";
+    let beta = "11/2026;\"Beta; \"\"Serviços\"\" S/A\";13.878.375/0001-09;H-Sinop;Vivo;Aguardando aprovação;500,00;20/11/2026;0;0;Não;29/11/2026 14:03;Falhou: Vencimento, Linha digitável (1 OK, 2 sem dados);Digitado;Robô;;Davi Operador\r\n";
+    let alfa = "11/2026;Alfa Comércio Ltda;10.141.561/0001-64;H-Cuiabá;Vivo;Aguardando aprovação;1.234,56;10/12/2026;0;0;Não;29/11/2026 14:03;4 OK, 1 sem dados;Linha digitável;Texto da fatura;Ana Administradora;\r\n";
     // By due date, the overdue one first, as the desk lists them.
     assert_eq!(
         String::from_utf8(out.bytes).unwrap(),
@@ -311,7 +312,7 @@ async fn approval_export_is_the_desk_queue_in_its_order(pool: SqlitePool) {
     assert_eq!(cell(1, 6), Some(Data::Float(500.0)));
     assert_eq!(cell(1, 13), Some(Data::String("Digitado".into())));
     assert_eq!(cell(1, 16), Some(Data::String("Davi Operador".into())));
-    assert_eq!(cell(2, 12), Some(Data::String("3 OK, 1 sem dados".into())));
+    assert_eq!(cell(2, 12), Some(Data::String("4 OK, 1 sem dados".into())));
     assert_eq!(cell(2, 15), Some(Data::String("Ana Administradora".into())));
     assert_eq!(cell(2, 16), Some(Data::Empty));
 }

@@ -454,10 +454,10 @@ async fn people_with_a_sql_client_are_refused_and_change_nothing() {
     let refused = a.refused;
     eprintln!(
         "# refused adversarial statements: {refused} (OPERADOR {}, APROVADOR {}, ADMINISTRADOR {}, robô {})",
-        op.len() + 2,
+        op.len() + 3,
         ap.len() + 1,
         ad.len(),
         rb.len()
     );
-    assert_eq!(refused, op.len() + 2 + ap.len() + 1 + ad.len() + rb.len());
+    assert_eq!(refused, op.len() + 3 + ap.len() + 1 + ad.len() + rb.len());
 }

@@ -75,7 +75,7 @@ impl WorkerConfig {
             endpoint_concurrency: 8,
             cycle_wait: std::time::Duration::from_secs(5),
             hedge_after: std::time::Duration::from_secs(3),
-            reconcile_after: Duration::seconds(10),
+            reconcile_after: Duration::seconds(5),
             robot_clock_margin: Duration::minutes(2),
             reconcile_give_up: Duration::hours(2),
             backoff: vec![

@@ -1030,7 +1030,8 @@ async fn a_downloaded_invoice_is_read_and_checked_before_approval() {
         .unwrap();
     use brm_core::approval::{CheckKind, Outcome};
     let outcome = |k: CheckKind| detail.checks.iter().find(|c| c.kind == k).unwrap().outcome;
-    assert_eq!(detail.checks.len(), 4);
+    assert_eq!(detail.checks.len(), 5);
+    assert_eq!(outcome(CheckKind::IdentidadeFatura), Outcome::Ok);
     assert_eq!(outcome(CheckKind::LinhaDigitavel), Outcome::Ok);
     assert_eq!(
         outcome(CheckKind::VariacaoValor),

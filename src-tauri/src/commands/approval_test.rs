@@ -182,7 +182,7 @@ fn approval_commands_answer_the_window_in_json() {
         item["blocked_reason"],
         "Você enviou esta fatura manualmente; outra pessoa precisa aprová-la."
     );
-    assert_eq!(item["checks"].as_array().unwrap().len(), 4);
+    assert_eq!(item["checks"].as_array().unwrap().len(), 5);
     let e = invoke(
         &window,
         "list_approval_queue",

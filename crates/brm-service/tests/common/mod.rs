@@ -161,6 +161,12 @@ pub async fn create_months(desk: &Desk, admin: &str, months: &[&str]) {
     }
 }
 
+/// SQLite: the identity a robot's invoice of the process's own month and client says it
+/// has (month and the client's CNPJ), for fixtures that set invoices by SQL.
+pub const IDENTITY_SQL: &str = "json_object('reference_month', processes.reference_month,
+    'cnpjs', json_array((SELECT replace(replace(replace(c.cnpj, '.', ''), '/', ''), '-', '')
+                         FROM clients c WHERE c.id = processes.client_id)))";
+
 /// Puts a client's process of `month` in `status` with an invoice and these values
 /// (SQL, as the robot would have left it; the version does not move). The amount's
 /// source is the payment line when there is an amount.
@@ -171,12 +177,13 @@ pub async fn set_invoice(
     status: brm_core::process::ProcessStatus,
     (amount_cents, due, line): (Option<i64>, Option<&str>, Option<&str>),
 ) {
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE processes SET status = ?, amount_cents = ?, due_date = ?,
                 amount_source = CASE WHEN ? IS NULL THEN NULL ELSE 'LINHA_DIGITAVEL' END,
-                invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = ?
-         WHERE client_id = ? AND reference_month = ?",
-    )
+                invoice_sha256 = lower(hex(randomblob(32))), payment_line_status = ?,
+                invoice_identity = {IDENTITY_SQL}
+         WHERE client_id = ? AND reference_month = ?"
+    ))
     .bind(status.as_str())
     .bind(amount_cents)
     .bind(due)
