@@ -14,16 +14,6 @@ use brm_worker::{RobotState, WorkerEvent};
 use chrono::Duration;
 use common::*;
 
-async fn executions(rig: &Rig, id: uuid::Uuid) -> Vec<brm_core::execution::Execution> {
-    rig.store
-        .executions_of(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect()
-}
-
 #[tokio::test]
 async fn downloads_reach_approval_with_their_pdfs_stored_and_hashed() {
     let rig = Rig::sqlite(Faults::default()).await;
@@ -155,7 +145,7 @@ async fn transient_failures_back_off_then_need_attention() {
     rig.advance(Duration::hours(5)).await;
     assert_eq!(worker.cycle().await.unwrap().started, 0);
     assert_eq!(rig.sim.stats().downloads_created, 3);
-    let ex = executions(&rig, id).await;
+    let ex = rig.executions(id).await;
     assert!(ex.iter().all(|e| e.status == ExecutionStatus::Falhou
         && e.error_class == Some(brm_core::execution::ErrorClass::Transitorio)));
     let trail = rig
@@ -178,7 +168,7 @@ async fn a_wrong_portal_password_is_not_retried() {
     assert_eq!((r.failed, r.needs_attention), (1, 1), "{r:?}");
     let p = rig.process(rig.processes().await[0].id).await;
     assert!(p.needs_attention && p.next_retry_at.is_none());
-    let e = &executions(&rig, p.id).await[0];
+    let e = &rig.executions(p.id).await[0];
     assert_eq!(
         e.error_class,
         Some(brm_core::execution::ErrorClass::Negocio)
@@ -213,7 +203,7 @@ async fn credential_failures_in_other_words_are_not_retried_either() {
         assert_eq!((r.failed, r.needs_attention), (1, 1), "{phrase}: {r:?}");
         let p = rig.process(rig.processes().await[0].id).await;
         assert!(p.needs_attention && p.next_retry_at.is_none(), "{phrase}");
-        let e = &executions(&rig, p.id).await[0];
+        let e = &rig.executions(p.id).await[0];
         assert_eq!(e.error.as_deref(), Some(phrase));
         assert_eq!(
             e.error_class,
@@ -287,7 +277,7 @@ async fn completed_without_a_file_is_deferred_not_failed() {
     assert_eq!(p.download_attempts, 0);
     assert!(!p.needs_attention);
     assert_eq!(p.next_retry_at.unwrap() - rig.sim.now(), Duration::hours(6));
-    let e = &executions(&rig, p.id).await[0];
+    let e = &rig.executions(p.id).await[0];
     assert_eq!(e.status, ExecutionStatus::Concluido);
     assert!(e.error.as_deref().unwrap().contains("não encontrou fatura"));
 }
@@ -309,7 +299,7 @@ async fn a_lost_job_counts_an_attempt_and_is_retried() {
     let p = rig.process(rig.processes().await[0].id).await;
     assert_eq!(p.download_attempts, 1);
     assert!(p.next_retry_at.is_some() && !p.needs_attention);
-    let e = &executions(&rig, p.id).await[0];
+    let e = &rig.executions(p.id).await[0];
     assert!(e.error.as_deref().unwrap().contains("perdido"), "{e:?}");
 }
 
@@ -372,7 +362,8 @@ async fn http_faults_are_survived_and_every_invoice_arrives_once() {
     }
     for row in rig.processes().await {
         assert_eq!(row.status, ProcessStatus::AguardandoAprovacao, "{row:?}");
-        let done = executions(&rig, row.id)
+        let done = rig
+            .executions(row.id)
             .await
             .into_iter()
             .filter(|e| e.status == ExecutionStatus::Concluido)
@@ -417,7 +408,7 @@ async fn a_worker_killed_mid_poll_is_resumed_on_the_same_jobs() {
 async fn all_job_ids(rig: &Rig) -> std::collections::BTreeSet<String> {
     let mut ids = std::collections::BTreeSet::new();
     for row in rig.processes().await {
-        for e in executions(rig, row.id).await {
+        for e in rig.executions(row.id).await {
             ids.insert(e.job_id.unwrap());
         }
     }
@@ -518,7 +509,8 @@ async fn approved_invoices_go_to_the_sat_and_end_uploaded() {
     let p = rig.process(first.id).await;
     assert_eq!(p.status, ProcessStatus::UploadRealizado);
     assert!(p.sent_to_sat && p.sent_at.is_some());
-    let sat = executions(&rig, p.id)
+    let sat = rig
+        .executions(p.id)
         .await
         .into_iter()
         .find(|e| e.kind == ExecutionKind::UploadSat)
@@ -649,7 +641,7 @@ async fn a_pdf_uploaded_by_hand_is_stored_hashed_and_waits_for_approval() {
         .await
         .unwrap();
     assert_eq!(&stored[..], pdf);
-    let e = &executions(&rig, p.id).await[0];
+    let e = &rig.executions(p.id).await[0];
     assert_eq!(
         (e.kind, e.status),
         (ExecutionKind::UploadManual, ExecutionStatus::Concluido)
@@ -899,7 +891,7 @@ async fn an_outsourced_robot_gets_its_own_endpoint_and_token() {
         .into_iter()
         .find(|p| p.operator_id == op.id)
         .unwrap();
-    let e = &executions(&rig, dn.id).await[0];
+    let e = &rig.executions(dn.id).await[0];
     assert!(e.error.as_deref().unwrap().contains("token"), "{e:?}");
     // With it: the job goes to the operator's own robot, not the main one.
     keys.set(
@@ -919,7 +911,8 @@ async fn an_outsourced_robot_gets_its_own_endpoint_and_token() {
         1,
         "only VIVO's job on the main robot"
     );
-    let e = executions(&rig, dn.id)
+    let e = rig
+        .executions(dn.id)
         .await
         .into_iter()
         .find(|e| e.job_id.is_some() && e.error.is_none())

@@ -6,7 +6,7 @@
 
 mod common;
 
-use brm_core::execution::{Execution, ExecutionStatus};
+use brm_core::execution::ExecutionStatus;
 use brm_core::process::{PaymentLineStatus, ProcessStatus};
 use brm_simulator::Faults;
 use chrono::Duration;
@@ -89,16 +89,6 @@ fn pdfs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-async fn executions(rig: &Rig, id: uuid::Uuid) -> Vec<Execution> {
-    rig.store
-        .executions_of(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect()
-}
-
 /// One download whose PDF, once the robot wrote it, is replaced by `pdf`; the worker
 /// then collects it.
 async fn download_of(pdf: Vec<u8>, time_limit: std::time::Duration) -> (Rig, String) {
@@ -125,7 +115,7 @@ async fn download_of(pdf: Vec<u8>, time_limit: std::time::Duration) -> (Rig, Str
         worker.cycle().await.unwrap();
     }
     assert_eq!(rig.sim.stats().jobs_created, 1);
-    let e = executions(&rig, p.id).await;
+    let e = rig.executions(p.id).await;
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].status, ExecutionStatus::Concluido);
     (rig, reason)
@@ -168,7 +158,7 @@ async fn hostile_invoices_are_read_apart_and_never_read_twice() {
     let mut marked = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let e = &executions(&rig, id).await[0];
+        let e = &rig.executions(id).await[0];
         if e.result
             .as_ref()
             .is_some_and(|r| r.get("brm_leitura").is_some())

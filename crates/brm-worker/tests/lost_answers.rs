@@ -14,16 +14,6 @@ use chrono::Duration;
 use common::Rig;
 use std::collections::{BTreeMap, HashMap};
 
-async fn executions(rig: &Rig, id: uuid::Uuid) -> Vec<Execution> {
-    rig.store
-        .executions_of(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect()
-}
-
 /// Gives every invoice waiting for approval a due date where the PDF had none, and
 /// approves it, as an approver would.
 async fn approve_waiting(rig: &Rig) {
@@ -106,7 +96,7 @@ async fn lost_answers_never_make_a_second_job_and_finished_work_is_collected() {
     let mut by_job: HashMap<String, Execution> = HashMap::new();
     let mut per_process: BTreeMap<uuid::Uuid, Vec<Execution>> = BTreeMap::new();
     for row in &rows {
-        for e in executions(&rig, row.id).await {
+        for e in rig.executions(row.id).await {
             if let Some(j) = &e.job_id {
                 assert!(by_job.insert(j.clone(), e.clone()).is_none(), "{j} twice");
             }

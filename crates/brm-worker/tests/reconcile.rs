@@ -10,16 +10,6 @@ use brm_simulator::Faults;
 use chrono::Duration;
 use common::*;
 
-async fn executions(rig: &Rig, id: uuid::Uuid) -> Vec<Execution> {
-    rig.store
-        .executions_of(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect()
-}
-
 fn lose_every_answer() -> Faults {
     Faults {
         lost_answer_rate: 1.0,
@@ -44,7 +34,7 @@ async fn a_lost_answer_is_matched_with_its_job_and_the_queue_waits_meanwhile() {
     let held: Vec<Execution> = {
         let mut all = Vec::new();
         for row in rig.processes().await {
-            all.extend(executions(&rig, row.id).await);
+            all.extend(rig.executions(row.id).await);
         }
         all
     };
@@ -92,7 +82,8 @@ async fn a_lost_answer_is_matched_with_its_job_and_the_queue_waits_meanwhile() {
         );
         // Adopted or not, one attempt each.
         assert_eq!(p.download_attempts, 1, "{p:?}");
-        let done: Vec<Execution> = executions(&rig, p.id)
+        let done: Vec<Execution> = rig
+            .executions(p.id)
             .await
             .into_iter()
             .filter(|e| e.status == ExecutionStatus::Concluido)
@@ -123,7 +114,7 @@ async fn a_500_after_which_the_robot_lists_no_job_is_retried_as_a_failed_attempt
     let p = rig.process(rig.processes().await[0].id).await;
     assert_eq!(p.download_attempts, 1);
     assert!(p.next_retry_at.is_some() && !p.needs_attention);
-    let e = &executions(&rig, p.id).await[0];
+    let e = &rig.executions(p.id).await[0];
     assert_eq!(e.status, ExecutionStatus::Falhou);
     assert!(
         e.error
@@ -171,7 +162,7 @@ async fn with_an_idempotency_key_the_same_create_is_sent_again() {
     let stats = rig.sim.stats();
     assert_eq!((stats.downloads_created, stats.idempotent_replays), (1, 1));
     let p = rig.processes().await[0].id;
-    let e = &executions(&rig, p).await[0];
+    let e = &rig.executions(p).await[0];
     assert_eq!(e.job_id.as_deref(), Some(stats.jobs[0].job_id.as_str()));
 }
 
@@ -231,7 +222,7 @@ async fn a_worker_stopped_mid_create_leaves_a_trace_the_next_one_reconciles() {
     rig.advance(Duration::seconds(61)).await;
     assert_eq!(second.cycle().await.unwrap().completed, 1);
     assert_eq!(rig.sim.stats().jobs_created, 1);
-    let e = executions(&rig, rig.processes().await[0].id).await;
+    let e = rig.executions(rig.processes().await[0].id).await;
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].kind, ExecutionKind::DownloadFatura);
 }

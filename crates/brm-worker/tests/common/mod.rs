@@ -296,6 +296,17 @@ impl Rig {
             .items
     }
 
+    /// The executions of process `id`, newest first, without their log lines.
+    pub async fn executions(&self, id: Uuid) -> Vec<brm_core::execution::Execution> {
+        self.store
+            .executions_of(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect()
+    }
+
     pub async fn process(&self, id: Uuid) -> Process {
         self.store.process_by_id(id).await.unwrap().unwrap()
     }
