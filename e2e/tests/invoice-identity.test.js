@@ -9,38 +9,12 @@
 // passing the same check.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { vivoSheet } from "../lib/sheet.js";
 import { monthFromToday, monthLabel } from "../lib/today.js";
 
-const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const MONTH = monthFromToday(-1);
-
-// Two active VIVO rows of the synthetic spreadsheet, as their own small sheet.
-function smallSheet() {
-  const lines = fs.readFileSync(FIXTURE, "utf8").split(/\r?\n/);
-  const header = lines[0];
-  const col = header.split(",");
-  const op = col.indexOf("OPERADORA");
-  const status = col.indexOf("STATUS");
-  const rows = [];
-  const seen = new Set();
-  for (const line of lines.slice(1)) {
-    const f = line.split(",");
-    if (f.length !== col.length || f[op].trim().toUpperCase() !== "VIVO" || f[status].trim() !== "") continue;
-    if (!/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/.test(f[3].trim()) || seen.has(f[3])) continue;
-    seen.add(f[3]);
-    rows.push(line);
-  }
-  const dir = path.join(process.env.HOME ?? ".", "Documentos");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "clientes-vivo.csv");
-  fs.writeFileSync(file, [header, ...rows.slice(0, 2)].join("\n") + "\n");
-  return file;
-}
 
 test("an invoice of another month and client is flagged before approval", async (t) => {
   const app = await startApp();
@@ -57,7 +31,7 @@ test("an invoice of another month and client is flagged before approval", async 
     await app.click("save-operator");
     await app.waitForText("pager", "1 operadora");
     await app.nav("importar", "import");
-    await (await app.waitFor("import-file")).sendKeys(smallSheet());
+    await (await app.waitFor("import-file")).sendKeys(vivoSheet(2));
     await app.waitForCount("import-create-row", 2);
     await app.click("import-commit");
     await app.waitForText("banner-info", "2 criados");

@@ -19,12 +19,12 @@ import { fileURLToPath } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import { By } from "selenium-webdriver";
 import { APP, holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { vivoSheet } from "../lib/sheet.js";
 import { appPid, webProcessesOf } from "../lib/processes.js";
 import { monthFromToday, monthLabel } from "../lib/today.js";
 
 const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
 const BUS = fileURLToPath(new URL("../lib/desktop_bus.py", import.meta.url));
-const FIXTURE = fileURLToPath(new URL("../../crates/brm-core/tests/fixtures/clientes-exemplo.csv", import.meta.url));
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 // Two months in a row, counted from today (two months ago, then last month): the
 // second has the first as its history.
@@ -65,33 +65,6 @@ const MARKUP_NAME = 'Padaria <b>Estrela</b> & Cia <a href="http://x">clique</a>'
 // A body names the client as the server was sent it: escaped where it reads markup.
 const names = (body, name) =>
   body.includes(name) || body.includes(name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
-
-// Three active VIVO rows of the synthetic spreadsheet, as their own small sheet.
-function smallSheet() {
-  const lines = fs.readFileSync(FIXTURE, "utf8").split(/\r?\n/);
-  const header = lines[0];
-  const col = header.split(",");
-  const op = col.indexOf("OPERADORA");
-  const status = col.indexOf("STATUS");
-  const rows = [];
-  const seen = new Set();
-  for (const line of lines.slice(1)) {
-    const f = line.split(",");
-    // Simple rows only (no quoted commas), VIVO, active, one per CNPJ.
-    if (f.length !== col.length || f[op].trim().toUpperCase() !== "VIVO" || f[status].trim() !== "") continue;
-    if (!/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/.test(f[3].trim()) || seen.has(f[3])) continue;
-    seen.add(f[3]);
-    // The first client's name carries markup a careless import would keep (issue 18):
-    // on a server that reads markup in bodies, it must arrive escaped.
-    if (rows.length === 0) f[1] = MARKUP_NAME;
-    rows.push(f.join(","));
-  }
-  const dir = path.join(process.env.HOME ?? ".", "Documentos");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "clientes-vivo.csv");
-  fs.writeFileSync(file, [header, ...rows.slice(0, 3)].join("\n") + "\n");
-  return file;
-}
 
 test("approvers act from native notifications, the tray counts, one instance opens links", async (t) => {
   let server = startNotificationServer("body actions body-markup");
@@ -185,7 +158,12 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.click("save-operator");
     await app.waitForText("pager", "1 operadora");
     await app.nav("importar", "import");
-    await (await app.waitFor("import-file")).sendKeys(smallSheet());
+    await (await app.waitFor("import-file")).sendKeys(vivoSheet(3, (f, i) => {
+      // The first client's name carries markup a careless import would keep (issue 18):
+      // on a server that reads markup in bodies, it must arrive escaped.
+      if (i === 0) f[1] = MARKUP_NAME;
+      return f;
+    }));
     await app.waitForCount("import-create-row", 3);
     await app.click("import-commit");
     await app.waitForText("banner-info", "3 criados");
