@@ -1,11 +1,12 @@
 //! Reading an invoice in a child process: a PDF crafted to exhaust memory or keep the
 //! parser busy takes down the child, never the desktop or the worker. The child is the
 //! application's own binary with a subcommand (`brm-desk ler-fatura`), given the PDF on
-//! its standard input; it answers one line of JSON. It lowers its own memory limit first
-//! (Linux: the address space, 512 MB above what it already maps); the parent kills it
-//! after [`CHILD_TIME_LIMIT`]. Any way the child ends without an answer is "fatura não
+//! its standard input; it answers one line of JSON. It limits its own memory first, to
+//! 512 MB above what it holds at start, on every platform ([`crate::child_limits`]); the
+//! parent kills it after [`CHILD_TIME_LIMIT`]. Any way the child ends without an answer is "fatura não
 //! pôde ser lida": the approver types the values.
 
+use crate::child_limits::ReaderHeap;
 use crate::{read, ReadError, Reading};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -16,9 +17,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long one reading may take in the child.
 pub const CHILD_TIME_LIMIT: Duration = Duration::from_secs(20);
-
-/// Memory the child may map beyond what it maps when it starts.
-const CHILD_EXTRA_MEMORY: u64 = 512 * 1024 * 1024;
 
 /// The most a PDF given to the child may weigh (invoices are capped at 20 MB before).
 const MAX_INPUT: usize = 21 * 1024 * 1024;
@@ -117,9 +115,10 @@ async fn read_in_child(
 }
 
 /// The child's side: `args` is what follows the subcommand (the reference date,
-/// `AAAA-MM-DD`); the PDF comes on standard input. Returns the exit code.
-pub fn run_child(args: &[String]) -> i32 {
-    limit_own_memory();
+/// `AAAA-MM-DD`); the PDF comes on standard input; `heap` is the binary's global
+/// allocator. Returns the exit code.
+pub fn run_child(args: &[String], heap: &ReaderHeap) -> i32 {
+    crate::child_limits::apply(heap);
     let today = args
         .first()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -144,29 +143,5 @@ pub fn run_child(args: &[String]) -> i32 {
             0
         }
         Err(_) => 3,
-    }
-}
-
-/// Linux: no more than [`CHILD_EXTRA_MEMORY`] of address space beyond what the process
-/// maps at this point (the binary and its libraries). Elsewhere the time limit and the
-/// decompression budget are what hold (macOS does not enforce RLIMIT_AS; Windows would
-/// need a job object).
-fn limit_own_memory() {
-    #[cfg(target_os = "linux")]
-    {
-        let mapped = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0);
-        // SAFETY: sysconf and setrlimit only read their arguments.
-        unsafe {
-            let page = libc::sysconf(libc::_SC_PAGESIZE).max(4096) as u64;
-            let limit = mapped * page + CHILD_EXTRA_MEMORY;
-            let rl = libc::rlimit {
-                rlim_cur: limit as libc::rlim_t,
-                rlim_max: limit as libc::rlim_t,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &rl);
-        }
     }
 }

@@ -29,8 +29,10 @@ pub const MAX_PAGES: usize = 20;
 /// 20 MB file of compressed streams could otherwise expand to gigabytes.
 pub const DECOMPRESSION_BUDGET: usize = 64 * 1024 * 1024;
 
+mod child_limits;
 mod identity;
 mod isolated;
+pub use child_limits::{reader_heap, ReaderHeap};
 pub use identity::{read_identity, Identity};
 pub use isolated::{read_safely, run_child, set_isolation, Isolation, CHILD_TIME_LIMIT};
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hostile_pdfs;
+
 use brm_core::client::ClientInput;
 use brm_core::clock::{Clock, ManualClock};
 use brm_core::operator::OperatorInput;
