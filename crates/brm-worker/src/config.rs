@@ -39,6 +39,10 @@ pub struct WorkerConfig {
     /// A lost create whose job cannot be told without doubt for this long goes to a
     /// person ("Precisa de atenção") with the candidate jobs named.
     pub reconcile_give_up: Duration,
+    /// A robot job still running this long after the operator's time limit is taken as
+    /// stuck: it goes to a person (jobs cannot be cancelled on the robot, so a new attempt
+    /// beside it could log into the portal, or fill the SAT, twice).
+    pub late_give_up: Duration,
     /// Delay before retry n (1-based); the last one repeats.
     pub backoff: Vec<Duration>,
     /// ± this fraction of the delay, so a month's failures do not retry in one burst.
@@ -78,6 +82,7 @@ impl WorkerConfig {
             reconcile_after: Duration::seconds(5),
             robot_clock_margin: Duration::minutes(2),
             reconcile_give_up: Duration::hours(2),
+            late_give_up: Duration::hours(6),
             backoff: vec![
                 Duration::minutes(30),
                 Duration::hours(1),

@@ -269,6 +269,10 @@ impl Worker {
         match &status.state {
             JobState::Completed => {
                 self.memo.forget(e.id);
+                // Finished, late or not: the note that it was late is over.
+                if e.error.as_deref().is_some_and(is_late_message) {
+                    e.error = None;
+                }
                 let process = self.process_of(&e).await?;
                 self.on_completed(e, process, operator, status).await
             }
@@ -294,6 +298,7 @@ impl Worker {
             }
             // Pending, running, or a status this version does not know: still running.
             _ => {
+                let before_error = e.error.clone();
                 let running = !matches!(status.state, JobState::Pending);
                 let next_status = if running {
                     ExecutionStatus::Executando
@@ -304,27 +309,21 @@ impl Worker {
                     e.started_at = Some(now);
                 }
                 if let Some(started) = e.started_at.filter(|_| running) {
-                    if now - started > Duration::seconds(operator.timeout_secs) {
-                        self.memo.forget(e.id);
-                        let process = self.process_of(&e).await?;
-                        e.result = Some(status.raw.clone());
-                        let message = format!(
-                            "O robô passou de {} s nesta fatura (limite da operadora {}); uma nova tentativa será feita.",
-                            operator.timeout_secs, operator.name
-                        );
-                        return self
-                            .settle_failure(
-                                e,
-                                process,
-                                operator,
-                                ErrorClass::Transitorio,
-                                ExecutionStatus::Timeout,
-                                message,
-                            )
-                            .await;
+                    let limit = Duration::seconds(operator.timeout_secs);
+                    if now - started > limit + self.config.late_give_up {
+                        return self.give_up_late(e, operator, &status).await;
+                    }
+                    if now - started > limit {
+                        // Past the operator's limit. Jobs cannot be cancelled on the robot:
+                        // a new attempt now would run beside this one (a second portal
+                        // login, a second SAT upload) and what this one brings would sit
+                        // on the robot. It is followed to its end instead, and says so.
+                        e.error = Some(late_message(operator, &job_id_of(&e)));
                     }
                 }
-                let changed = e.status != next_status || e.progress != status.progress;
+                let late_changed = e.error != before_error;
+                let changed =
+                    late_changed || e.status != next_status || e.progress != status.progress;
                 if !changed {
                     return Ok(Step::Unchanged);
                 }
@@ -344,6 +343,58 @@ impl Worker {
             }
         }
     }
+}
+
+impl Worker {
+    /// Still running on the robot `late_give_up` after the operator's limit: taken as
+    /// stuck and handed to a person, with the job named (nothing is sent again by itself).
+    async fn give_up_late(
+        &self,
+        mut e: Execution,
+        operator: &Operator,
+        status: &JobStatus,
+    ) -> StoreResult<Step> {
+        self.memo.forget(e.id);
+        let process = self.process_of(&e).await?;
+        e.result = Some(status.raw.clone());
+        let message = format!(
+            "O job {} continua em execução no robô mais de {} h depois do limite de {} s da \
+             operadora {}. Jobs não podem ser cancelados no serviço de robôs: confira nele se \
+             o job terminou antes de pedir de novo (um novo pedido entraria de novo no portal).",
+            job_id_of(&e),
+            self.config.late_give_up.num_hours().max(1),
+            operator.timeout_secs,
+            operator.name
+        );
+        self.settle_failure(
+            e,
+            process,
+            operator,
+            ErrorClass::Negocio,
+            ExecutionStatus::Timeout,
+            message,
+        )
+        .await
+    }
+}
+
+const LATE_MARK: &str = "nenhuma nova tentativa é feita enquanto ele não terminar";
+
+/// What a job past the operator's limit shows while it is followed.
+fn late_message(operator: &Operator, job_id: &str) -> String {
+    format!(
+        "O robô passou de {} s nesta fatura (limite da operadora {}). Jobs não podem ser \
+         cancelados no serviço de robôs: o job {job_id} continua sendo acompanhado e {LATE_MARK}.",
+        operator.timeout_secs, operator.name
+    )
+}
+
+fn is_late_message(m: &str) -> bool {
+    m.ends_with(&format!("{LATE_MARK}."))
+}
+
+fn job_id_of(e: &Execution) -> String {
+    e.job_id.clone().unwrap_or_default()
 }
 
 pub(crate) fn brasilia() -> chrono::FixedOffset {
