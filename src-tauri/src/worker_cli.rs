@@ -75,7 +75,10 @@ pub fn run() -> i32 {
             robot.robot_url
         );
         wait_for_stop().await;
-        println!("Encerrando: o que estiver em andamento fica para o próximo serviço.");
+        println!(
+            "Encerrando: os pedidos ao robô em andamento têm até 15 s para terminar; os jobs \
+             acompanhados passam na hora para o próximo serviço."
+        );
         robot.shutdown().await;
         0
     })

@@ -294,6 +294,10 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_robot_work(&self, claim: &WorkClaim) -> StoreResult<Vec<ClaimedWork>>;
     /// See [`PollClaim`].
     async fn claim_open_executions(&self, claim: &PollClaim) -> StoreResult<Vec<Execution>>;
+    /// A worker stopping cleanly hands back the open executions it leased (their lease
+    /// cleared), so that another worker resumes them at its next cycle instead of waiting
+    /// for the lease to run out. Returns how many.
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64>;
     /// Open robot executions with no job id yet (being started right now, or waiting to
     /// be matched with a robot job after a lost answer), each with its process's operator.
     async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>>;

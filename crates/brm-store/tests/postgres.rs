@@ -134,6 +134,13 @@ async fn claims_oldest_due_first_within_caps() {
 }
 
 #[tokio::test]
+async fn a_clean_stop_hands_leases_back() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::a_clean_stop_hands_leases_back(&s).await;
+    }
+}
+
+#[tokio::test]
 async fn unconfirmed_creates_hold_their_queue() {
     if let Some(s) = fresh_store().await {
         suite::robot_work::unconfirmed_creates_hold_their_queue(&s).await;

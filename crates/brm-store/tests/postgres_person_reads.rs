@@ -415,6 +415,10 @@ impl Store for ReadsAsPerson {
         self.owner.claim_open_executions(claim).await
     }
 
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
+        self.owner.release_leases(owner).await
+    }
+
     async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
         self.owner.executions_without_job().await
     }

@@ -80,6 +80,11 @@ async fn poll_claims_respect_leases(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn a_clean_stop_hands_leases_back(pool: SqlitePool) {
+    suite::robot_work::a_clean_stop_hands_leases_back(&SqliteStore::from_pool(pool)).await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn unconfirmed_creates_hold_their_queue(pool: SqlitePool) {
     suite::robot_work::unconfirmed_creates_hold_their_queue(&SqliteStore::from_pool(pool)).await;
 }

@@ -43,6 +43,9 @@ pub struct WorkerConfig {
     /// stuck: it goes to a person (jobs cannot be cancelled on the robot, so a new attempt
     /// beside it could log into the portal, or fill the SAT, twice).
     pub late_give_up: Duration,
+    /// At a clean stop, how long requests in flight may take to end before they are
+    /// interrupted (a create gives up after 15 s by itself).
+    pub stop_grace: std::time::Duration,
     /// Delay before retry n (1-based); the last one repeats.
     pub backoff: Vec<Duration>,
     /// ± this fraction of the delay, so a month's failures do not retry in one burst.
@@ -83,6 +86,7 @@ impl WorkerConfig {
             robot_clock_margin: Duration::minutes(2),
             reconcile_give_up: Duration::hours(2),
             late_give_up: Duration::hours(6),
+            stop_grace: std::time::Duration::from_secs(15),
             backoff: vec![
                 Duration::minutes(30),
                 Duration::hours(1),

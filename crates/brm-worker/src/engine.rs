@@ -342,12 +342,24 @@ impl WorkerHandle {
         &self.worker
     }
 
-    /// Stops both loops after their current step (a poll in flight finishes; leases of
-    /// anything not finished expire and another worker takes over).
+    /// Stops both loops after their current step, gives the requests still in flight
+    /// up to `stop_grace` to end (a create's answer is worth recording), stops the rest,
+    /// and hands back every open execution this worker leased: another worker resumes
+    /// them at its next cycle instead of waiting out the lease. A create stopped in the
+    /// air leaves its "sent" mark, which the next worker reconciles like a lost answer.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        let w = &self.worker;
+        if !w.flight.wait_idle(w.config.stop_grace).await {
+            tracing::warn!("robot requests still in flight at stop: interrupted");
+        }
+        w.flight.abort_all();
+        match w.store.release_leases(&w.config.owner).await {
+            Ok(n) => tracing::info!("stopped: {n} open executions handed back"),
+            Err(e) => tracing::warn!("stopped; leases not handed back (they expire): {e}"),
         }
     }
 

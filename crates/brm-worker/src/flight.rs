@@ -49,6 +49,20 @@ impl Flight {
         self.busy.lock().expect("flight").contains(&id)
     }
 
+    /// Waits until no task works on any execution, or `grace` passes; true when idle.
+    pub(crate) async fn wait_idle(&self, grace: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            if self.busy.lock().expect("flight").is_empty() {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// A turn on the endpoint at `base_url` (at most `width` at once).
     pub(crate) async fn lane(&self, base_url: &str, width: usize) -> OwnedSemaphorePermit {
         let lane = self

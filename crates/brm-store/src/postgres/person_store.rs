@@ -614,6 +614,10 @@ impl Store for PersonStore {
         fix(self.pg()?.claim_open_executions(claim).await)
     }
 
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
+        fix(self.pg()?.release_leases(owner).await)
+    }
+
     async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
         fix(self.pg()?.executions_without_job().await)
     }

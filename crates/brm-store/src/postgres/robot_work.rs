@@ -169,6 +169,18 @@ pub async fn known_job_ids(pool: &PgPool, ids: &[String]) -> StoreResult<Vec<Str
     )
 }
 
+/// See [`crate::Store::release_leases`].
+pub async fn release_leases(pool: &PgPool, owner: &str) -> StoreResult<u64> {
+    let r = sqlx::query(&format!(
+        "UPDATE executions SET lease_owner = NULL, lease_until = NULL
+         WHERE {OPEN} AND lease_owner = $1"
+    ))
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// One UPDATE whose picks are locked with `SKIP LOCKED`: two pollers at once lease
 /// different executions. An execution with no job id yet stays with the worker that
 /// claimed it while its lease lasts (that worker knows whether its create is still in

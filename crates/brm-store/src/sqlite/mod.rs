@@ -318,6 +318,10 @@ impl Store for SqliteStore {
         robot_work::claim_open(&self.pool, claim).await
     }
 
+    async fn release_leases(&self, owner: &str) -> StoreResult<u64> {
+        robot_work::release_leases(&self.pool, owner).await
+    }
+
     async fn executions_without_job(&self) -> StoreResult<Vec<(Execution, Uuid)>> {
         robot_work::without_job(&self.pool).await
     }

@@ -150,6 +150,18 @@ pub async fn known_job_ids(pool: &SqlitePool, ids: &[String]) -> StoreResult<Vec
 /// never lease the same execution. An execution with no job id yet stays with the worker
 /// that claimed it while its lease lasts (that worker knows whether its create is still
 /// in flight, and reconciles it when its answer was lost).
+/// See [`crate::Store::release_leases`].
+pub async fn release_leases(pool: &SqlitePool, owner: &str) -> StoreResult<u64> {
+    let r = sqlx::query(&format!(
+        "UPDATE executions SET lease_owner = NULL, lease_until = NULL
+         WHERE {OPEN} AND lease_owner = ?1"
+    ))
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn claim_open(pool: &SqlitePool, c: &PollClaim) -> StoreResult<Vec<Execution>> {
     if c.limit <= 0 {
         return Ok(Vec::new());

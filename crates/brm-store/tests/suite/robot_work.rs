@@ -1392,3 +1392,57 @@ pub async fn unconfirmed_creates_hold_their_queue(store: &dyn Store) {
     assert_eq!(known, ["job-adotado"]);
     assert!(store.known_job_ids(&[]).await.unwrap().is_empty());
 }
+
+/// A worker that stops cleanly hands its open executions back: another worker polls them
+/// at once, without waiting out the lease; finished ones and other workers' stay as they
+/// are.
+pub async fn a_clean_stop_hands_leases_back(store: &dyn Store) {
+    let vivo = seed_operator(store, "Vivo", "VIVO", true).await;
+    seed_processes(store, vivo, "v", 3).await;
+    let at = now();
+    let claimed = store
+        .claim_robot_work(&WorkClaim {
+            owner: "w1".into(),
+            limit: 2,
+            ..work(ExecutionKind::DownloadFatura, at)
+        })
+        .await
+        .unwrap();
+    let other = store
+        .claim_robot_work(&WorkClaim {
+            owner: "w3".into(),
+            ..work(ExecutionKind::DownloadFatura, at)
+        })
+        .await
+        .unwrap();
+    assert_eq!((claimed.len(), other.len()), (2, 1));
+    let mut done = claimed[1].execution.clone();
+    done.job_id = Some("job-pronto".into());
+    done.status = ExecutionStatus::Concluido;
+    done.finished_at = Some(at);
+    store.save_execution(&done).await.unwrap();
+    let m = |n| at + Duration::minutes(n);
+    assert!(store
+        .claim_open_executions(&poll("w2", m(1), 10))
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert_eq!(store.release_leases("w1").await.unwrap(), 1);
+    let taken = store
+        .claim_open_executions(&poll("w2", m(1), 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [claimed[0].execution.id]
+    );
+    // Nothing of w1's is left; w3's lease is its own.
+    assert_eq!(store.release_leases("w1").await.unwrap(), 0);
+    assert!(store
+        .claim_open_executions(&poll("w2", m(1), 10))
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.id != other[0].execution.id));
+}
