@@ -16,9 +16,15 @@ pub enum KeyStoreErrorKind {
     /// The store is there but locked, or the user dismissed the unlock prompt
     /// (keyring's `NoStorageAccess`).
     Locked,
-    /// The store answered but refused this item (bad encoding, ambiguous match, name
-    /// too long, ...).
+    /// The store answered but refused this item (bad encoding, ambiguous match, ...).
     Rejected,
+    /// The value is longer than the store keeps (keyring's `TooLong`): Windows'
+    /// Credential Manager holds at most 2,560 bytes, which keyring 3 spends on UTF-16, so
+    /// 1,280 characters. Retrying cannot help, so the message names the limit.
+    TooLong {
+        /// The most characters the store keeps.
+        max_chars: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,8 +91,27 @@ fn keystore_message(kind: KeyStoreErrorKind, action: Option<SecretAction>) -> Er
             "O cofre de senhas do sistema (chaveiro) recusou a operação{consequence}. \
              Tente de novo; se o problema continuar, consulte os registros do aplicativo."
         ),
+        KeyStoreErrorKind::TooLong { max_chars } => format!(
+            "O valor é longo demais para o cofre de senhas do sistema, que guarda no máximo \
+             {} caracteres{consequence}. Confira se o valor colado está completo e sem \
+             nada a mais (senhas, tokens e chaves costumam ser bem mais curtos).",
+            thousands(max_chars)
+        ),
     };
     Error::new(ErrorCode::Internal, message)
+}
+
+/// 1280 → "1.280", as pt-BR writes it.
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The sealed text was altered, cut, or copied from another record (other associated
@@ -142,6 +167,18 @@ mod tests {
             "O cofre de senhas do sistema (chaveiro) não está disponível; a senha não foi \
              salva. Desbloqueie o chaveiro da sua sessão e tente de novo."
         );
+    }
+
+    #[test]
+    fn too_long_names_the_limit_and_does_not_say_try_again() {
+        let e = KeyStoreError::new(KeyStoreErrorKind::TooLong { max_chars: 1280 }, "d")
+            .into_error(SecretAction::Save);
+        assert!(e
+            .message
+            .contains("no máximo 1.280 caracteres; a senha não foi salva"));
+        assert!(!e.message.contains("Tente de novo"), "{}", e.message);
+        assert_eq!(thousands(2560), "2.560");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]

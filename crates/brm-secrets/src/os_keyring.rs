@@ -56,6 +56,14 @@ impl OsKeyring {
         let kind = match &e {
             keyring::Error::PlatformFailure(_) => KeyStoreErrorKind::Unavailable,
             keyring::Error::NoStorageAccess(_) => KeyStoreErrorKind::Locked,
+            // Windows: ("password encoded as UTF-16", 2560 bytes) for the value.
+            keyring::Error::TooLong(what, limit) => KeyStoreErrorKind::TooLong {
+                max_chars: if what.contains("UTF-16") {
+                    limit / 2
+                } else {
+                    *limit
+                },
+            },
             _ => KeyStoreErrorKind::Rejected,
         };
         let detail = e.to_string();
@@ -87,5 +95,29 @@ impl KeyStore for OsKeyring {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.map_error("delete", name, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What keyring 3 answers on Windows for a value over the Credential Manager's 2,560
+    /// bytes (its `validate_attributes`): 1,280 characters, named in the message.
+    #[test]
+    fn windows_too_long_is_named_with_its_limit_in_characters() {
+        let k = OsKeyring::new("teste");
+        let e = k.map_error(
+            "set",
+            "robo-token",
+            keyring::Error::TooLong("password encoded as UTF-16".into(), 2560),
+        );
+        assert_eq!(e.kind, KeyStoreErrorKind::TooLong { max_chars: 1280 });
+        let e = k.map_error(
+            "set",
+            "robo-token",
+            keyring::Error::TooLong("target".into(), 32767),
+        );
+        assert_eq!(e.kind, KeyStoreErrorKind::TooLong { max_chars: 32767 });
     }
 }

@@ -27,11 +27,14 @@ const TOKEN: &str = "tok-robo-SECRETO-123456";
 const ACCESS: &str = "AKIA-CHAVE-ACESSO-987";
 const SECRET: &str = "segredo-S3-muito-secreto-654";
 
-/// A memory key store whose `set` of one entry can be made to fail (a locked keyring).
+/// A memory key store whose `set` of one entry can be made to fail (a locked keyring),
+/// and which can keep no more than Windows' Credential Manager does (1,280 UTF-16 units,
+/// refused the way keyring 3 refuses them there).
 #[derive(Default)]
 struct Keys {
     inner: MemoryKeyStore,
     refuse: Mutex<Option<&'static str>>,
+    windows_limit: std::sync::atomic::AtomicBool,
 }
 
 impl Keys {
@@ -45,6 +48,14 @@ impl KeyStore for Keys {
         self.inner.get(name)
     }
     fn set(&self, name: &str, value: &str) -> Result<(), KeyStoreError> {
+        if self.windows_limit.load(std::sync::atomic::Ordering::SeqCst)
+            && value.encode_utf16().count() > 1280
+        {
+            return Err(KeyStoreError::new(
+                KeyStoreErrorKind::TooLong { max_chars: 1280 },
+                "Attribute 'password encoded as UTF-16' is longer than platform limit",
+            ));
+        }
         if *self.refuse.lock().unwrap() == Some(name) {
             return Err(KeyStoreError::new(
                 KeyStoreErrorKind::Locked,
@@ -267,6 +278,29 @@ async fn robot_scenario(w: &World) {
         e.message
     );
     w.keys.refuse_set(None);
+    assert_eq!(w.keys.get(ROBOT_TOKEN).unwrap().as_deref(), Some(TOKEN));
+
+    // A token longer than the Windows Credential Manager keeps: the limit is named,
+    // nothing changes, and "tente de novo" is not what it says.
+    w.keys
+        .windows_limit
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let e = d
+        .save_robot_settings(
+            &w.admin,
+            robot("https://outro.beg.com.br", Some(&"t".repeat(1500))),
+        )
+        .await
+        .unwrap_err();
+    w.keys
+        .windows_limit
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        e.message.contains("no máximo 1.280 caracteres"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("Tente de novo"), "{}", e.message);
     assert_eq!(w.keys.get(ROBOT_TOKEN).unwrap().as_deref(), Some(TOKEN));
     assert_eq!(
         w.store.get_setting("robo.url").await.unwrap(),
