@@ -188,7 +188,8 @@ pub fn run() {
             commands::schedules::set_schedule_active,
             commands::schedules::delete_schedule,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .map(|app| app.run(on_run_event));
     if let Err(e) = result {
         // The instance this launch handed its arguments to was itself exiting (its D-Bus
         // name not yet released): start over, a few times, instead of dying silently.
@@ -196,6 +197,21 @@ pub fn run() {
             restart_after_vanished_instance(&e);
         }
         panic!("error while running BRM RPA Desk: {e}");
+    }
+}
+
+/// The app is about to end ("Sair", a restart, the session closing): its worker hands
+/// its jobs back, so another computer resumes them at once instead of waiting out the
+/// leases. Bounded: quitting never hangs on an unreachable database.
+fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    if !matches!(event, tauri::RunEvent::Exit) {
+        return;
+    }
+    if let Some(state) = app.try_state::<AppState>() {
+        let _ = tauri::async_runtime::block_on(tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            state.stop_robot_now(),
+        ));
     }
 }
 

@@ -151,6 +151,13 @@ impl AppState {
         }
     }
 
+    /// The app is closing: the worker, if it runs here, stops and hands its jobs back.
+    pub async fn stop_robot_now(&self) {
+        if let Some(r) = self.robot.get() {
+            r.stop_now().await;
+        }
+    }
+
     pub fn robot_worker(&self) -> Option<Arc<brm_worker::Worker>> {
         self.robot.get().map(|r| r.worker().clone())
     }

@@ -143,6 +143,8 @@ pub struct WorkClaim {
     pub per_operator_cap: i64,
     pub operator_id: Option<Uuid>,
     pub process_id: Option<Uuid>,
+    /// Processes this worker leaves to others for now (it cannot read their invoice).
+    pub skip_processes: Vec<Uuid>,
     pub include_unscheduled: bool,
     /// Goes to the new executions' `triggered_by`.
     pub triggered_by: String,

@@ -134,6 +134,13 @@ async fn claims_oldest_due_first_within_caps() {
 }
 
 #[tokio::test]
+async fn claims_skip_what_the_worker_leaves_to_others() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_work::claims_skip_what_the_worker_leaves_to_others(&s).await;
+    }
+}
+
+#[tokio::test]
 async fn a_clean_stop_hands_leases_back() {
     if let Some(s) = fresh_store().await {
         suite::robot_work::a_clean_stop_hands_leases_back(&s).await;

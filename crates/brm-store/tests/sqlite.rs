@@ -80,6 +80,12 @@ async fn poll_claims_respect_leases(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn claims_skip_what_the_worker_leaves_to_others(pool: SqlitePool) {
+    suite::robot_work::claims_skip_what_the_worker_leaves_to_others(&SqliteStore::from_pool(pool))
+        .await;
+}
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn a_clean_stop_hands_leases_back(pool: SqlitePool) {
     suite::robot_work::a_clean_stop_hands_leases_back(&SqliteStore::from_pool(pool)).await;
 }

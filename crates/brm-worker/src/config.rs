@@ -46,6 +46,9 @@ pub struct WorkerConfig {
     /// At a clean stop, how long requests in flight may take to end before they are
     /// interrupted (a create gives up after 15 s by itself).
     pub stop_grace: std::time::Duration,
+    /// A SAT upload whose invoice this machine cannot read is left to the others for this
+    /// long before this machine tries it again.
+    pub unreadable_retry: Duration,
     /// Delay before retry n (1-based); the last one repeats.
     pub backoff: Vec<Duration>,
     /// ± this fraction of the delay, so a month's failures do not retry in one burst.
@@ -87,6 +90,7 @@ impl WorkerConfig {
             reconcile_give_up: Duration::hours(2),
             late_give_up: Duration::hours(6),
             stop_grace: std::time::Duration::from_secs(15),
+            unreadable_retry: Duration::minutes(10),
             backoff: vec![
                 Duration::minutes(30),
                 Duration::hours(1),

@@ -82,6 +82,10 @@ pub struct Worker {
     /// did not move costs one HTTP request and no database work (benchmark: 1,000 jobs).
     pub(crate) memo: crate::poll::PollMemo,
     pub(crate) flight: Arc<crate::flight::Flight>,
+    /// SAT uploads this machine cannot do (it cannot read their invoice in the storage),
+    /// left to other machines until the time given.
+    pub(crate) unreadable:
+        Mutex<std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>>,
 }
 
 /// Audit events the worker writes name it, not a person.
@@ -114,6 +118,7 @@ impl Worker {
             rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
             memo: Default::default(),
             flight: Default::default(),
+            unreadable: Default::default(),
             http: crate::invoice::download_client(),
         }
     }
@@ -360,6 +365,26 @@ impl WorkerHandle {
         match w.store.release_leases(&w.config.owner).await {
             Ok(n) => tracing::info!("stopped: {n} open executions handed back"),
             Err(e) => tracing::warn!("stopped; leases not handed back (they expire): {e}"),
+        }
+    }
+
+    /// The desktop app quitting: no waiting for requests in flight (the window is going
+    /// away), but the jobs are handed back all the same. A create cut off in the air
+    /// leaves its "sent" mark, which the next worker reconciles like a lost answer.
+    pub async fn stop_now(&self) {
+        let _ = self.stop.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.worker.flight.abort_all();
+        match self
+            .worker
+            .store
+            .release_leases(&self.worker.config.owner)
+            .await
+        {
+            Ok(n) => tracing::info!("app closing: {n} open executions handed back"),
+            Err(e) => tracing::warn!("app closing; leases not handed back (they expire): {e}"),
         }
     }
 

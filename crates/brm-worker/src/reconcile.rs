@@ -197,6 +197,8 @@ impl Worker {
                 )
                 .await
             }
+            // Cannot resend from here; the create may have acted: keep it held.
+            Prepared::LeftToOthers(_) => Ok(Step::Unchanged),
             Prepared::Refused(class, message) => {
                 self.settle_failure(
                     e,

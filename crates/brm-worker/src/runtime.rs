@@ -110,6 +110,11 @@ impl RobotRuntime {
         self.handle.worker()
     }
 
+    /// The app is closing: the worker stops at once and hands its jobs back.
+    pub async fn stop_now(&self) {
+        self.handle.stop_now().await;
+    }
+
     pub async fn shutdown(self) {
         self.handle.shutdown().await;
         if let Some(sim) = self.simulator {

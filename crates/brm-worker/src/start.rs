@@ -13,6 +13,9 @@ pub(crate) enum Prepared {
     Ready(Result<JobAccepted, RobotError>),
     /// A reason a person must fix before the robot can do anything.
     Refused(ErrorClass, String),
+    /// Not this machine's to do (pt-BR why): another machine can, and nobody's attempt
+    /// is counted.
+    LeftToOthers(String),
 }
 
 impl Worker {
@@ -39,6 +42,7 @@ impl Worker {
                 per_operator_cap: self.config.per_operator_cap,
                 operator_id,
                 process_id: None,
+                skip_processes: self.left_to_others(kind, now),
                 include_unscheduled,
                 triggered_by: triggered_by.to_string(),
             })
@@ -70,6 +74,16 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// The processes whose SAT upload this machine leaves to others for now.
+    fn left_to_others(&self, kind: ExecutionKind, now: chrono::DateTime<chrono::Utc>) -> Vec<Uuid> {
+        if kind != ExecutionKind::UploadSat {
+            return Vec::new();
+        }
+        let mut map = self.unreadable.lock().expect("unreadable");
+        map.retain(|_, until| *until > now);
+        map.keys().copied().collect()
     }
 
     /// Starts a queue's work in order; after a create whose answer was lost, the rest is
@@ -138,6 +152,19 @@ impl Worker {
             execution.result = None;
         }
         match prepared {
+            Prepared::LeftToOthers(message) => {
+                self.unreadable
+                    .lock()
+                    .expect("unreadable")
+                    .insert(process.id, now + self.config.unreadable_retry);
+                tracing::warn!(process = %process.id, "SAT upload left to another machine: {message}");
+                execution.status = ExecutionStatus::Cancelado;
+                execution.error = Some(message);
+                execution.finished_at = Some(now);
+                execution.updated_at = now;
+                self.record_only(execution).await?;
+                Ok(Step::Skipped)
+            }
             Prepared::Refused(class, message) => {
                 self.settle_failure(
                     execution,
@@ -301,6 +328,21 @@ impl Worker {
                 "O processo não tem fatura armazenada para enviar ao SAT.".into(),
             ));
         };
+        // The robot is told a file name: the file must be there, and be the one approved.
+        // A machine that cannot read it (a folder only another desktop has, keys without
+        // read access) leaves the upload to one that can.
+        let readable = match process.invoice_sha256.as_deref() {
+            Some(sha) => self.storage.get_checked(&file, sha).await.map(|_| ()),
+            None => self.storage.get(&file).await.map(|_| ()),
+        };
+        if let Err(e) = readable {
+            return Ok(Prepared::LeftToOthers(format!(
+                "Este computador não consegue ler a fatura no armazenamento ({e}); o envio ao \
+                 SAT fica para uma máquina que consiga, e este computador tenta de novo em {} \
+                 min. Confira o armazenamento de faturas em Configurações.",
+                self.config.unreadable_retry.num_minutes()
+            )));
+        }
         let robot = self.robots.main();
         let request = SatRequest {
             cnpj: client.cnpj.clone(),

@@ -79,6 +79,11 @@ pub async fn claim(pool: &PgPool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>
     if let Some(id) = c.process_id {
         q.push(" AND p.id = ").push_bind(id);
     }
+    if !c.skip_processes.is_empty() {
+        q.push(" AND NOT (p.id = ANY(")
+            .push_bind(c.skip_processes.clone())
+            .push("))");
+    }
     q.push(format!(
         ")
          SELECT {} FROM due d JOIN processes p ON p.id = d.id

@@ -71,6 +71,14 @@ pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedW
     if let Some(id) = c.process_id {
         q.push(" AND p.id = ").push_bind(id.to_string());
     }
+    if !c.skip_processes.is_empty() {
+        q.push(" AND p.id NOT IN (");
+        let mut list = q.separated(", ");
+        for id in &c.skip_processes {
+            list.push_bind(id.to_string());
+        }
+        q.push(")");
+    }
     q.push(
         ")
          SELECT p.* FROM due d JOIN processes p ON p.id = d.id

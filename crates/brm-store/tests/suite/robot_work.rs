@@ -137,6 +137,7 @@ fn work(kind: ExecutionKind, now: DateTime<Utc>) -> WorkClaim {
         per_operator_cap: 100,
         operator_id: None,
         process_id: None,
+        skip_processes: Vec::new(),
         include_unscheduled: true,
         triggered_by: "agendamento".into(),
     }
@@ -1445,4 +1446,40 @@ pub async fn a_clean_stop_hands_leases_back(store: &dyn Store) {
         .unwrap()
         .iter()
         .all(|e| e.id != other[0].execution.id));
+}
+
+/// A worker leaves some processes to the others (it cannot read their invoice): its claim
+/// skips them, and only them.
+pub async fn claims_skip_what_the_worker_leaves_to_others(store: &dyn Store) {
+    let vivo = seed_operator(store, "Vivo", "VIVO", true).await;
+    seed_processes(store, vivo, "v", 3).await;
+    let at = now();
+    let all: Vec<Uuid> = store
+        .list_processes(&brm_core::process::ProcessFilter {
+            page_size: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(all.len(), 3);
+    let claimed = store
+        .claim_robot_work(&WorkClaim {
+            skip_processes: all[..2].to_vec(),
+            ..work(ExecutionKind::DownloadFatura, at)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|w| w.process.id).collect::<Vec<_>>(),
+        [all[2]]
+    );
+    let claimed = store
+        .claim_robot_work(&work(ExecutionKind::DownloadFatura, at))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
 }

@@ -229,6 +229,24 @@ impl Rig {
         config: WorkerConfig,
         timeout: std::time::Duration,
     ) -> Arc<Worker> {
+        self.worker_on(config, timeout, self.storage.clone())
+    }
+
+    /// A worker of another machine, whose invoice storage is `storage`.
+    pub fn worker_with_storage(
+        &self,
+        config: WorkerConfig,
+        storage: Arc<dyn InvoiceStorage>,
+    ) -> Arc<Worker> {
+        self.worker_on(config, std::time::Duration::from_secs(5), storage)
+    }
+
+    fn worker_on(
+        &self,
+        config: WorkerConfig,
+        timeout: std::time::Duration,
+        storage: Arc<dyn InvoiceStorage>,
+    ) -> Arc<Worker> {
         let main = RobotClient::new(
             RobotConfig::new(self.url.clone(), Some(self.token.clone()))
                 .with_request_timeout(timeout),
@@ -236,7 +254,7 @@ impl Rig {
         .unwrap();
         Arc::new(Worker::new(
             self.store.clone(),
-            self.storage.clone(),
+            storage,
             Arc::new(RobotDirectory::new(main, None)),
             self.secrets.clone(),
             self.clock.clone(),
