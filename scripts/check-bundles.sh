@@ -7,9 +7,16 @@
 #   contents  /usr/bin/brm-desk (executable ELF, stripped), one desktop entry with
 #         Name=BRM RPA Desk, Exec=brm-desk %u, Icon=brm-desk,
 #         MimeType=x-scheme-handler/brm-desk (desktop-file-validate when present), the
-#         icons under usr/share/icons/hicolor/*/apps/brm-desk.png.
+#         icons under usr/share/icons/hicolor/*/apps/brm-desk.png, the worker's systemd
+#         user unit usr/lib/systemd/user/brm-desk-worker.service (ExecStart=/usr/bin/
+#         brm-desk worker; `systemd-analyze --user verify` silent on it, run against the
+#         package's own binary).
 #   .yml  check-jsonschema against its bundled GitHub workflow schema (PyPI, in a venv
 #         under target/bundle-check/venv).
+#   .plist the worker's macOS LaunchAgent (packaging/macos): a property list Python's
+#         plistlib reads, labelled <identifier>.worker, running the app's own binary
+#         with `worker`, and shipped by tauri.conf.json's bundle.macOS.files (the DMG
+#         itself is built on a macOS runner, not here).
 # Usage:
 #   scripts/check-bundles.sh              the bundles in target/release/bundle/{deb,rpm} and
 #                                         .github/workflows/*.yml; the .deb is left extracted
@@ -68,11 +75,39 @@ check_tree() {
     ok "$what: entrada de menu $(basename "$desktop")"
   fi
 
+  check_unit "$dir" "$what"
+
   mapfile -t icons < <(cd "$dir" && find usr/share/icons/hicolor -path '*/apps/brm-desk.png' 2>/dev/null | sort)
   if [ "${#icons[@]}" -eq 0 ]; then
     fail "$what: nenhum ícone em usr/share/icons/hicolor/*/apps/brm-desk.png"
   else
     ok "$what: ícones ${icons[*]}"
+  fi
+}
+
+# The worker's systemd user unit under $1 (an extracted package).
+check_unit() {
+  local dir="$1" what="$2" unit="$1/usr/lib/systemd/user/brm-desk-worker.service" vdir msgs
+  if [ ! -f "$unit" ]; then
+    fail "$what: falta a unidade do systemd usr/lib/systemd/user/brm-desk-worker.service"
+    return
+  fi
+  grep -qx 'ExecStart=/usr/bin/brm-desk worker' "$unit" ||
+    fail "$what: a unidade do systemd não roda ExecStart=/usr/bin/brm-desk worker"
+  # Verified as shipped, but pointing at the package's own binary (not installed here),
+  # with a private runtime folder for the user manager's offline check. Any message fails
+  # it: an unknown key is only a warning for systemd.
+  vdir="$(mktemp -d)"
+  chmod 700 "$vdir"
+  sed "s#^ExecStart=/usr/bin/brm-desk #ExecStart=$(cd "$dir" && pwd)/usr/bin/brm-desk #" \
+    "$unit" >"$vdir/brm-desk-worker.service"
+  msgs="$(cd "$vdir" && XDG_RUNTIME_DIR="$vdir" systemd-analyze --user verify ./brm-desk-worker.service 2>&1)" ||
+    msgs="${msgs:-systemd-analyze falhou sem mensagem}"
+  rm -rf "$vdir"
+  if [ -n "$msgs" ]; then
+    fail "$what: systemd-analyze verify recusa a unidade do systemd: $msgs"
+  else
+    ok "$what: unidade do systemd brm-desk-worker.service (systemd-analyze verify)"
   fi
 }
 
@@ -151,6 +186,36 @@ $out"
   fi
 }
 
+check_launch_agent() {
+  local plist="$1" what out
+  what="${plist#"$ROOT"/}"
+  if out="$(python3 - "$plist" "$ROOT/tauri.conf.json" <<'PY' 2>&1
+import json, plistlib, sys
+plist, conf = sys.argv[1], json.load(open(sys.argv[2]))
+try:
+    d = plistlib.load(open(plist, "rb"))
+except Exception as e:
+    sys.exit(f"não é uma lista de propriedades válida ({e})")
+problems = []
+if d.get("Label") != conf["identifier"] + ".worker":
+    problems.append(f"Label {d.get('Label')!r}, esperado {conf['identifier']}.worker")
+args = d.get("ProgramArguments") or []
+app = f"/Applications/{conf['productName']}.app/Contents/MacOS/{conf.get('mainBinaryName', 'brm-desk')}"
+if args != [app, "worker"]:
+    problems.append(f"ProgramArguments {args!r}, esperado [{app!r}, 'worker']")
+files = conf.get("bundle", {}).get("macOS", {}).get("files", {})
+name = plist.rsplit("/", 1)[-1]
+if not any(str(v).endswith(name) for v in files.values()):
+    problems.append("tauri.conf.json não o põe no aplicativo (bundle.macOS.files)")
+sys.exit("; ".join(problems) if problems else 0)
+PY
+)"; then
+    ok "$what: LaunchAgent do serviço de robôs"
+  else
+    fail "$what: LaunchAgent inválido: $out"
+  fi
+}
+
 check_files() {
   local f n=0
   for f in "$@"; do
@@ -160,6 +225,7 @@ check_files() {
       *.deb) check_deb "$f" "$WORK/deb-$n" ;;
       *.rpm) check_rpm "$f" "$WORK/rpm-$n" ;;
       *.yml | *.yaml) check_workflow "$f" ;;
+      *.plist) check_launch_agent "$f" ;;
       *) fail "$f: tipo de arquivo desconhecido" ;;
     esac
   done
@@ -214,6 +280,10 @@ $(cat "$tmp/good.log")"
   expect_refused "$tmp/sem-icones.deb" "nenhum ícone"
   broken_deb sem-binario.deb "rm usr/bin/brm-desk"
   expect_refused "$tmp/sem-binario.deb" "falta o executável /usr/bin/brm-desk"
+  broken_deb sem-unidade.deb "rm usr/lib/systemd/user/brm-desk-worker.service"
+  expect_refused "$tmp/sem-unidade.deb" "falta a unidade do systemd"
+  broken_deb unidade-errada.deb "sed -i 's/^Restart=/Restartt=/' usr/lib/systemd/user/brm-desk-worker.service"
+  expect_refused "$tmp/unidade-errada.deb" "systemd-analyze verify recusa"
   broken_deb sem-postinst.deb "rm DEBIAN/postinst"
   expect_refused "$tmp/sem-postinst.deb" "falta o postinst"
   head -c 1000 "$deb" >"$tmp/cortado.deb"
@@ -262,6 +332,14 @@ SPEC
   sed 's/^\(\s*\)uses: actions\/checkout@/\1usa: actions\/checkout@/' "$wf" >"$tmp/chave-errada.yml"
   cmp -s "$wf" "$tmp/chave-errada.yml" && fail "autoteste: o workflow não tem o passo actions/checkout a quebrar"
   expect_refused "$tmp/chave-errada.yml" "inválido pelo esquema"
+
+  # LaunchAgent: cut short, and running something else.
+  local la
+  la="$(find "$ROOT/packaging/macos" -name '*.plist' | head -n 1)"
+  head -c 300 "$la" >"$tmp/cortado.plist"
+  expect_refused "$tmp/cortado.plist" "não é uma lista de propriedades válida"
+  sed 's#<string>worker</string>#<string>janela</string>#' "$la" >"$tmp/outro-comando.plist"
+  expect_refused "$tmp/outro-comando.plist" "ProgramArguments"
 }
 
 mkdir -p "$WORK"
@@ -279,6 +357,7 @@ else
   [ "${#debs[@]}" -eq 1 ] && check_deb "${debs[0]}" "$WORK/deb"
   [ "${#rpms[@]}" -eq 1 ] && check_rpm "${rpms[0]}" "$WORK/rpm"
   for wf in "$ROOT"/.github/workflows/*.yml; do check_workflow "$wf"; done
+  for la in "$ROOT"/packaging/macos/*.plist; do check_launch_agent "$la"; done
 fi
 
 if [ "$PROBLEMS" -gt 0 ]; then

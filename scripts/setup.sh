@@ -48,6 +48,8 @@ TEST_TOOLS=(
   # Opening the packages (scripts/check-bundles.sh)
   dpkg-deb:dpkg rpm:rpm rpm2cpio:rpm2cpio cpio:cpio readelf:binutils
   desktop-file-validate:desktop-file-utils
+  # The worker's systemd unit in the packages, verified offline (check-bundles.sh)
+  systemd-analyze:systemd
 )
 # Packages the tests need that bring no command of their own: the accessibility bus
 # WebKitGTK looks for.

@@ -18,7 +18,11 @@ pub fn run() -> i32 {
     let data_dir = dirs::data_dir().map(|d| d.join(paths::IDENTIFIER));
     let config_dir = dirs::config_dir().map(|d| d.join(paths::IDENTIFIER));
     // The same folder as the window's (Tauri's app_log_dir), found by the identifier.
-    let _guard = logging::init(brm_logging::default_log_dir(paths::IDENTIFIER).as_deref());
+    let log_dir = brm_logging::default_log_dir(paths::IDENTIFIER);
+    let _guard = logging::init(log_dir.as_deref());
+    if let Some(dir) = &log_dir {
+        println!("Registro do serviço em {}", dir.display());
+    }
     let choice =
         db_config::startup_choice_in(config_dir, paths::default_sqlite_file(data_dir.clone()));
     let Some(data_dir) = data_dir else {
@@ -52,6 +56,13 @@ pub fn run() -> i32 {
             );
             return 2;
         }
+        // The desktop app creates the embedded database; the service never does. Run under
+        // another account (a service account, another login), it would otherwise start
+        // on a new, empty database of its own and quietly do nothing.
+        if let Some(file) = brm_store::sqlite_file(&url).filter(|f| !f.exists()) {
+            eprintln!("{}", no_database(&file));
+            return 2;
+        }
         let store = match brm_store::connect(&url).await {
             Ok(s) => s,
             Err(e) => {
@@ -82,6 +93,19 @@ pub fn run() -> i32 {
         robot.shutdown().await;
         0
     })
+}
+
+/// Why the service does not start on a database file that does not exist.
+fn no_database(file: &std::path::Path) -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "?".into());
+    format!(
+        "Não há banco de dados em {} (usuário {user}). O serviço de robôs não cria um banco \
+         novo: abra o BRM RPA Desk uma vez com este mesmo usuário, ou aponte o banco \
+         compartilhado (Configurações → Banco de dados, ou a variável BRM_DATABASE_URL).",
+        file.display()
+    )
 }
 
 async fn wait_for_stop() {
