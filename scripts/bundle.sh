@@ -51,6 +51,7 @@ PATHS_JSON="$(node -e '
   const root = process.argv[1];
   const c = JSON.parse(fs.readFileSync(path.join(root, "tauri.conf.json"), "utf8"));
   const abs = (p) => path.resolve(root, p).split(path.sep).join("/");
+  const absValues = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, abs(v)]));
   const patch = { build: { frontendDist: abs(c.build.frontendDist) }, bundle: { icon: c.bundle.icon.map(abs) } };
   const linux = (c.bundle.linux ?? {});
   for (const kind of ["deb", "rpm"]) {
@@ -58,8 +59,12 @@ PATHS_JSON="$(node -e '
     for (const key of ["desktopTemplate", "preInstallScript", "postInstallScript", "preRemoveScript", "postRemoveScript", "changelog"]) {
       if (linux[kind]?.[key]) out[key] = abs(linux[kind][key]);
     }
+    // Extra files (the systemd unit of the worker): destination -> absolute source.
+    if (linux[kind]?.files) out.files = absValues(linux[kind].files);
     if (Object.keys(out).length) ((patch.bundle.linux ??= {})[kind] = out);
   }
+  // The extra files of the macOS bundle (the LaunchAgent of the worker), the same way.
+  if (c.bundle.macOS?.files) patch.bundle.macOS = { files: absValues(c.bundle.macOS.files) };
   process.stdout.write(JSON.stringify(patch));
 ' "$(native "$ROOT")")"
 
