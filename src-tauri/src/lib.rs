@@ -208,10 +208,12 @@ fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
         return;
     }
     if let Some(state) = app.try_state::<AppState>() {
-        let _ = tauri::async_runtime::block_on(tokio::time::timeout(
-            std::time::Duration::from_secs(3),
-            state.stop_robot_now(),
-        ));
+        // The timer is made inside the runtime (this is the main thread, outside it: a
+        // `timeout` built here would panic, and a restart would never happen).
+        tauri::async_runtime::block_on(async {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(3), state.stop_robot_now())
+                .await;
+        });
     }
 }
 
