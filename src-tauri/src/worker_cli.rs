@@ -80,12 +80,23 @@ pub fn run() -> i32 {
                 return 2;
             }
         };
+        // The handlers are in place before the line that says the service runs: a
+        // supervisor (or a test) that stops it right after that line must get the clean
+        // stop, not the default action of the signal.
+        let stop = match StopSignals::install() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("Não foi possível tratar os sinais de parada: {e}");
+                robot.shutdown().await;
+                return 2;
+            }
+        };
         println!(
             "Serviço em segundo plano em execução (banco: {}, robô: {}). Ctrl+C encerra.",
             brm_store::redact_url(&url),
             robot.robot_url
         );
-        wait_for_stop().await;
+        stop.wait().await;
         println!(
             "Encerrando: os pedidos ao robô em andamento têm até 15 s para terminar; os jobs \
              acompanhados passam na hora para o próximo serviço."
@@ -108,16 +119,42 @@ fn no_database(file: &std::path::Path) -> String {
     )
 }
 
-async fn wait_for_stop() {
+/// The stop requests the service answers: Ctrl+C everywhere, SIGTERM on Unix (systemd,
+/// launchd). Registered when built, so no signal arriving later is missed.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(Self {
+                ctrl_c: tokio::signal::windows::ctrl_c()?,
+            })
         }
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
+    }
 }
