@@ -3,7 +3,10 @@
 //! - [`KeyStore`]: named secrets kept outside the database, in the OS keyring
 //!   ([`OsKeyring`]) or, in unit tests, in memory ([`MemoryKeyStore`]). Holds the data
 //!   key, and later the PostgreSQL password and the robot service's token.
-//! - [`SecretBox`]: encrypts the passwords that do go to the database (client portal
+//! - [`RobotIdentity`] and [`seal_to`] (issue 19): each robot machine's age key pair;
+//!   portal passwords are sealed to the approved machines' public keys (`v2`), so a
+//!   desktop can save them but only a robot machine opens them.
+//! - [`SecretBox`]: opens both formats; it encrypts the passwords that do go to the database (client portal
 //!   passwords, write-only in the interface) with XChaCha20-Poly1305 under the data key.
 //!
 //! Nothing here stores a secret in plain text, logs one, or prints one through `Debug`.
@@ -13,11 +16,21 @@
 mod error;
 mod keystore;
 mod os_keyring;
+mod robot_identity;
+mod sealed_to;
 mod secret_box;
 
 pub use error::{KeyStoreError, KeyStoreErrorKind, SecretAction};
 pub use keystore::{KeyStore, MemoryKeyStore};
 pub use os_keyring::OsKeyring;
+pub use robot_identity::{
+    check_passphrase, fingerprint, is_public_key, RobotIdentity, PASSPHRASE_MIN_CHARS,
+    ROBOT_IDENTITY,
+};
+pub use sealed_to::{
+    is_not_sealed_to_me, no_robot_machine, not_sealed_to_me, seal_to, sealed_recipients,
+    PREFIX_V2,
+};
 pub use secret_box::SecretBox;
 
 /// The keyring service all of the app's entries are filed under: the app identifier.

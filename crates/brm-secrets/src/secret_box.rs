@@ -30,6 +30,8 @@ use crate::error::{
     KeyStoreErrorKind, SecretAction,
 };
 use crate::keystore::KeyStore;
+use crate::robot_identity::RobotIdentity;
+use crate::sealed_to::{open_sealed, PREFIX_V2};
 use crate::DATA_KEY;
 
 const PREFIX: &str = "v1:";
@@ -45,6 +47,8 @@ pub struct SecretBox {
     store: Arc<dyn KeyStore>,
     /// The cipher under the data key, once loaded.
     loaded: OnceLock<XChaCha20Poly1305>,
+    /// This machine's robot identity, once loaded (opens `v2` values).
+    identity: OnceLock<Arc<RobotIdentity>>,
 }
 
 impl SecretBox {
@@ -52,6 +56,7 @@ impl SecretBox {
         Self {
             store,
             loaded: OnceLock::new(),
+            identity: OnceLock::new(),
         }
     }
 
@@ -60,7 +65,10 @@ impl SecretBox {
         &self.store
     }
 
-    /// Encrypts `plaintext`; creates the data key in the key store on first use.
+    /// Encrypts `plaintext` in the `v1` format, under this machine's data key (created in
+    /// the key store on first use). The app no longer seals portal passwords this way
+    /// (they go to the robot machines with [`crate::seal_to`]); this stays to test the
+    /// upgrade of the values older versions wrote.
     pub fn seal(&self, plaintext: &str) -> Result<String> {
         self.seal_for("", plaintext)
     }
@@ -88,9 +96,52 @@ impl SecretBox {
         Ok(format!("{PREFIX}{}", BASE64.encode(raw)))
     }
 
-    /// Decrypts what [`SecretBox::seal_for`] returned for the same `aad`. Altered or
-    /// misplaced text is an error with a pt-BR message, never a panic.
+    /// Decrypts a stored value for the same `aad`: a `v2` value (sealed to robot
+    /// machines) with this machine's robot identity, a `v1` value (before issue 19) with
+    /// the data key. Altered or misplaced text is an error with a pt-BR message, never a
+    /// panic.
     pub fn open_for(&self, aad: &str, sealed: &str) -> Result<String> {
+        if sealed.starts_with(PREFIX_V2) {
+            let identity = self.robot_identity()?.ok_or_else(no_identity_here)?;
+            return open_sealed(&identity, aad, sealed);
+        }
+        self.open_v1_for(aad, sealed)
+    }
+
+    /// This machine's robot identity from the key store, if it has one (cached).
+    pub fn robot_identity(&self) -> Result<Option<Arc<RobotIdentity>>> {
+        if let Some(found) = self.identity.get() {
+            return Ok(Some(found.clone()));
+        }
+        let Some(found) = RobotIdentity::load(&*self.store)? else {
+            return Ok(None);
+        };
+        Ok(Some(self.identity.get_or_init(|| Arc::new(found)).clone()))
+    }
+
+    /// This machine's robot identity, created on first use.
+    pub fn robot_identity_or_create(&self) -> Result<Arc<RobotIdentity>> {
+        if let Some(found) = self.robot_identity()? {
+            return Ok(found);
+        }
+        let made = RobotIdentity::load_or_create(&*self.store)?;
+        Ok(self.identity.get_or_init(|| Arc::new(made)).clone())
+    }
+
+    /// Whether this machine holds the data key of the `v1` values.
+    pub fn has_data_key(&self) -> Result<bool> {
+        Ok(self.loaded.get().is_some() || self.load_key(SecretAction::Read)?.is_some())
+    }
+
+    /// Removes the data key from the key store once no `v1` value is left to open.
+    pub fn retire_data_key(&self) -> Result<()> {
+        self.store
+            .delete(DATA_KEY)
+            .map_err(|e| e.into_error(SecretAction::Save))
+    }
+
+    /// Decrypts what [`SecretBox::seal_for`] returned for the same `aad`.
+    fn open_v1_for(&self, aad: &str, sealed: &str) -> Result<String> {
         let body = sealed
             .strip_prefix(PREFIX)
             .ok_or_else(sealed_unknown_format)?;
@@ -162,6 +213,15 @@ impl SecretBox {
                 .into_error(SecretAction::Save)
         })
     }
+}
+
+/// A `v2` value reached a machine with no robot identity (a desktop): it cannot open it.
+fn no_identity_here() -> Error {
+    Error::new(
+        brm_core::ErrorCode::Conflict,
+        "Este computador não é uma máquina robô: as senhas dos portais só são abertas pelas \
+         máquinas robô aprovadas.",
+    )
 }
 
 /// Never shows the key: only whether it has been loaded.
