@@ -17,6 +17,7 @@ pub mod operator;
 pub mod payment_line;
 pub mod process;
 pub mod reconcile;
+pub mod robot_machine;
 pub mod role;
 pub mod schedule;
 pub mod user;

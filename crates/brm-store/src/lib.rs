@@ -21,6 +21,7 @@ use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
 use brm_core::schedule::Schedule;
+use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -395,6 +396,25 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a whole import from the old system in one transaction: all rows or none. A
     /// row that collides with one stored since the preview is [`StoreError::Refused`].
     async fn import_legacy(&self, batch: &legacy::LegacyBatch) -> StoreResult<()>;
+    /// A robot machine says it is running (issue 19): registered as pending the first
+    /// time (approved at once when `hello.approve`), its name, host and last-seen time
+    /// refreshed afterwards. The status of a known machine never changes here.
+    async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine>;
+    /// Every robot machine, newest first.
+    async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>>;
+    /// Approves or removes a machine, with the audit event. `Ok(None)`: no such machine.
+    async fn decide_robot_machine(
+        &self,
+        id: Uuid,
+        status: MachineStatus,
+        audit: &AuditEvent,
+    ) -> StoreResult<Option<RobotMachine>>;
+    /// Every stored portal password (sealed text only), with its client.
+    async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>>;
+    /// Writes re-sealed portal passwords in one transaction, each only where the stored
+    /// value is still the one that was opened, with one audit event (counts only).
+    /// Returns how many were written.
+    async fn reseal_passwords(&self, changes: &[Reseal], audit: &AuditEvent) -> StoreResult<u64>;
     /// Replaces a user's password hash only if it is still `expected` (a migrated user's
     /// first login turns the legacy hash into argon2id), with the audit event.
     /// `Ok(false)` when it had already changed.

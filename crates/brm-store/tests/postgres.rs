@@ -555,3 +555,10 @@ async fn legacy_import_is_one_transaction() {
         suite::legacy::legacy_import_is_one_transaction(&s).await;
     }
 }
+
+#[tokio::test]
+async fn robot_machines_register_decide_and_reseal() {
+    if let Some(s) = fresh_store().await {
+        suite::robot_machines::robot_machines_register_decide_and_reseal(&s).await;
+    }
+}

@@ -235,3 +235,9 @@ async fn feed_reaches_another_desktop_on_one_file() {
 async fn legacy_import_is_one_transaction(pool: SqlitePool) {
     suite::legacy::legacy_import_is_one_transaction(&SqliteStore::from_pool(pool)).await;
 }
+
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn robot_machines_register_decide_and_reseal(pool: SqlitePool) {
+    suite::robot_machines::robot_machines_register_decide_and_reseal(&SqliteStore::from_pool(pool))
+        .await;
+}

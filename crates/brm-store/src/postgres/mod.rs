@@ -11,6 +11,7 @@ mod legacy;
 mod operators;
 pub mod person_store;
 mod processes;
+mod robot_machines;
 mod robot_work;
 mod schedules;
 mod settings;
@@ -28,6 +29,7 @@ use brm_core::client::{Client, ClientFilter};
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
@@ -468,6 +470,31 @@ impl Store for PgStore {
 
     async fn import_legacy(&self, batch: &crate::legacy::LegacyBatch) -> StoreResult<()> {
         legacy::import(&self.pool, batch).await
+    }
+
+    async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine> {
+        robot_machines::hello(&self.pool, hello).await
+    }
+
+    async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {
+        robot_machines::list(&self.pool).await
+    }
+
+    async fn decide_robot_machine(
+        &self,
+        id: Uuid,
+        status: MachineStatus,
+        audit: &AuditEvent,
+    ) -> StoreResult<Option<RobotMachine>> {
+        robot_machines::decide(&self.pool, id, status, audit).await
+    }
+
+    async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {
+        robot_machines::stored_passwords(&self.pool).await
+    }
+
+    async fn reseal_passwords(&self, changes: &[Reseal], audit: &AuditEvent) -> StoreResult<u64> {
+        robot_machines::reseal(&self.pool, changes, audit).await
     }
 
     async fn replace_password_hash(

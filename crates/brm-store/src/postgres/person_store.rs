@@ -25,6 +25,7 @@ use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use brm_core::{Error, ErrorCode};
@@ -200,6 +201,38 @@ impl Store for PersonStore {
         _lockout: &AuditEvent,
     ) -> StoreResult<LoginFailure> {
         Err(not_here("contar uma senha errada"))
+    }
+
+    async fn robot_machine_hello(&self, _hello: &MachineHello) -> StoreResult<RobotMachine> {
+        // A desktop with personal logins runs no robot work: the robot machines do.
+        Err(not_here("registrar uma máquina robô"))
+    }
+
+    async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {
+        fix(super::robot_machines::list(&self.pool()?).await)
+    }
+
+    /// Through brm_decide_robot_machine, which checks the person and audits.
+    async fn decide_robot_machine(
+        &self,
+        id: Uuid,
+        status: MachineStatus,
+        _audit: &AuditEvent,
+    ) -> StoreResult<Option<RobotMachine>> {
+        fix(super::robot_machines::decide_as_person(&self.pool()?, id, status).await)
+    }
+
+    async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {
+        fix(super::robot_machines::stored_passwords(&self.pool()?).await)
+    }
+
+    async fn reseal_passwords(
+        &self,
+        _changes: &[Reseal],
+        _audit: &AuditEvent,
+    ) -> StoreResult<u64> {
+        // Only a robot machine can open what it re-seals.
+        Err(not_here("selar de novo as senhas dos portais"))
     }
 
     async fn replace_password_hash(

@@ -38,6 +38,11 @@ pub const SHARED_SQL: &[(i32, &str, &str)] = &[
         "mês, CNPJ e conta da fatura nas verificações",
         include_str!("../../../../migrations/postgres-shared/0004_invoice_identity.sql"),
     ),
+    (
+        5,
+        "máquinas robô e as senhas seladas para elas",
+        include_str!("../../../../migrations/postgres-shared/0005_robot_machines.sql"),
+    ),
 ];
 
 /// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).

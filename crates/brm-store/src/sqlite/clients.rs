@@ -10,7 +10,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 const SELECT: &str = "SELECT c.*, o.name AS operator_name, o.code AS operator_code,
-                             c.portal_password_enc IS NOT NULL AS portal_password_set
+                             (c.portal_password_enc IS NOT NULL OR c.portal_password_sealed IS NOT NULL) AS portal_password_set
                       FROM clients c JOIN operators o ON o.id = c.operator_id";
 
 /// The WHERE clause shared by the page and its count.
@@ -67,7 +67,7 @@ pub async fn with_hash(pool: &SqlitePool) -> StoreResult<Vec<Client>> {
 
 pub async fn sealed_password(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT portal_password_enc FROM clients WHERE id = ?")
+        sqlx::query_scalar("SELECT COALESCE(portal_password_sealed, portal_password_enc) FROM clients WHERE id = ?")
             .bind(id.to_string())
             .fetch_optional(pool)
             .await?
@@ -134,8 +134,11 @@ pub(super) async fn insert_in(conn: &mut SqliteConnection, w: &ClientWrite) -> S
         "INSERT INTO clients (id, hash, legal_name, sat_name, cnpj, operator_id, account_filter,
                               service, service_key, sat_data, unit, unit_key, sat_category,
                               issue_site_url, portal_login, portal_password_enc, cpf, notes,
-                              search_text, active, version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              search_text, active, version, created_at, updated_at,
+                              portal_password_sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 CASE WHEN ?16 LIKE 'v1:%' THEN ?16 END, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
+                 CASE WHEN ?16 LIKE 'v2:%' THEN ?16 END)",
     )
     .bind(c.id.to_string())
     .bind(&c.hash)
@@ -183,7 +186,10 @@ async fn update_in(
                 account_filter = ?6, service = ?7, service_key = ?8, sat_data = ?9, unit = ?10,
                 unit_key = ?11, sat_category = ?12, issue_site_url = ?13, portal_login = ?14,
                 cpf = ?15, notes = ?16,
-                portal_password_enc = CASE ?17 WHEN 0 THEN portal_password_enc WHEN 1 THEN ?18 ELSE NULL END,
+                portal_password_enc = CASE ?17 WHEN 0 THEN portal_password_enc
+                    WHEN 1 THEN (CASE WHEN ?18 LIKE 'v1:%' THEN ?18 END) ELSE NULL END,
+                portal_password_sealed = CASE ?17 WHEN 0 THEN portal_password_sealed
+                    WHEN 1 THEN (CASE WHEN ?18 LIKE 'v2:%' THEN ?18 END) ELSE NULL END,
                 search_text = ?19, active = ?20, version = ?21, updated_at = ?22
          WHERE id = ?23 AND version = ?24",
     )

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod domain;
 pub mod legacy;
 pub mod live;
+pub mod robot_machines;
 pub mod robot_work;
 
 use brm_core::audit::{action, Actor, AuditEvent};
