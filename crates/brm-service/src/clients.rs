@@ -261,11 +261,14 @@ impl Desk {
         Ok(PasswordWrite::Set(sealed))
     }
 
+    /// Seals to the approved robot machines (issue 19): this desktop cannot open it.
     pub(crate) async fn seal_for_client(&self, client_id: Uuid, plain: String) -> Result<String> {
-        let secrets = self.secrets.clone();
-        tokio::task::spawn_blocking(move || secrets.seal_for(&client_id.to_string(), &plain))
-            .await
-            .map_err(Error::internal)?
+        let keys = self.portal_recipients().await?;
+        tokio::task::spawn_blocking(move || {
+            brm_secrets::seal_to(&keys, &client_id.to_string(), &plain)
+        })
+        .await
+        .map_err(Error::internal)?
     }
 
     /// The plain portal password, for the robot request only (never the window).

@@ -22,6 +22,7 @@ mod operators;
 pub mod password;
 mod processes;
 pub mod robot_actions;
+pub mod robot_machines;
 pub mod robot_settings;
 pub mod schedules;
 mod secret_changes;

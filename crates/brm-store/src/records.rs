@@ -145,6 +145,9 @@ pub struct WorkClaim {
     pub process_id: Option<Uuid>,
     /// Processes this worker leaves to others for now (it cannot read their invoice).
     pub skip_processes: Vec<Uuid>,
+    /// Clients whose processes this worker leaves to others (it cannot open their portal
+    /// password: sealed to other robot machines).
+    pub skip_clients: Vec<Uuid>,
     pub include_unscheduled: bool,
     /// Goes to the new executions' `triggered_by`.
     pub triggered_by: String,

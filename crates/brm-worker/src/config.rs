@@ -49,6 +49,11 @@ pub struct WorkerConfig {
     /// A SAT upload whose invoice this machine cannot read is left to the others for this
     /// long before this machine tries it again.
     pub unreadable_retry: Duration,
+    /// This machine's name in Configurações → Máquinas robô.
+    pub machine_name: String,
+    /// How often the machine refreshes its "last seen" time and re-reads the stored
+    /// passwords even when no robot machine was approved or removed.
+    pub reseal_every: Duration,
     /// Delay before retry n (1-based); the last one repeats.
     pub backoff: Vec<Duration>,
     /// ± this fraction of the delay, so a month's failures do not retry in one burst.
@@ -91,6 +96,11 @@ impl WorkerConfig {
             late_give_up: Duration::hours(6),
             stop_grace: std::time::Duration::from_secs(15),
             unreadable_retry: Duration::minutes(10),
+            machine_name: std::env::var("BRM_MACHINE_NAME")
+                .ok()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned()),
+            reseal_every: Duration::minutes(10),
             backoff: vec![
                 Duration::minutes(30),
                 Duration::hours(1),

@@ -86,6 +86,8 @@ pub struct Worker {
     /// left to other machines until the time given.
     pub(crate) unreadable:
         Mutex<std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>>,
+    /// The sealed portal passwords as this machine last saw them (issue 19).
+    pub(crate) seals: Mutex<crate::seals::SealState>,
 }
 
 /// Audit events the worker writes name it, not a person.
@@ -119,6 +121,7 @@ impl Worker {
             memo: Default::default(),
             flight: Default::default(),
             unreadable: Default::default(),
+            seals: Default::default(),
             http: crate::invoice::download_client(),
         }
     }
@@ -170,6 +173,7 @@ impl Worker {
         }
         self.poll_open(&mut report, wait).await?;
         if self.health.allows_new_work() {
+            self.keep_seals().await?;
             self.start_due(
                 ExecutionKind::DownloadFatura,
                 self.config.auto_download,

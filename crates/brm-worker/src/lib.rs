@@ -20,6 +20,7 @@ pub mod retry;
 pub mod robots;
 pub mod runtime;
 pub mod schedule;
+mod seals;
 mod start;
 
 pub use config::WorkerConfig;
@@ -27,3 +28,4 @@ pub use engine::{CycleReport, Worker, WorkerHandle};
 pub use events::WorkerEvent;
 pub use health::{HealthBoard, RobotHealth, RobotState};
 pub use robots::RobotDirectory;
+pub use seals::ResealReport;

@@ -176,7 +176,17 @@ pub async fn start(
         clock,
         setup.config,
     ));
-    tracing::info!(robot = %robot_url, storage = %storage.describe(), "robot worker starting");
+    // The machine's identity and registration (issue 19): without them it could not
+    // open a portal password, so a missing keyring stops the start with its reason.
+    let machine = worker.register_machine().await?;
+    tracing::info!(
+        robot = %robot_url,
+        storage = %storage.describe(),
+        machine = %machine.name,
+        fingerprint = %machine.fingerprint,
+        status = machine.status.as_str(),
+        "robot worker starting"
+    );
     Ok(RobotRuntime {
         handle: worker.spawn(),
         storage,

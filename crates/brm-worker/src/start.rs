@@ -9,6 +9,23 @@ use brm_robot::{DownloadRequest, JobAccepted, RobotError, SatRequest};
 use brm_store::{ClaimedWork, StoreError, StoreResult, WorkClaim};
 use uuid::Uuid;
 
+/// Why a portal password did not open.
+#[derive(Debug)]
+pub(crate) struct PasswordError {
+    pub(crate) message: String,
+    /// Sealed to other robot machines: leave the work to them.
+    pub(crate) left_to_others: bool,
+}
+
+impl PasswordError {
+    fn retry(message: String) -> Self {
+        Self {
+            message,
+            left_to_others: false,
+        }
+    }
+}
+
 pub(crate) enum Prepared {
     Ready(Result<JobAccepted, RobotError>),
     /// A reason a person must fix before the robot can do anything.
@@ -42,7 +59,12 @@ impl Worker {
                 per_operator_cap: self.config.per_operator_cap,
                 operator_id,
                 process_id: None,
-                skip_processes: self.left_to_others(kind, now),
+                skip_processes: self.left_to_others(now),
+                skip_clients: if kind == ExecutionKind::DownloadFatura {
+                    self.clients_left_to_others()
+                } else {
+                    Vec::new()
+                },
                 include_unscheduled,
                 triggered_by: triggered_by.to_string(),
             })
@@ -76,11 +98,9 @@ impl Worker {
         Ok(())
     }
 
-    /// The processes whose SAT upload this machine leaves to others for now.
-    fn left_to_others(&self, kind: ExecutionKind, now: chrono::DateTime<chrono::Utc>) -> Vec<Uuid> {
-        if kind != ExecutionKind::UploadSat {
-            return Vec::new();
-        }
+    /// The processes this machine leaves to others for now (it cannot read their invoice,
+    /// or open their portal password).
+    fn left_to_others(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<Uuid> {
         let mut map = self.unreadable.lock().expect("unreadable");
         map.retain(|_, until| *until > now);
         map.keys().copied().collect()
@@ -157,7 +177,7 @@ impl Worker {
                     .lock()
                     .expect("unreadable")
                     .insert(process.id, now + self.config.unreadable_retry);
-                tracing::warn!(process = %process.id, "SAT upload left to another machine: {message}");
+                tracing::warn!(process = %process.id, "work left to another machine: {message}");
                 execution.status = ExecutionStatus::Cancelado;
                 execution.error = Some(message);
                 execution.finished_at = Some(now);
@@ -284,8 +304,17 @@ impl Worker {
                     ),
                 ))
             }
+            // Sealed to other robot machines (this one not approved yet, or not re-sealed
+            // for it yet): another machine does it; no attempt counted.
+            Err(m) if m.left_to_others => {
+                return Ok(Prepared::LeftToOthers(format!(
+                    "{} Esta máquina tenta de novo em {} min.",
+                    m.message,
+                    self.config.unreadable_retry.num_minutes()
+                )))
+            }
             // The keyring may come back (a locked session): try again later.
-            Err(m) => return Ok(Prepared::Refused(ErrorClass::Transitorio, m)),
+            Err(m) => return Ok(Prepared::Refused(ErrorClass::Transitorio, m.message)),
         };
         let request = DownloadRequest {
             login,
@@ -377,20 +406,27 @@ impl Worker {
     }
 
     /// The client's portal password, opened only here, only for the request.
-    pub(crate) async fn portal_password(&self, client_id: Uuid) -> Result<Option<String>, String> {
+    pub(crate) async fn portal_password(
+        &self,
+        client_id: Uuid,
+    ) -> Result<Option<String>, PasswordError> {
         let sealed = self
             .store
             .client_sealed_password(client_id)
             .await
-            .map_err(|e| format!("Não foi possível ler a senha do portal: {e}"))?;
+            .map_err(|e| PasswordError::retry(format!("Não foi possível ler a senha do portal: {e}")))?;
         let Some(sealed) = sealed else {
             return Ok(None);
         };
         let secrets = self.secrets.clone();
         tokio::task::spawn_blocking(move || secrets.open_for(&client_id.to_string(), &sealed))
             .await
-            .map_err(|e| format!("Não foi possível abrir a senha do portal: {e}"))?
+            .map_err(|e| PasswordError::retry(format!("Não foi possível abrir a senha do portal: {e}")))?
             .map(Some)
-            .map_err(|e| e.message)
+            .map_err(|e| PasswordError {
+                left_to_others: brm_secrets::is_not_sealed_to_me(&e)
+                    || e.code == brm_core::ErrorCode::Conflict,
+                message: e.message,
+            })
     }
 }

@@ -84,6 +84,11 @@ pub async fn claim(pool: &PgPool, c: &WorkClaim) -> StoreResult<Vec<ClaimedWork>
             .push_bind(c.skip_processes.clone())
             .push("))");
     }
+    if !c.skip_clients.is_empty() {
+        q.push(" AND NOT (p.client_id = ANY(")
+            .push_bind(c.skip_clients.clone())
+            .push("))");
+    }
     q.push(format!(
         ")
          SELECT {} FROM due d JOIN processes p ON p.id = d.id

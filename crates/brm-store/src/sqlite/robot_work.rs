@@ -79,6 +79,14 @@ pub async fn claim(pool: &SqlitePool, c: &WorkClaim) -> StoreResult<Vec<ClaimedW
         }
         q.push(")");
     }
+    if !c.skip_clients.is_empty() {
+        q.push(" AND p.client_id NOT IN (");
+        let mut list = q.separated(", ");
+        for id in &c.skip_clients {
+            list.push_bind(id.to_string());
+        }
+        q.push(")");
+    }
     q.push(
         ")
          SELECT p.* FROM due d JOIN processes p ON p.id = d.id
