@@ -168,7 +168,7 @@ test("the old system's own database moves in through the window", async (t) => {
   });
 
   await t.test("portal passwords are sealed and nowhere in plain text; the token is in the keyring", async () => {
-    const sealed = sql("SELECT COUNT(*) AS n FROM clients WHERE portal_password_enc LIKE 'v1:%'")[0].n;
+    const sealed = sql("SELECT COUNT(*) AS n FROM clients WHERE portal_password_sealed LIKE 'v2:%'")[0].n;
     const [[withPassword]] = oldQuery("SELECT COUNT(*) FROM clientes WHERE senha_portal IS NOT NULL AND senha_portal <> ''");
     assert.equal(sealed, withPassword);
     const secrets = [...Object.values(SENHAS.portal), ...Object.values(SENHAS.users).map((u) => u.password), TOKEN];

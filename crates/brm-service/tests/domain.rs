@@ -99,11 +99,13 @@ async fn portal_password_is_sealed_and_never_shown(pool: SqlitePool) {
     assert_eq!(c.cnpj, "13878375000109");
     let json = serde_json::to_string(&c).unwrap();
     assert!(!json.contains("senha-do-portal-30"), "{json}");
-    let sealed: String = sqlx::query_scalar("SELECT portal_password_enc FROM clients")
+    // Sealed to the robot machines (issue 19); in the embedded default this desktop is
+    // the one approved machine.
+    let sealed: String = sqlx::query_scalar("SELECT portal_password_sealed FROM clients")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(sealed.starts_with("v1:"));
+    assert!(sealed.starts_with("v2:"));
     assert!(!sealed.contains("senha-do-portal"));
     assert_eq!(
         o.desk
@@ -294,7 +296,7 @@ async fn fixture_import_previews_commits_once_and_second_import_changes_nothing(
     );
     assert_eq!(count(&pool, "clients").await, 27);
     let with_pw: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE portal_password_enc LIKE 'v1:%'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE portal_password_sealed LIKE 'v2:%'")
             .fetch_one(&pool)
             .await
             .unwrap();

@@ -785,7 +785,7 @@ async fn every_old_column_is_imported_mapped_or_listed_with_its_reason(pool: Sql
 async fn dump(pool: &SqlitePool) -> BTreeMap<String, Vec<String>> {
     let queries = [
         ("operators", "SELECT id, name, code, has_rpa, portal_url, timeout_secs, max_attempts, active, created_at FROM operators ORDER BY id"),
-        ("clients", "SELECT id, hash, legal_name, sat_name, cnpj, operator_id, service, unit, portal_login, portal_password_enc IS NOT NULL, cpf, active, created_at FROM clients ORDER BY id"),
+        ("clients", "SELECT id, hash, legal_name, sat_name, cnpj, operator_id, service, unit, portal_login, COALESCE(portal_password_enc, portal_password_sealed) IS NOT NULL, cpf, active, created_at FROM clients ORDER BY id"),
         ("processes", "SELECT id, client_id, reference_month, status, needs_attention, amount_cents, due_date, approved_by, approved_at, sent_to_sat, sent_at, download_attempts, sat_attempts, manual_upload, auto_created, notes, last_rejection_reason, created_at FROM processes ORDER BY id"),
         ("executions", "SELECT id, process_id, kind, status, job_id, request_json, result_json, attempt, started_at, finished_at, error, triggered_by FROM executions ORDER BY id"),
         ("execution_logs", "SELECT execution_id, seq, level, message FROM execution_logs ORDER BY execution_id, seq"),
@@ -969,16 +969,17 @@ async fn moving_in_from_the_old_systems_own_database(pool: SqlitePool) {
         "closed, never polled"
     );
 
-    // Portal passwords: sealed, opening to the old ones, nowhere in plain text.
+    // Portal passwords: sealed to the robot machines (here the embedded desktop itself),
+    // opening to the old ones, nowhere in plain text.
     let sealed: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT id, portal_login, portal_password_enc FROM clients WHERE portal_password_enc IS NOT NULL",
+        "SELECT id, portal_login, portal_password_sealed FROM clients WHERE portal_password_sealed IS NOT NULL",
     )
     .fetch_all(&pool)
     .await
     .unwrap();
     assert_eq!(sealed.len(), 30);
     for (id, login, enc) in &sealed {
-        assert!(enc.starts_with("v1:"));
+        assert!(enc.starts_with("v2:"));
         assert_eq!(
             desk.secrets().open_for(id, enc).unwrap(),
             s["portal"][login].as_str().unwrap()

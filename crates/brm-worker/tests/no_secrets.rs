@@ -204,6 +204,7 @@ async fn monthly_cycle(store: Arc<dyn Store>, data_dir: &Path, db_location: &str
     let running = sim.serve(0).await.unwrap();
     let url = running.base_url();
     let secrets = Arc::new(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+    common::approve_machine(&*store, &secrets).await;
     let desk = Desk::with_clock(store.clone(), clock.clone() as Arc<dyn Clock>)
         .with_secrets_arc(secrets.clone());
     desk.create_first_admin(NewAdminInput {

@@ -128,6 +128,7 @@ impl Rig {
         let running = sim.serve(0).await.unwrap();
         let url = running.base_url();
         let secrets = Arc::new(SecretBox::new(Arc::new(MemoryKeyStore::new())));
+        approve_machine(&*store, &secrets).await;
         let desk = Desk::with_clock(store.clone(), clock.clone() as Arc<dyn Clock>)
             .with_secrets_arc(secrets.clone());
         desk.create_first_admin(NewAdminInput {
@@ -330,4 +331,23 @@ impl Rig {
     pub async fn process(&self, id: Uuid) -> Process {
         self.store.process_by_id(id).await.unwrap().unwrap()
     }
+}
+
+/// The workers of a test share `secrets`: its robot identity is registered approved (on
+/// PostgreSQL an administrator would approve it in Configurações → Máquinas robô), so the
+/// desk can seal portal passwords to it.
+pub async fn approve_machine(store: &dyn Store, secrets: &SecretBox) {
+    let identity = secrets.robot_identity_or_create().unwrap();
+    store
+        .robot_machine_hello(&brm_core::robot_machine::MachineHello {
+            id: Uuid::new_v4(),
+            name: "robo-de-teste".into(),
+            host: "teste".into(),
+            public_key: identity.public_key(),
+            fingerprint: identity.fingerprint(),
+            at: Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
+            approve: true,
+        })
+        .await
+        .unwrap();
 }
