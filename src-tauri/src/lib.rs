@@ -16,6 +16,10 @@ pub mod prepare_cli;
 mod robot;
 mod state;
 pub mod worker_cli;
+/// `brm-desk servico-windows …`: the words (tested everywhere) and the Windows service.
+pub mod worker_service_args;
+#[cfg(windows)]
+pub mod worker_service_windows;
 
 use desktop::session::DesktopState;
 use state::AppState;
