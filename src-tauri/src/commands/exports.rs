@@ -15,7 +15,7 @@ pub struct ExportOut {
 
 /// The user's Downloads folder (else the home folder). `BRM_EXPORT_DIR` names another
 /// one (tests and the end-to-end suite).
-fn export_dir() -> Option<PathBuf> {
+pub(crate) fn export_dir() -> Option<PathBuf> {
     std::env::var_os("BRM_EXPORT_DIR")
         .map(PathBuf::from)
         .or_else(dirs::download_dir)

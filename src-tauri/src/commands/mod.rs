@@ -14,6 +14,7 @@ pub mod legacy;
 pub mod operators;
 pub mod processes;
 pub mod robot;
+pub mod robot_machines;
 pub mod schedules;
 pub mod settings;
 pub mod system_settings;
@@ -33,6 +34,8 @@ mod diagnostics_test;
 mod exports_test;
 #[cfg(test)]
 mod legacy_test;
+#[cfg(test)]
+mod robot_machines_test;
 #[cfg(test)]
 mod robot_test;
 #[cfg(test)]

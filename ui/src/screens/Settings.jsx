@@ -9,6 +9,7 @@ import { SessionSettings } from "../components/SessionSettings.jsx";
 import Backups from "./Backups.jsx";
 import LegacyImport from "./LegacyImport.jsx";
 import RobotSettings from "./settings/RobotSettings.jsx";
+import RobotMachines from "./settings/RobotMachines.jsx";
 import StorageSettings from "./settings/StorageSettings.jsx";
 import ThisComputer from "./settings/ThisComputer.jsx";
 import Schedules from "./Schedules.jsx";
@@ -381,6 +382,7 @@ export default function Settings({ token }) {
       )}
       <Schedules token={token} />
       <RobotSettings token={token} />
+      <RobotMachines token={token} />
       <StorageSettings token={token} />
       <ThisComputer token={token} role="ADMINISTRADOR" />
       <section className="panel" data-testid="backups-link">
