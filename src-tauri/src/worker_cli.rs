@@ -151,6 +151,20 @@ where
                 return (2, None);
             }
         };
+        // What an administrator compares before approving this machine.
+        let m = &robot.machine;
+        say.out(&format!(
+            "Máquina robô: {} — impressão digital {} — {}.",
+            m.name,
+            brm_core::robot_machine::grouped(&m.fingerprint),
+            m.status.label()
+        ));
+        if m.status != brm_core::robot_machine::MachineStatus::Aprovada {
+            say.out(
+                "As senhas dos portais só abrem depois que um administrador aprovar esta máquina \
+                 em Configurações → Máquinas robô (confira a impressão digital acima).",
+            );
+        }
         say.out(&format!(
             "Serviço em segundo plano em execução (banco: {}, robô: {}). Ctrl+C encerra.",
             brm_store::redact_url(&url),

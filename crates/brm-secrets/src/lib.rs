@@ -28,8 +28,7 @@ pub use robot_identity::{
     ROBOT_IDENTITY,
 };
 pub use sealed_to::{
-    is_not_sealed_to_me, no_robot_machine, not_sealed_to_me, seal_to, sealed_recipients,
-    PREFIX_V2,
+    is_not_sealed_to_me, no_robot_machine, not_sealed_to_me, seal_to, sealed_recipients, PREFIX_V2,
 };
 pub use secret_box::SecretBox;
 

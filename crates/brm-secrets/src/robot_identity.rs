@@ -51,7 +51,8 @@ impl RobotIdentity {
             return Ok(None);
         };
         let text = Zeroizing::new(text);
-        let secret = age::x25519::Identity::from_str(text.trim()).map_err(|_| identity_corrupt())?;
+        let secret =
+            age::x25519::Identity::from_str(text.trim()).map_err(|_| identity_corrupt())?;
         Ok(Some(Self { secret }))
     }
 

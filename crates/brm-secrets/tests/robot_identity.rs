@@ -40,10 +40,16 @@ fn each_recipient_opens_and_nobody_else_does() {
         &format!("v2:{},", c.robot_identity().unwrap().unwrap().fingerprint()),
         1,
     );
-    assert!(is_not_sealed_to_me(&c.open_for("cliente-1", &forged).unwrap_err()));
+    assert!(is_not_sealed_to_me(
+        &c.open_for("cliente-1", &forged).unwrap_err()
+    ));
     // The desktop that sealed it cannot open it.
     let err = desktop.open_for("cliente-1", &sealed).unwrap_err();
-    assert!(err.message.contains("não é uma máquina robô"), "{}", err.message);
+    assert!(
+        err.message.contains("não é uma máquina robô"),
+        "{}",
+        err.message
+    );
     // Copied to another client's row: refused, not opened.
     assert!(a.open_for("cliente-2", &sealed).is_err());
 }
@@ -51,7 +57,11 @@ fn each_recipient_opens_and_nobody_else_does() {
 #[test]
 fn nothing_to_seal_to_is_a_clear_refusal() {
     let err = seal_to(&[], "c", "senha").unwrap_err();
-    assert!(err.message.contains("Nenhuma máquina robô está aprovada"), "{}", err.message);
+    assert!(
+        err.message.contains("Nenhuma máquina robô está aprovada"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -81,15 +91,26 @@ fn an_exported_identity_needs_its_passphrase() {
     assert!(file.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
     assert!(!file.contains("AGE-SECRET-KEY"));
     let err = RobotIdentity::import(&file, "cavalo errado bateria grampo").unwrap_err();
-    assert!(err.message.contains("Frase-senha incorreta"), "{}", err.message);
+    assert!(
+        err.message.contains("Frase-senha incorreta"),
+        "{}",
+        err.message
+    );
     let err = RobotIdentity::import("não é um arquivo", "x").unwrap_err();
-    assert!(err.message.contains("não é uma identidade"), "{}", err.message);
+    assert!(
+        err.message.contains("não é uma identidade"),
+        "{}",
+        err.message
+    );
     // The right passphrase on a fresh key store: the replacement opens the old values.
     let imported = RobotIdentity::import(&file, "cavalo correto bateria grampo").unwrap();
     let fresh = Arc::new(MemoryKeyStore::new());
     imported.save(&*fresh).unwrap();
     let replacement = SecretBox::new(fresh);
-    assert_eq!(replacement.open_for("cliente-9", &sealed).unwrap(), "segredo");
+    assert_eq!(
+        replacement.open_for("cliente-9", &sealed).unwrap(),
+        "segredo"
+    );
 }
 
 #[test]
@@ -105,7 +126,12 @@ fn passphrase_rules_speak_pt_br() {
     }
     check_passphrase("uma frase longa o bastante").unwrap();
     let (_, m) = machine();
-    assert!(m.robot_identity().unwrap().unwrap().export("curta").is_err());
+    assert!(m
+        .robot_identity()
+        .unwrap()
+        .unwrap()
+        .export("curta")
+        .is_err());
 }
 
 #[test]

@@ -103,10 +103,7 @@ impl Desk {
             }
         }
         Ok(RobotMachinesView {
-            machines: machines
-                .iter()
-                .map(|m| view(m, mine.as_deref()))
-                .collect(),
+            machines: machines.iter().map(|m| view(m, mine.as_deref())).collect(),
             this_computer: mine.as_deref().map(grouped),
             waiting_reseal,
             to_retype,

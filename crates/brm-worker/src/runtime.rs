@@ -103,6 +103,8 @@ pub struct RobotRuntime {
     pub simulator: Option<RunningSimulator>,
     /// Where robot calls go (the simulator's loopback URL in the embedded default).
     pub robot_url: String,
+    /// This robot machine as registered at start (issue 19).
+    pub machine: brm_core::robot_machine::RobotMachine,
 }
 
 impl RobotRuntime {
@@ -192,6 +194,7 @@ pub async fn start(
         storage,
         simulator,
         robot_url,
+        machine,
     })
 }
 

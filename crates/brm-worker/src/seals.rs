@@ -68,11 +68,10 @@ impl Worker {
             at: now,
             approve: self.store.backend() == Backend::Sqlite,
         };
-        let machine = self
-            .store
-            .robot_machine_hello(&hello)
-            .await
-            .map_err(|e| format!("Não foi possível registrar esta máquina robô no banco: {e}"))?;
+        let machine =
+            self.store.robot_machine_hello(&hello).await.map_err(|e| {
+                format!("Não foi possível registrar esta máquina robô no banco: {e}")
+            })?;
         self.seals.lock().expect("seals").last_hello = Some(now);
         if machine.status == MachineStatus::Pendente {
             tracing::warn!(

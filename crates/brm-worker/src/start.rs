@@ -414,14 +414,18 @@ impl Worker {
             .store
             .client_sealed_password(client_id)
             .await
-            .map_err(|e| PasswordError::retry(format!("Não foi possível ler a senha do portal: {e}")))?;
+            .map_err(|e| {
+                PasswordError::retry(format!("Não foi possível ler a senha do portal: {e}"))
+            })?;
         let Some(sealed) = sealed else {
             return Ok(None);
         };
         let secrets = self.secrets.clone();
         tokio::task::spawn_blocking(move || secrets.open_for(&client_id.to_string(), &sealed))
             .await
-            .map_err(|e| PasswordError::retry(format!("Não foi possível abrir a senha do portal: {e}")))?
+            .map_err(|e| {
+                PasswordError::retry(format!("Não foi possível abrir a senha do portal: {e}"))
+            })?
             .map(Some)
             .map_err(|e| PasswordError {
                 left_to_others: brm_secrets::is_not_sealed_to_me(&e)

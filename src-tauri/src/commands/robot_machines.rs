@@ -63,7 +63,10 @@ pub async fn export_robot_identity(
     let path = write_new_file(&dir, name, file.as_bytes()).map_err(|e| {
         Error::new(
             ErrorCode::Internal,
-            format!("Não foi possível salvar a identidade em {}: {e}", dir.display()),
+            format!(
+                "Não foi possível salvar a identidade em {}: {e}",
+                dir.display()
+            ),
         )
     })?;
     Ok(IdentityExported {

@@ -36,7 +36,14 @@ fn robot_machine_commands_answer_the_window_in_json() {
         let store = brm_store::connect(&db.url()).await.unwrap();
         let desk = Desk::new(store).with_secrets(SecretBox::new(keys.clone()));
         let admin = first_admin(&desk, "senha-forte-do-admin").await;
-        create_user(&desk, &admin, "Davi Operador", "davi@beg.com.br", Role::Operador).await;
+        create_user(
+            &desk,
+            &admin,
+            "Davi Operador",
+            "davi@beg.com.br",
+            Role::Operador,
+        )
+        .await;
         let operador = login(&desk, "davi@beg.com.br").await;
         (desk, admin, operador)
     });
@@ -139,7 +146,10 @@ fn robot_machine_commands_answer_the_window_in_json() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "VALIDATION", "{err}");
-    assert!(err["message"].as_str().unwrap().contains("Frase-senha incorreta"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("Frase-senha incorreta"));
     assert_eq!(keys.get(ROBOT_IDENTITY).unwrap().unwrap(), secret);
     let err = invoke(
         &window,
@@ -147,7 +157,10 @@ fn robot_machine_commands_answer_the_window_in_json() {
         json!({"token": admin, "file": "a".repeat(20_000), "passphrase": PASSPHRASE}),
     )
     .unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("grande demais"), "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("grande demais"),
+        "{err}"
+    );
     keys.delete(ROBOT_IDENTITY).unwrap();
     invoke(
         &window,
@@ -166,7 +179,10 @@ fn robot_machine_commands_answer_the_window_in_json() {
     )
     .unwrap();
     assert_eq!(removed["machines"][0]["status"], "REMOVIDA");
-    assert_eq!(removed["to_retype"][0]["client_name"], "PÃO E TAL TRANSPORTES S/A");
+    assert_eq!(
+        removed["to_retype"][0]["client_name"],
+        "PÃO E TAL TRANSPORTES S/A"
+    );
     let err = invoke(
         &window,
         "decide_robot_machine",

@@ -64,13 +64,13 @@ pub async fn with_hash(pool: &PgPool) -> StoreResult<Vec<Client>> {
 }
 
 pub async fn sealed_password(pool: &PgPool, id: Uuid) -> StoreResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT COALESCE(portal_password_sealed, portal_password_enc) FROM clients WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .flatten(),
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(portal_password_sealed, portal_password_enc) FROM clients WHERE id = $1",
     )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .flatten())
 }
 
 pub async fn insert(pool: &PgPool, w: &ClientWrite, event: &AuditEvent) -> StoreResult<()> {

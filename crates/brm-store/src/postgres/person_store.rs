@@ -226,11 +226,7 @@ impl Store for PersonStore {
         fix(super::robot_machines::stored_passwords(&self.pool()?).await)
     }
 
-    async fn reseal_passwords(
-        &self,
-        _changes: &[Reseal],
-        _audit: &AuditEvent,
-    ) -> StoreResult<u64> {
+    async fn reseal_passwords(&self, _changes: &[Reseal], _audit: &AuditEvent) -> StoreResult<u64> {
         // Only a robot machine can open what it re-seals.
         Err(not_here("selar de novo as senhas dos portais"))
     }

@@ -66,13 +66,13 @@ pub async fn with_hash(pool: &SqlitePool) -> StoreResult<Vec<Client>> {
 }
 
 pub async fn sealed_password(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT COALESCE(portal_password_sealed, portal_password_enc) FROM clients WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?
-            .flatten(),
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(portal_password_sealed, portal_password_enc) FROM clients WHERE id = ?",
     )
+    .bind(id.to_string())
+    .fetch_optional(pool)
+    .await?
+    .flatten())
 }
 
 pub async fn insert(pool: &SqlitePool, w: &ClientWrite, event: &AuditEvent) -> StoreResult<()> {

@@ -79,7 +79,10 @@ pub async fn robot_machines_register_decide_and_reseal(store: &dyn Store) {
     // Passwords: an old v1 value and a v2 value, listed with their clients.
     let op = operator("Vivo", "VIVO");
     store
-        .insert_operator(&op, &AuditEvent::new(t0(), Actor::anonymous("t"), action::CRIAR, "operadora"))
+        .insert_operator(
+            &op,
+            &AuditEvent::new(t0(), Actor::anonymous("t"), action::CRIAR, "operadora"),
+        )
         .await
         .unwrap();
     let old = client("h-old", "ANTIGA LTDA", "10141561000164", op.id);
@@ -97,9 +100,25 @@ pub async fn robot_machines_register_decide_and_reseal(store: &dyn Store) {
             .unwrap();
     }
     let stored = store.stored_passwords().await.unwrap();
-    let names: Vec<_> = stored.iter().map(|s| (s.client_name.as_str(), s.sealed.as_str())).collect();
-    assert_eq!(names, [("ANTIGA LTDA", "v1:YW50aWdh"), ("NOVA LTDA", "v2:aa:bm92YQ==")]);
-    assert!(store.client_by_id(old.id).await.unwrap().unwrap().portal_password_set);
+    let names: Vec<_> = stored
+        .iter()
+        .map(|s| (s.client_name.as_str(), s.sealed.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ANTIGA LTDA", "v1:YW50aWdh"),
+            ("NOVA LTDA", "v2:aa:bm92YQ==")
+        ]
+    );
+    assert!(
+        store
+            .client_by_id(old.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .portal_password_set
+    );
 
     // Re-sealed: the old one becomes v2; the other changed since it was read (stale), so
     // it is left alone.
@@ -123,11 +142,19 @@ pub async fn robot_machines_register_decide_and_reseal(store: &dyn Store) {
         .unwrap();
     assert_eq!(written, 1);
     assert_eq!(
-        store.client_sealed_password(old.id).await.unwrap().as_deref(),
+        store
+            .client_sealed_password(old.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("v2:bb:YW50aWdh")
     );
     assert_eq!(
-        store.client_sealed_password(new.id).await.unwrap().as_deref(),
+        store
+            .client_sealed_password(new.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("v2:aa:bm92YQ==")
     );
     // Clearing a password clears both columns.
@@ -146,5 +173,12 @@ pub async fn robot_machines_register_decide_and_reseal(store: &dyn Store) {
         .await
         .unwrap());
     assert_eq!(store.client_sealed_password(old.id).await.unwrap(), None);
-    assert!(!store.client_by_id(old.id).await.unwrap().unwrap().portal_password_set);
+    assert!(
+        !store
+            .client_by_id(old.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .portal_password_set
+    );
 }
