@@ -128,9 +128,9 @@ impl SecretBox {
         Ok(self.identity.get_or_init(|| Arc::new(made)).clone())
     }
 
-    /// Whether this machine holds the data key of the `v1` values.
+    /// Whether this machine's key store holds the data key of the `v1` values.
     pub fn has_data_key(&self) -> Result<bool> {
-        Ok(self.loaded.get().is_some() || self.load_key(SecretAction::Read)?.is_some())
+        Ok(self.load_key(SecretAction::Read)?.is_some())
     }
 
     /// Removes the data key from the key store once no `v1` value is left to open.
