@@ -216,6 +216,18 @@ impl Desk {
         let user = self.authorize_settings(token, "alterar as configurações do robô")?;
         self.ensure_writable()?;
         let valid = input.validate()?;
+        if valid.token.is_some() && self.has_person_logins() {
+            // Issue 19: a robot secret lives only where it is used. A desktop where each
+            // person logs in as themselves never calls the robot; its keyring would only
+            // be one more place the token could leak from.
+            return Err(brm_core::Error::new(
+                brm_core::ErrorCode::Conflict,
+                "Neste banco cada pessoa entra com o próprio login e os computadores do \
+                 escritório não chamam o robô: o token do robô fica só nas máquinas robô. \
+                 Configure-o em cada máquina robô (Configurações → Robô, com o login da \
+                 máquina). O endereço pode ser salvo aqui.",
+            ));
+        }
         let before_url = stored_url(self.store.get_setting(SETTING_ROBOT_URL).await?);
         let before_token = self.read_secret(ROBOT_TOKEN).await?;
         let mut w = SettingsWrite::by(&user, self.clock.now());

@@ -1228,6 +1228,7 @@ async fn the_old_database_on_postgres_imports_the_same(pool: SqlitePool) {
             .await
             .unwrap();
         let Ours { desk, admin, .. } = ours(store.clone()).await;
+        common::approve_this_machine(&desk).await;
         let p = desk.legacy_import_preview(&admin, source()).await.unwrap();
         let r = desk
             .legacy_import_commit(&admin, p.preview_id)

@@ -17,7 +17,7 @@ use brm_core::clock::SystemClock;
 use brm_core::operator::OperatorInput;
 use brm_core::robot_machine::MachineStatus;
 use brm_core::ErrorCode;
-use brm_secrets::{is_not_sealed_to_me, MemoryKeyStore, SecretBox};
+use brm_secrets::{is_not_sealed_to_me, KeyStore as _, MemoryKeyStore, SecretBox};
 use brm_service::Desk;
 use brm_store::postgres::{shared as pg_shared, PgStore};
 use brm_store::Store;
@@ -206,6 +206,30 @@ async fn passwords_open_only_on_the_approved_robot_machines() {
         "{}",
         err.message
     );
+
+    // The robot token stays off the desktops of this mode (only robot machines use it).
+    let err = desk
+        .save_robot_settings(
+            &token,
+            brm_service::robot_settings::RobotSettingsInput {
+                url: "https://robos.beg.com.br".into(),
+                token: Some("token-que-nao-fica-aqui".into()),
+                clear_token: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("fica só nas máquinas robô"),
+        "{}",
+        err.message
+    );
+    assert!(desk
+        .secrets()
+        .store()
+        .get(brm_secrets::ROBOT_TOKEN)
+        .unwrap()
+        .is_none());
 
     // --- Attacks, before any approval -------------------------------------------------
     let caio_pool = db.pool(&caio).await;

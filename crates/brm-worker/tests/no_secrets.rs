@@ -4,7 +4,9 @@
 //! robot token, clients with distinctive portal passwords and (PostgreSQL) a URL with a
 //! distinctive database password. Then every log file, the database (SQLite: main file,
 //! -wal and -shm bytes; PostgreSQL: every row of every table as text), the exported CSVs,
-//! the invoice folder and the diagnostics report are searched for each secret, raw and
+//! the invoice folder, the robot identity exported under a passphrase (issue 19) and the
+//! diagnostics report are searched for each secret (the machine's private key and that
+//! passphrase among them), raw and
 //! in its base64 (any alignment), URL-encoded and hex forms: none may appear.
 //!
 //! A control step first logs the secrets on purpose into another folder through the
@@ -20,7 +22,7 @@ use brm_core::process::{ProcessFilter, ProcessStatus};
 use brm_core::user::NewAdminInput;
 use brm_logging::{LogSetup, RecentEvents};
 use brm_robot::{RobotClient, RobotConfig};
-use brm_secrets::{MemoryKeyStore, SecretBox};
+use brm_secrets::{KeyStore as _, MemoryKeyStore, SecretBox};
 use brm_service::{Desk, DiagnosticsContext, RobotInfo};
 use brm_simulator::{Faults, SimConfig, Simulator};
 use brm_storage::{InvoiceStorage, LocalFolder};
@@ -41,14 +43,24 @@ const ADMIN_PASSWORD: &str = "AdminSenha-Lr5Tq-9Jd";
 const DB_PASSWORD: &str = "DbSenha-Hq4Vn-8Pw@x";
 const MONTH: &str = "2026-11";
 
+/// The passphrase the robot identity is exported under (issue 19).
+const EXPORT_PASSPHRASE: &str = "Frase-da-Exportacao 7Kq2";
+
+/// Secrets made during the run: the robot machines' private keys.
+static MADE: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
 fn secrets() -> Vec<(&'static str, &'static str)> {
     let mut s = vec![
         ("token do robô", ROBOT_TOKEN),
         ("senha do administrador", ADMIN_PASSWORD),
         ("senha do banco", DB_PASSWORD),
+        ("frase-senha da identidade exportada", EXPORT_PASSPHRASE),
     ];
     for p in PORTAL_PASSWORDS {
         s.push(("senha de portal", p));
+    }
+    for k in MADE.lock().unwrap().iter() {
+        s.push(("chave privada da máquina robô", k));
     }
     s
 }
@@ -205,6 +217,23 @@ async fn monthly_cycle(store: Arc<dyn Store>, data_dir: &Path, db_location: &str
     let url = running.base_url();
     let secrets = Arc::new(SecretBox::new(Arc::new(MemoryKeyStore::new())));
     common::approve_machine(&*store, &secrets).await;
+    // The machine's private key is a secret like the others; its exported file (under a
+    // passphrase) is one more file a person would keep.
+    let private = secrets
+        .store()
+        .get(brm_secrets::ROBOT_IDENTITY)
+        .unwrap()
+        .unwrap();
+    MADE.lock()
+        .unwrap()
+        .push(Box::leak(private.into_boxed_str()));
+    let exported = secrets
+        .robot_identity()
+        .unwrap()
+        .unwrap()
+        .export(EXPORT_PASSPHRASE)
+        .unwrap();
+    std::fs::write(data_dir.join("identidade-maquina-robo.age"), exported).unwrap();
     let desk = Desk::with_clock(store.clone(), clock.clone() as Arc<dyn Clock>)
         .with_secrets_arc(secrets.clone());
     desk.create_first_admin(NewAdminInput {

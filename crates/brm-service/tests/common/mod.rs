@@ -280,3 +280,22 @@ pub async fn fresh_postgres_url() -> Option<String> {
     let (base, _) = url.rsplit_once('/').expect("URL with a database");
     Some(format!("{base}/{name}"))
 }
+
+/// This desk's own robot identity, registered approved, so it can seal portal passwords
+/// on PostgreSQL (where an administrator approves machines in Configurações → Máquinas
+/// robô; on SQLite the desk does it by itself).
+pub async fn approve_this_machine(desk: &Desk) {
+    let identity = desk.secrets().robot_identity_or_create().unwrap();
+    desk.store()
+        .robot_machine_hello(&brm_core::robot_machine::MachineHello {
+            id: Uuid::new_v4(),
+            name: "robo-de-teste".into(),
+            host: "teste".into(),
+            public_key: identity.public_key(),
+            fingerprint: identity.fingerprint(),
+            at: Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
+            approve: true,
+        })
+        .await
+        .unwrap();
+}
