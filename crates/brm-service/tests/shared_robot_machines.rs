@@ -17,7 +17,7 @@ use brm_core::clock::SystemClock;
 use brm_core::operator::OperatorInput;
 use brm_core::robot_machine::MachineStatus;
 use brm_core::ErrorCode;
-use brm_secrets::{is_not_sealed_to_me, KeyStore as _, MemoryKeyStore, SecretBox};
+use brm_secrets::{is_not_sealed_to_me, MemoryKeyStore, SecretBox};
 use brm_service::Desk;
 use brm_store::postgres::{shared as pg_shared, PgStore};
 use brm_store::Store;

@@ -25,6 +25,7 @@ use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
+use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use brm_store::postgres::{shared, PgStore};
@@ -539,6 +540,31 @@ impl Store for ReadsAsPerson {
 
     async fn import_legacy(&self, batch: &legacy::LegacyBatch) -> StoreResult<()> {
         self.owner.import_legacy(batch).await
+    }
+
+    async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine> {
+        self.owner.robot_machine_hello(hello).await
+    }
+
+    async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {
+        self.owner.robot_machines().await
+    }
+
+    async fn decide_robot_machine(
+        &self,
+        id: Uuid,
+        status: MachineStatus,
+        audit: &AuditEvent,
+    ) -> StoreResult<Option<RobotMachine>> {
+        self.owner.decide_robot_machine(id, status, audit).await
+    }
+
+    async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {
+        self.owner.stored_passwords().await
+    }
+
+    async fn reseal_passwords(&self, changes: &[Reseal], audit: &AuditEvent) -> StoreResult<u64> {
+        self.owner.reseal_passwords(changes, audit).await
     }
 
     async fn replace_password_hash(

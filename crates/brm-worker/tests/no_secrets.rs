@@ -22,7 +22,7 @@ use brm_core::process::{ProcessFilter, ProcessStatus};
 use brm_core::user::NewAdminInput;
 use brm_logging::{LogSetup, RecentEvents};
 use brm_robot::{RobotClient, RobotConfig};
-use brm_secrets::{KeyStore as _, MemoryKeyStore, SecretBox};
+use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::{Desk, DiagnosticsContext, RobotInfo};
 use brm_simulator::{Faults, SimConfig, Simulator};
 use brm_storage::{InvoiceStorage, LocalFolder};

@@ -138,6 +138,7 @@ fn work(kind: ExecutionKind, now: DateTime<Utc>) -> WorkClaim {
         operator_id: None,
         process_id: None,
         skip_processes: Vec::new(),
+        skip_clients: Vec::new(),
         include_unscheduled: true,
         triggered_by: "agendamento".into(),
     }
