@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { sql, startApp } from "../lib/app.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
@@ -71,6 +72,38 @@ test("robot settings: token write-only, in the keyring, audited; bad URL refused
     assert.equal(await (await app.waitFor("robot-url")).getAttribute("value"), URL);
     const page = await app.driver.getPageSource();
     assert.ok(!page.includes(TOKEN), "token in the page");
+  });
+
+  await t.test("Máquinas robô: this computer is the approved robot machine; its identity exports under a passphrase", async () => {
+    // The embedded default: the worker made this computer's key pair in the keyring at
+    // start and registered it, approved.
+    await app.waitForText("robot-machine-status", "Aprovada");
+    const row = await (await app.waitFor("robot-machine")).getText();
+    assert.ok(row.includes("(este computador)"), row);
+    const secret = keyring("robo-identidade");
+    assert.ok(secret?.startsWith("AGE-SECRET-KEY-1"), "identity in the keyring");
+    const [machine] = sql("SELECT status, fingerprint, public_key FROM robot_machines");
+    assert.equal(machine.status, "APROVADA");
+    const fp = await (await app.waitFor("robot-machine-fingerprint")).getText();
+    assert.equal(fp.replaceAll(" ", ""), machine.fingerprint);
+    // A short passphrase: refused in pt-BR, nothing written.
+    await app.typeInto("export-passphrase", "curta");
+    await app.typeInto("export-passphrase-again", "curta");
+    await app.click("export-identity");
+    await app.waitForText("robot-machines-error", "pelo menos 12");
+    const phrase = "cavalo correto bateria grampo";
+    await app.typeInto("export-passphrase", phrase);
+    await app.typeInto("export-passphrase-again", phrase);
+    await app.click("export-identity");
+    await app.waitForText("robot-machines-notice", "Identidade exportada em");
+    const notice = await (await app.waitFor("robot-machines-notice")).getText();
+    const file = notice.match(/em (\/\S+\.age)/)[1];
+    const text = fs.readFileSync(file, "utf8");
+    assert.ok(text.startsWith("-----BEGIN AGE ENCRYPTED FILE-----"), text.slice(0, 40));
+    assert.ok(!text.includes(secret) && !text.includes(phrase), "key or passphrase in the file");
+    const page = await app.driver.getPageSource();
+    assert.ok(!page.includes(secret) && !page.includes(phrase), "key or passphrase in the page");
+    await app.screenshot("maquinas-robo");
   });
 
   await t.test("the theme of this computer applies data-theme and is audited", async () => {

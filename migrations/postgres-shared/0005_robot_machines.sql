@@ -85,7 +85,8 @@ $$;
 
 GRANT SELECT ON robot_machines TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 GRANT INSERT ON robot_machines TO brm_robo;
-GRANT UPDATE (name, host, last_seen_at) ON robot_machines TO brm_robo;
+GRANT UPDATE (name, host, last_seen_at, marker_folder, marker_nonce, marker_at, marker_error)
+    ON robot_machines TO brm_robo;
 GRANT UPDATE (portal_password_enc, portal_password_sealed) ON clients TO brm_robo;
 REVOKE ALL ON FUNCTION brm_decide_robot_machine(uuid, text), robot_machines_guard() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION brm_decide_robot_machine(uuid, text) TO brm_administrador;

@@ -14,6 +14,13 @@ CREATE TABLE robot_machines (
     last_seen_at   timestamptz NOT NULL,
     decided_by     uuid REFERENCES users (id),
     decided_at     timestamptz,
+    -- The marker this machine last wrote into the invoice folder (shared database with a
+    -- folder): the folder as it names it, the random text written, when, or why not. A
+    -- desktop that reads the same text in the same folder proves they share it.
+    marker_folder  text,
+    marker_nonce   text,
+    marker_at      timestamptz,
+    marker_error   text,
     -- The database login that registered it (shared mode): only it updates the row.
     db_role        text
 );

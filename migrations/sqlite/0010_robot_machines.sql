@@ -15,6 +15,13 @@ CREATE TABLE robot_machines (
     last_seen_at   TEXT NOT NULL,
     decided_by     TEXT REFERENCES users (id),
     decided_at     TEXT,
+    -- The marker this machine last wrote into the invoice folder (shared database with a
+    -- folder): the folder as it names it, the random text written, when, or why not. A
+    -- desktop that reads the same text in the same folder proves they share it.
+    marker_folder  TEXT,
+    marker_nonce   TEXT,
+    marker_at      TEXT,
+    marker_error   TEXT,
     -- The database login that registered it (shared mode): only it updates the row.
     db_role        TEXT
 );

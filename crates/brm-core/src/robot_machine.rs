@@ -59,6 +59,28 @@ pub struct RobotMachine {
     pub last_seen_at: DateTime<Utc>,
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The invoice-folder marker it last wrote (shared database with a folder).
+    #[serde(default)]
+    pub marker: Option<StorageMarker>,
+}
+
+/// A marker a robot machine wrote into the invoice folder, or why it could not: a
+/// desktop that finds the same text in the same folder shares that folder with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageMarker {
+    /// The folder as the machine names it.
+    pub folder: String,
+    /// The random text written; `None` when writing failed.
+    pub nonce: Option<String>,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Where in the folder a machine's marker goes, by its fingerprint.
+pub fn marker_path(folder: &std::path::Path, fingerprint: &str) -> std::path::PathBuf {
+    folder
+        .join(".brm-maquinas")
+        .join(format!("{fingerprint}.txt"))
 }
 
 /// What a machine says about itself when it starts (and on each later start).

@@ -36,6 +36,9 @@ pub const MAX_TYPED_CENTS: i64 = 99_999_999_999;
 /// Audit actions of the desk (besides the transitions' own).
 pub const FIRST_APPROVAL: &str = "PRIMEIRA_APROVACAO";
 pub const VALUES_TYPED: &str = "VALORES_DIGITADOS";
+const UNREADABLE_NO_STORAGE: &str = "O armazenamento de faturas não está aberto neste \
+     computador, então a fatura não pode ser conferida nem aprovada aqui. Confira as chaves \
+     do armazenamento em Configurações → Armazenamento das faturas.";
 const NO_AMOUNT: &str = "O valor desta fatura não foi lido: digite o valor antes de aprovar.";
 pub const APPROVAL_SETTINGS: &str = "CONFIGURACAO_APROVACAO";
 
@@ -745,6 +748,7 @@ impl Desk {
         if current.amount_cents.is_none() {
             return Err(Error::field("amount", NO_AMOUNT));
         }
+        self.ensure_invoice_readable(&current).await?;
         let today = crate::brasilia(self.clock.now()).date_naive();
         let history = histories
             .get(&current.client_id)
@@ -843,6 +847,38 @@ impl Desk {
             process,
             first_approval_only: false,
             message,
+        })
+    }
+
+    /// Issue 19: nobody approves an invoice they could not have opened. When the process
+    /// names a stored file, this computer must read it and find the hash the process
+    /// keeps; otherwise the approval is refused with the reason (not only a disabled
+    /// button). A desktop of the shared database with personal logins whose storage did
+    /// not open is refused too.
+    async fn ensure_invoice_readable(&self, p: &Process) -> Result<()> {
+        let Some(key) = p.invoice_key.as_deref() else {
+            // Nothing stored to read (a process imported from the old system).
+            return Ok(());
+        };
+        let Some(hooks) = self.robot_hooks() else {
+            if self.has_person_logins() {
+                return Err(Error::new(ErrorCode::Conflict, UNREADABLE_NO_STORAGE));
+            }
+            return Ok(());
+        };
+        let read = match p.invoice_sha256.as_deref() {
+            Some(sha) => hooks.storage.get_checked(key, sha).await.map(|_| ()),
+            None => hooks.storage.get(key).await.map(|_| ()),
+        };
+        read.map_err(|e| {
+            Error::new(
+                ErrorCode::Conflict,
+                format!(
+                    "Este computador não consegue ler a fatura deste processo no armazenamento \
+                     ({e}), então ela não pode ser aprovada aqui. Confira o armazenamento de \
+                     faturas em Configurações, ou aprove num computador que abra a fatura."
+                ),
+            )
         })
     }
 

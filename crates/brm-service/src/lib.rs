@@ -31,6 +31,7 @@ pub mod sessions;
 mod settings;
 pub mod shared_login;
 pub mod shared_setup;
+pub mod storage_markers;
 pub mod storage_settings;
 mod users;
 

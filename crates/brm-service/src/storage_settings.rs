@@ -44,6 +44,9 @@ pub struct StorageSettingsView {
     pub folder: String,
     pub default_folder: String,
     pub s3: S3View,
+    /// Shared database with a folder: each approved robot machine and whether it reaches
+    /// the folder (issue 19). Empty otherwise.
+    pub machines: Vec<crate::storage_markers::MachineCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +346,17 @@ impl Desk {
         let cur = self.current_storage().await?;
         let access = self.read_secret(S3_ACCESS_KEY).await?.is_some();
         let secret = self.read_secret(S3_SECRET_KEY).await?.is_some();
+        let is_s3 = cur.s3.is_some() || cur.s3_broken;
+        let folder_in_use = cur
+            .folder
+            .clone()
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| default_folder.to_path_buf());
+        let machines = if is_s3 {
+            Vec::new()
+        } else {
+            self.machine_checks(&folder_in_use).await?
+        };
         let s3 = cur.s3.clone().unwrap_or(S3Stored {
             endpoint: String::new(),
             region: default_region(),
@@ -367,6 +381,7 @@ impl Desk {
                 access_key_set: access,
                 secret_key_set: secret,
             },
+            machines,
         })
     }
 
@@ -394,6 +409,14 @@ impl Desk {
                     .await
                     .map_err(Error::internal)?;
                 if let Err(why) = probe {
+                    return Err(Error::field("folder", why));
+                }
+                // Shared database: every approved robot machine must reach this folder.
+                let checked = folder
+                    .clone()
+                    .unwrap_or_else(|| default_folder.to_path_buf());
+                let checks = self.machine_checks(&checked).await?;
+                if let Some(why) = crate::storage_markers::folder_refusal(&checks) {
                     return Err(Error::field("folder", why));
                 }
                 let new_folder = folder.map(|p| p.display().to_string());
@@ -535,10 +558,14 @@ impl Desk {
         default_folder: &Path,
         input: StorageSettingsInput,
     ) -> Result<ConnectionTest> {
-        self.authorize_settings(token, "testar o armazenamento")?;
+        let user = self.authorize_settings(token, "testar o armazenamento")?;
+        let mut machines = None;
         let storage: Arc<dyn InvoiceStorage> = match input.validate()? {
             ValidStorage::Folder(folder) => {
                 let path = folder.unwrap_or_else(|| default_folder.to_path_buf());
+                if self.folder_check_applies() {
+                    machines = Some(self.try_folder_on_machines(&user, &path).await?);
+                }
                 match LocalFolder::new(path) {
                     Ok(f) => Arc::new(f),
                     Err(e) => return Ok(ConnectionTest::failed(e.to_string())),
@@ -568,8 +595,26 @@ impl Desk {
                 }
             }
         };
-        let result = probe_storage(&*storage).await;
+        let mut result = probe_storage(&*storage).await;
         tracing::info!(storage = %storage.describe(), ok = result.ok, "storage tested");
+        if let (true, Some(checks)) = (result.ok, machines) {
+            match crate::storage_markers::folder_refusal(&checks) {
+                Some(why) => {
+                    result = ConnectionTest::failed(format!(
+                        "{} As máquinas robô gravam o marcador no próximo ciclo: teste de novo \
+                         em alguns segundos.",
+                        why
+                    ))
+                }
+                None if !checks.is_empty() => {
+                    result.message = format!(
+                        "{} Todas as máquinas robô aprovadas alcançam esta pasta.",
+                        result.message
+                    )
+                }
+                None => {}
+            }
+        }
         Ok(result)
     }
 }

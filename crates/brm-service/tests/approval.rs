@@ -415,6 +415,41 @@ async fn nobody_approves_an_invoice_they_uploaded(pool: SqlitePool) {
         .set_invoice_values(&o.carla, p.id, p.version, Some("123,45".into()), None)
         .await
         .unwrap();
+    // Issue 19: an invoice this computer cannot read, or whose bytes are not the ones
+    // the process keeps the hash of, is not approved here (refused in Rust, nothing
+    // written), whatever the button showed.
+    let key = o.reload(&p).await.invoice_key.unwrap();
+    let file = o._folder.0.join(&key);
+    let kept = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let e = o
+        .desk
+        .approve_process(&o.carla, p.id, typed.version, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    assert!(
+        e.message.contains("não consegue ler a fatura"),
+        "{}",
+        e.message
+    );
+    assert_eq!(o.reload(&p).await.version, typed.version, "nothing written");
+    std::fs::write(&file, b"%PDF-1.4\n% outra fatura\n%%EOF\n").unwrap();
+    let e = o
+        .desk
+        .approve_process(&o.carla, p.id, typed.version, None)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("não consegue ler a fatura"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        o.reload(&p).await.status,
+        ProcessStatus::AguardandoAprovacao
+    );
+    std::fs::write(&file, kept).unwrap();
     let r = o
         .desk
         .approve_process(&o.carla, p.id, typed.version, None)

@@ -470,5 +470,41 @@ async fn passwords_open_only_on_the_approved_robot_machines() {
         started.iter().all(|(s, j)| s == "PENDENTE" && j.is_some()),
         "{started:?}"
     );
+
+    // A desktop whose invoice storage did not open (here: none) does not approve an
+    // invoice it cannot read, refused in Rust before the database is asked.
+    let pid: Uuid = sqlx::query_scalar("SELECT id FROM processes WHERE client_id = $1")
+        .bind(c1.id)
+        .fetch_one(&db.owner)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE processes SET status = 'AGUARDANDO_APROVACAO', amount = 123.45, due_date = DATE '2099-12-20',
+                invoice_key = '2026-11/fatura.pdf', invoice_sha256 = md5('x') || md5('y')
+         WHERE id = $1",
+    )
+    .bind(pid)
+    .execute(&db.owner)
+    .await
+    .unwrap();
+    let p = desk.store().process_by_id(pid).await.unwrap().unwrap();
+    let err = desk
+        .approve_process(&token, pid, p.version, None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("não está aberto neste computador"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        desk.store()
+            .process_by_id(pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        p.version
+    );
     running.shutdown().await;
 }

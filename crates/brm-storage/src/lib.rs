@@ -99,6 +99,12 @@ pub trait InvoiceStorage: Send + Sync + 'static {
 
     /// Removes the object. Deleting a missing key is `Ok`.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+
+    /// The folder on this computer, when the invoices are in a local folder (the shared
+    /// database's marker check needs it); `None` for object storage.
+    fn local_root(&self) -> Option<&std::path::Path> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
@@ -120,6 +126,9 @@ impl<T: InvoiceStorage + ?Sized> InvoiceStorage for std::sync::Arc<T> {
     }
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         (**self).delete(key).await
+    }
+    fn local_root(&self) -> Option<&std::path::Path> {
+        (**self).local_root()
     }
 }
 

@@ -87,6 +87,10 @@ impl InvoiceStorage for LocalFolder {
         self.backend.describe().to_string()
     }
 
+    fn local_root(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
     async fn put(&self, key: &str, bytes: Bytes) -> Result<StoredObject, StorageError> {
         self.backend.put(key, bytes).await
     }

@@ -20,7 +20,9 @@ use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
@@ -400,6 +402,12 @@ pub trait Store: Send + Sync + 'static {
     /// time (approved at once when `hello.approve`), its name, host and last-seen time
     /// refreshed afterwards. The status of a known machine never changes here.
     async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine>;
+    /// Records the invoice-folder marker this machine (by public key) wrote, or why not.
+    async fn record_storage_marker(
+        &self,
+        public_key: &str,
+        marker: &StorageMarker,
+    ) -> StoreResult<()>;
     /// Every robot machine, newest first.
     async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>>;
     /// Approves or removes a machine, with the audit event. `Ok(None)`: no such machine.

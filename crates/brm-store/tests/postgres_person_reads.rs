@@ -25,7 +25,9 @@ use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use brm_store::postgres::{shared, PgStore};
@@ -544,6 +546,14 @@ impl Store for ReadsAsPerson {
 
     async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine> {
         self.owner.robot_machine_hello(hello).await
+    }
+
+    async fn record_storage_marker(
+        &self,
+        public_key: &str,
+        marker: &StorageMarker,
+    ) -> StoreResult<()> {
+        self.owner.record_storage_marker(public_key, marker).await
     }
 
     async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {

@@ -88,6 +88,8 @@ pub struct Worker {
         Mutex<std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>>,
     /// The sealed portal passwords as this machine last saw them (issue 19).
     pub(crate) seals: Mutex<crate::seals::SealState>,
+    /// The invoice-folder marker this machine last wrote (issue 19).
+    pub(crate) markers: Mutex<crate::markers::MarkerState>,
 }
 
 /// Audit events the worker writes name it, not a person.
@@ -122,6 +124,7 @@ impl Worker {
             flight: Default::default(),
             unreadable: Default::default(),
             seals: Default::default(),
+            markers: Default::default(),
             http: crate::invoice::download_client(),
         }
     }
@@ -174,6 +177,9 @@ impl Worker {
         self.poll_open(&mut report, wait).await?;
         if self.health.allows_new_work() {
             self.keep_seals().await?;
+            if let Err(e) = self.keep_marker().await {
+                tracing::warn!("invoice-folder marker not written: {e}");
+            }
             self.start_due(
                 ExecutionKind::DownloadFatura,
                 self.config.auto_download,

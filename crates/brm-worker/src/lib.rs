@@ -13,6 +13,7 @@ pub mod events;
 mod flight;
 pub mod health;
 mod invoice;
+pub mod markers;
 mod outcome;
 mod poll;
 mod reconcile;

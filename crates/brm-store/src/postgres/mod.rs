@@ -29,7 +29,9 @@ use brm_core::client::{Client, ClientFilter};
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use chrono::{DateTime, Utc};
@@ -474,6 +476,14 @@ impl Store for PgStore {
 
     async fn robot_machine_hello(&self, hello: &MachineHello) -> StoreResult<RobotMachine> {
         robot_machines::hello(&self.pool, hello).await
+    }
+
+    async fn record_storage_marker(
+        &self,
+        public_key: &str,
+        marker: &StorageMarker,
+    ) -> StoreResult<()> {
+        robot_machines::record_marker(&self.pool, public_key, marker).await
     }
 
     async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {

@@ -25,7 +25,9 @@ use brm_core::dashboard::OperatorMonth;
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use brm_core::schedule::Schedule;
 use brm_core::user::{User, UserFilter};
 use brm_core::{Error, ErrorCode};
@@ -206,6 +208,15 @@ impl Store for PersonStore {
     async fn robot_machine_hello(&self, _hello: &MachineHello) -> StoreResult<RobotMachine> {
         // A desktop with personal logins runs no robot work: the robot machines do.
         Err(not_here("registrar uma máquina robô"))
+    }
+
+    async fn record_storage_marker(
+        &self,
+        public_key: &str,
+        marker: &StorageMarker,
+    ) -> StoreResult<()> {
+        let _ = (public_key, marker);
+        Err(not_here("registrar o marcador de uma máquina robô"))
     }
 
     async fn robot_machines(&self) -> StoreResult<Vec<RobotMachine>> {

@@ -8,7 +8,9 @@
 use super::audit;
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -149,5 +151,30 @@ fn decode(r: &PgRow) -> StoreResult<RobotMachine> {
         last_seen_at: r.try_get("last_seen_at")?,
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
+        marker: match r.try_get::<Option<String>, _>("marker_folder")? {
+            None => None,
+            Some(folder) => Some(StorageMarker {
+                folder,
+                nonce: r.try_get("marker_nonce")?,
+                error: r.try_get("marker_error")?,
+                at: r.try_get("marker_at")?,
+            }),
+        },
     })
+}
+
+pub async fn record_marker(pool: &PgPool, public_key: &str, m: &StorageMarker) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE robot_machines SET marker_folder = $1, marker_nonce = $2, marker_error = $3,
+                marker_at = $4
+         WHERE public_key = $5",
+    )
+    .bind(&m.folder)
+    .bind(&m.nonce)
+    .bind(&m.error)
+    .bind(m.at)
+    .bind(public_key)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -4,7 +4,9 @@ use super::audit;
 use super::codec::{parse_ts, parse_ts_opt, parse_uuid, ts};
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
-use brm_core::robot_machine::{MachineHello, MachineStatus, Reseal, RobotMachine, StoredPassword};
+use brm_core::robot_machine::{
+    MachineHello, MachineStatus, Reseal, RobotMachine, StorageMarker, StoredPassword,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
@@ -132,5 +134,34 @@ fn decode(r: &SqliteRow) -> StoreResult<RobotMachine> {
             .map(|s| parse_uuid(&s))
             .transpose()?,
         decided_at: parse_ts_opt(r.try_get("decided_at")?)?,
+        marker: match r.try_get::<Option<String>, _>("marker_folder")? {
+            None => None,
+            Some(folder) => Some(StorageMarker {
+                folder,
+                nonce: r.try_get("marker_nonce")?,
+                error: r.try_get("marker_error")?,
+                at: parse_ts(r.try_get("marker_at")?)?,
+            }),
+        },
     })
+}
+
+pub async fn record_marker(
+    pool: &SqlitePool,
+    public_key: &str,
+    m: &StorageMarker,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE robot_machines SET marker_folder = ?1, marker_nonce = ?2, marker_error = ?3,
+                marker_at = ?4
+         WHERE public_key = ?5",
+    )
+    .bind(&m.folder)
+    .bind(&m.nonce)
+    .bind(&m.error)
+    .bind(ts(m.at))
+    .bind(public_key)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -91,6 +91,21 @@ export function StorageSettings({ token }) {
             <>
               <Field label="Pasta" name="folder" value={form.folder} onChange={set("folder")} error={errors.folder} placeholder={settings.default_folder} autoComplete="off" data-testid="storage-folder" />
               <p className="muted small">Em branco: a pasta padrão ({settings.default_folder}). A pasta é criada se não existir.</p>
+              {settings.machines?.length > 0 && (
+                <div data-testid="storage-machines">
+                  <p className="muted small">
+                    Banco compartilhado: a pasta precisa ser a mesma para todas as máquinas robô aprovadas (cada uma grava um marcador e este computador o lê de volta). O S3 é
+                    o recomendado; os computadores do escritório só precisam de chaves de leitura.
+                  </p>
+                  <ul>
+                    {settings.machines.map((m) => (
+                      <li key={`${m.name}-${m.host}`} data-testid="storage-machine" data-ok={String(!!m.ok)}>
+                        <strong>{m.name}</strong> ({m.host}): {m.message}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
             </>
           ) : (
             <>
@@ -124,6 +139,9 @@ export function StorageSettings({ token }) {
                   data-testid="s3-secret-key"
                 />
               </div>
+              <p className="muted small" data-testid="s3-read-only-note">
+                Nos computadores do escritório bastam chaves só de leitura (eles apenas mostram as faturas); as chaves com gravação ficam nas máquinas robô.
+              </p>
               <p className="muted" data-testid="s3-keys-state">
                 Chave de acesso: {keyState(settings.s3.access_key_set)} · Chave secreta: {keyState(settings.s3.secret_key_set)}
               </p>

@@ -88,6 +88,20 @@ describe("StorageSettings", () => {
     expect(screen.getByTestId("s3-access-key").value).toBe("");
   });
 
+  it("on the shared database lists each robot machine and whether it reaches the folder", async () => {
+    const machines = [
+      { name: "robo-a", host: "robo-a.escritorio", ok: true, message: "alcança esta pasta." },
+      { name: "robo-b", host: "robo-b.escritorio", ok: false, message: "gravou o marcador, mas este computador não o encontra nesta pasta" },
+    ];
+    vi.spyOn(api, "getStorageSettings").mockResolvedValue({ ...FOLDER, machines });
+    render(<StorageSettings token={TOKEN} />);
+    const items = await screen.findAllByTestId("storage-machine");
+    expect(items.map((i) => i.dataset.ok)).toEqual(["true", "false"]);
+    expect(items[1].textContent).toContain("robo-b");
+    expect(items[1].textContent).toContain("não o encontra");
+    expect(screen.getByTestId("storage-machines").textContent).toContain("O S3 é o recomendado");
+  });
+
   it("tests the folder and shows the answer", async () => {
     vi.spyOn(api, "getStorageSettings").mockResolvedValue(FOLDER);
     const test = vi.spyOn(api, "testStorage").mockResolvedValue({ ok: true, message: "Armazenamento funcionando." });
