@@ -6,10 +6,27 @@
 #   scripts/s3-test-server.sh stop
 # Settings: BRM_S3_TEST_PORT (default 9390), BRM_S3_TEST_DIR (default /tmp/brm-s3-test).
 # `start` is idempotent: when the server is already up it only prints the export line.
+#
+#   eval "$(scripts/s3-test-server.sh start-auth)"   a second moto that checks keys and
+#     permissions (issue 19: read-only keys for the desktops): it creates a bucket, a
+#     writer and a reader (GetObject only) and exports BRM_S3_AUTH_* with their keys.
+#   scripts/s3-test-server.sh stop-auth
 set -euo pipefail
 
-PORT="${BRM_S3_TEST_PORT:-9390}"
-DIR="${BRM_S3_TEST_DIR:-/tmp/brm-s3-test}"
+AUTH=""
+case "${1:-}" in
+  start-auth | stop-auth) AUTH=1 ;;
+esac
+if [ -n "$AUTH" ]; then
+  PORT="${BRM_S3_AUTH_PORT:-9391}"
+  DIR="${BRM_S3_TEST_DIR:-/tmp/brm-s3-test}-auth"
+  # moto checks keys from the request after this many: the set-up's own (bucket, two
+  # users, their policies and keys) and the first "is it up" probe.
+  export INITIAL_NO_AUTH_ACTION_COUNT=8
+else
+  PORT="${BRM_S3_TEST_PORT:-9390}"
+  DIR="${BRM_S3_TEST_DIR:-/tmp/brm-s3-test}"
+fi
 PIDFILE="$DIR/moto.pid"
 LOG="$DIR/moto.log"
 ENDPOINT="http://127.0.0.1:$PORT"
@@ -32,11 +49,29 @@ except urllib.error.HTTPError:
 EOF
 }
 
+# The auth server's users and keys (made once, right after it starts).
+auth_setup() {
+  if [ -f "$DIR/keys.env" ]; then
+    cat "$DIR/keys.env"
+    return 0
+  fi
+  "$PYTHON" "$(dirname "$0")/s3-read-only-keys.py" "$ENDPOINT" >"$DIR/keys.env"
+  cat "$DIR/keys.env"
+}
+
+announce() {
+  if [ -n "$AUTH" ]; then
+    auth_setup
+  else
+    echo "export BRM_S3_TEST_ENDPOINT=$ENDPOINT"
+  fi
+}
+
 case "${1:-}" in
-  start)
+  start | start-auth)
     mkdir -p "$DIR"
     if running && answers; then
-      echo "export BRM_S3_TEST_ENDPOINT=$ENDPOINT"
+      announce
       exit 0
     fi
     if answers; then
@@ -59,9 +94,10 @@ case "${1:-}" in
     # Own session (setsid) so the server outlives this shell and `stop` can end its group.
     setsid "$PYTHON" -m moto.server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
+    rm -f "$DIR/keys.env"
     for _ in $(seq 1 150); do
       if answers; then
-        echo "export BRM_S3_TEST_ENDPOINT=$ENDPOINT"
+        announce
         exit 0
       fi
       if ! running; then
@@ -75,7 +111,7 @@ case "${1:-}" in
     echo "O servidor S3 de teste (moto) não respondeu em 30 s. Log em $LOG." >&2
     exit 1
     ;;
-  stop)
+  stop | stop-auth)
     if running; then
       PID="$(cat "$PIDFILE")"
       kill "$PID" 2>/dev/null || true
@@ -85,10 +121,10 @@ case "${1:-}" in
       done
       kill -9 "$PID" 2>/dev/null || true
     fi
-    rm -f "$PIDFILE"
+    rm -f "$PIDFILE" "$DIR/keys.env"
     ;;
   *)
-    echo "uso: $0 start | stop" >&2
+    echo "uso: $0 start | stop | start-auth | stop-auth" >&2
     exit 2
     ;;
 esac

@@ -188,11 +188,13 @@ start_test_services() {
   eval "$("$ROOT/scripts/pg-test-cluster.sh" start)"
   eval "$("$ROOT/scripts/pg-test-cluster.sh" start-tls)"
   eval "$("$ROOT/scripts/s3-test-server.sh" start)"
+  eval "$("$ROOT/scripts/s3-test-server.sh" start-auth)"
 }
 stop_test_services() {
   [ -n "${BRM_PG_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_DIR"
   [ -n "${BRM_PG_TLS_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_TLS_DIR"
   "$ROOT/scripts/s3-test-server.sh" stop
+  "$ROOT/scripts/s3-test-server.sh" stop-auth
 }
 
 check_test_tools() { "$ROOT/scripts/check-test-tools.sh"; }
