@@ -34,8 +34,16 @@ run_one() {
   cd "$ROOT/e2e"
   # The report also goes to node.log: a failed file's summary is printed again at the
   # very end of the suite, where a CI log cut to its last lines still shows it.
+  # A file that hangs (seen once: WebKit's web process crashed, the session died, and the
+  # next start of the app waited for a window forever) is stopped after
+  # BRM_E2E_FILE_TIMEOUT seconds (default 480; the longest file takes about 150): it
+  # then fails like any other, and a crashed web process gets its one retry below.
   BRM_WEBDRIVER_URL="http://127.0.0.1:$port/" \
+    timeout --kill-after=15 "${BRM_E2E_FILE_TIMEOUT:-480}" \
     node --test --test-concurrency=1 --test-reporter=spec "$file" 2>&1 | tee "$BRM_TEST_OUTPUT/node.log" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "--- $(basename "$file"): parado depois de ${BRM_E2E_FILE_TIMEOUT:-480} s sem terminar ---" | tee -a "$BRM_TEST_OUTPUT/node.log" >&2
+  fi
   kill "$driver_pid" 2>/dev/null || true
   wait "$driver_pid" 2>/dev/null || true
   return "$rc"
