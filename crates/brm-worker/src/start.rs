@@ -428,8 +428,9 @@ impl Worker {
             })?
             .map(Some)
             .map_err(|e| PasswordError {
-                left_to_others: brm_secrets::is_not_sealed_to_me(&e)
-                    || e.code == brm_core::ErrorCode::Conflict,
+                // Conflict: sealed to other machines, or this one has no identity
+                // (brm-secrets' not_sealed_to_me and no_identity_here).
+                left_to_others: e.code == brm_core::ErrorCode::Conflict,
                 message: e.message,
             })
     }
