@@ -197,4 +197,37 @@ stop_test_services() {
   "$ROOT/scripts/s3-test-server.sh" stop-auth
 }
 
+# Free space where the build and the tests write, and what target/ holds: printed at the
+# start and at the end of a test run, so a run that fails for lack of room says so at
+# once. A cold run peaks at about BRM_DISK_NEEDED_GB in target/ (measured, see
+# scripts/test.sh); below that a warning names the folder.
+BRM_DISK_NEEDED_GB=8
+report_disk() {
+  local when="$1" target="${CARGO_TARGET_DIR:-$ROOT/target}" free_kb dir
+  for dir in "$ROOT" "${TMPDIR:-/tmp}"; do
+    free_kb="$(df -Pk "$dir" | awk 'NR==2 {print $4}')"
+    printf 'Espaço livre %s em %s: %s GB\n' "$when" "$dir" "$((free_kb / 1024 / 1024))"
+    if [ "$when" = "no início" ] && [ "$free_kb" -lt $((BRM_DISK_NEEDED_GB * 1024 * 1024)) ]; then
+      printf '\033[1;33mAviso: uma execução completa usa até %s GB; em %s há só %s GB livres.\033[0m\n' \
+        "$BRM_DISK_NEEDED_GB" "$dir" "$((free_kb / 1024 / 1024))"
+    fi
+  done
+  [ -d "$target" ] && printf 'target/ ocupa %s\n' "$(du -sh "$target" 2>/dev/null | cut -f1)"
+  return 0
+}
+
+# The debug test binaries (about 50, 2.6 GB) once the stages that run them are over:
+# the release build that follows needs the room more. Their compiled libraries stay, so a
+# second run only links them again.
+drop_test_binaries() {
+  local deps="${CARGO_TARGET_DIR:-$ROOT/target}/debug/deps" before after
+  [ -d "$deps" ] || return 0
+  before="$(du -sm "$deps" | cut -f1)"
+  # Executables without an extension: the test harnesses (and the bins' copies, which
+  # cargo hard-links to target/debug and so stay there). Proc macros are .so and stay.
+  find "$deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -delete
+  after="$(du -sm "$deps" | cut -f1)"
+  echo "target/debug/deps: ${before} MB -> ${after} MB"
+}
+
 check_test_tools() { "$ROOT/scripts/check-test-tools.sh"; }

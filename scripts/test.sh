@@ -17,6 +17,21 @@ set -euo pipefail
 . "$ROOT/scripts/stages.sh"
 cd "$ROOT"
 
+# Disk. CI's machine once ran out of space in the middle of the Rust tests (the linker
+# died with a bus error, then every later stage had no room to start): a cold run had
+# grown to about 11 GB in target/. Three things made it that large, none of them useful
+# in a run that builds once and tests once:
+# - the incremental caches (about 2.5 GB), which only pay back on the next small change;
+# - the debug line tables, copied into each of about 50 test binaries of 50-130 MB
+#   (a panic still names its file and line without them: that is in the message);
+# - the test binaries themselves (about 2.6 GB), still on disk while the release build
+#   writes its own 2 GB: drop_test_binaries removes them once their stages are over.
+# A caller's own setting of either variable wins.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-false}"
+report_disk "no início"
+at_exit report_disk "no fim"
+
 stage_in_shell "Preparação da máquina (pacotes, Rust, Node.js, npm, tauri-driver)" setup_tests
 stage_or_stop "Ferramentas que os testes chamam (e o autoteste dessa verificação)" \
   bash -c 'scripts/check-test-tools.sh && scripts/check-test-tools.sh --self-test'
@@ -34,6 +49,7 @@ stage "Testes Rust (workspace; SQLite, PostgreSQL, S3 e o simulador do robô por
 # --workspace: the same features as the build above, so nothing is compiled again.
 stage "Testes do chaveiro do sistema (Secret Service real, gnome-keyring numa sessão D-Bus)" \
   scripts/with-keyring.sh env BRM_REQUIRE_KEYRING=1 cargo test --workspace --quiet --test os_keyring
+stage "Espaço em disco: binários de teste já usados removidos" drop_test_binaries
 stage "Testes da interface (vitest)" bash -c 'cd ui && npx vitest run'
 stage "Pacotes .deb e .rpm (versão de produção)" scripts/bundle.sh deb,rpm
 stage "Conferência dos pacotes (e o autoteste dessa conferência)" \
