@@ -15,6 +15,7 @@ import { useOperatorOptions } from "../useOperatorOptions.js";
 import { formatCnpj, formatDate, formatDateTime, formatMoney, formatMonth, plural } from "../format.js";
 import { Field, Select, TextArea } from "../components/Field.jsx";
 import { OperatorOptions } from "../components/OperatorOptions.jsx";
+import { MonthPicker } from "../components/MonthPicker.jsx";
 import { ApprovalChecks, dueCountdown, needsAttention } from "../components/ApprovalChecks.jsx";
 import { PdfPreview } from "../components/PdfPreview.jsx";
 import { InvoiceHistoryChart } from "../components/InvoiceHistoryChart.jsx";
@@ -574,7 +575,9 @@ export default function Approvals({ token, user, onNavigate }) {
       )}
       {/* Filters above both panes: the queue keeps its height for rows (1024x640). */}
       <div className="queue-filters" role="group" aria-label="Filtros da fila">
-        <Field label="Mês de referência" name="queue_month" type="month" value={month} onChange={setMonth} />
+        <div className="field">
+          <MonthPicker id="f-queue_month" name="queue_month" label="Mês de referência" showLabel allowEmpty value={month} onChange={setMonth} testId="queue-month" />
+        </div>
         <Select label="Operadora" name="queue_operator" value={operatorId} onChange={setOperatorId}>
           <option value="">Todas</option>
           <OperatorOptions operators={operators} />

@@ -118,6 +118,21 @@ describe("Approvals", () => {
     expect(screen.getByTestId("shortcuts").textContent).toContain("J próxima");
   });
 
+  it("filters by month with the month picker, and clears it", async () => {
+    const { list } = open([queueOf([item("p-1")])]);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const picker = screen.getByRole("group", { name: "Mês de referência" });
+    expect(picker.dataset.value).toBe("");
+    fireEvent.change(screen.getByTestId("queue-month-year"), { target: { value: "2026" } });
+    fireEvent.change(screen.getByTestId("queue-month-month"), { target: { value: "12" } });
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith(TOKEN, expect.objectContaining({ month: "2026-12" })));
+    expect(document.querySelector('input[name="queue_month"]').value).toBe("2026-12");
+    fireEvent.click(screen.getByTestId("queue-month-next"));
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith(TOKEN, expect.objectContaining({ month: "2027-01" })));
+    fireEvent.change(screen.getByTestId("queue-month-month"), { target: { value: "" } });
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith(TOKEN, expect.objectContaining({ month: null })));
+  });
+
   it("sorts by the chosen column and direction", async () => {
     const byValue = queueOf([item("p-2", { amount: "99.00" }), item("p-1")]);
     const { list } = open([queueOf([item("p-1"), item("p-2", { amount: "99.00" })]), byValue, queueOf([item("p-1"), item("p-2", { amount: "99.00" })])]);

@@ -14,6 +14,7 @@ import { StatusBadge } from "../components/StatusBadge.jsx";
 import { ExecutionBadge } from "../components/ExecutionBadge.jsx";
 import { robotTooltip } from "../components/RobotStatus.jsx";
 import { StatusChart } from "../components/StatusChart.jsx";
+import { MonthPicker } from "../components/MonthPicker.jsx";
 
 const STATUSES = ["AGUARDANDO_DOWNLOAD", "AGUARDANDO_APROVACAO", "AGUARDANDO_ENVIO_SAT", "UPLOAD_REALIZADO", "CANCELADO"];
 
@@ -134,7 +135,6 @@ export default function Dashboard({ token, onNavigate = () => {} }) {
 
   const counts = data?.counts ?? {};
   const rows = data?.by_operator ?? [];
-  const months = data ? Array.from(new Set([...(data.months ?? []), data.month].filter(Boolean))).sort().reverse() : [];
   const empty = data && (counts.total ?? 0) === 0;
   const missingTotal = rows.reduce((a, r) => a + missingOf(r), 0);
 
@@ -144,23 +144,11 @@ export default function Dashboard({ token, onNavigate = () => {} }) {
         <h1>Painel</h1>
         <div className="title-tools">
           <Busy busy={loading} />
-          <label htmlFor="dash-month" className="inline-label">
+          <span className="inline-label" id="dash-month-label" aria-hidden="true">
             Mês de referência
-          </label>
-          <select
-            id="dash-month"
-            data-testid="dash-month"
-            value={shown}
-            disabled={!data}
-            onChange={(e) => setMonth(e.currentTarget.value)}
-          >
-            {months.length === 0 && <option value={shown}>{formatMonth(shown) === "—" ? "Nenhum mês" : formatMonth(shown)}</option>}
-            {months.map((m) => (
-              <option key={m} value={m}>
-                {formatMonth(m)}
-              </option>
-            ))}
-          </select>
+          </span>
+          {/* The month asked for at once (the buttons step from it while the answer loads). */}
+          <MonthPicker id="dash-month" label="Mês de referência" testId="dash-month" value={month ?? shown} disabled={!data} onChange={setMonth} />
         </div>
       </div>
       <Banner>{error}</Banner>

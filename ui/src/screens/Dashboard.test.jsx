@@ -145,17 +145,22 @@ describe("Dashboard", () => {
     expect(screen.getByTestId("dash-robot").textContent).toContain("Na fila: 2 · em andamento: 1");
   });
 
-  it("changes month from the months in the answer", async () => {
+  it("changes month with the month picker: the previous month, or any month and year", async () => {
     render(<Dashboard token={TOKEN} />);
     const picker = await screen.findByTestId("dash-month");
-    expect(Array.from(picker.options).map((o) => [o.value, o.textContent])).toEqual([
-      ["2026-11", "11/2026"],
-      ["2026-10", "10/2026"],
-    ]);
-    expect(picker.value).toBe("2026-11");
-    fireEvent.change(picker, { target: { value: "2026-10" } });
+    expect(picker.getAttribute("role")).toBe("group");
+    await waitFor(() => expect(picker.dataset.value).toBe("2026-11"));
+    expect(screen.getByTestId("dash-month-month").selectedOptions[0].textContent).toBe("novembro");
+    expect(screen.getByTestId("dash-month-year").value).toBe("2026");
+    await waitFor(() => expect(screen.getByTestId("dash-month-prev").disabled).toBe(false));
+    fireEvent.click(screen.getByTestId("dash-month-prev"));
     await waitFor(() => expect(dashboard).toHaveBeenLastCalledWith(TOKEN, "2026-10"));
-    await waitFor(() => expect(screen.getByTestId("dash-month").value).toBe("2026-10"));
+    await waitFor(() => expect(screen.getByTestId("dash-month").dataset.value).toBe("2026-10"));
+    fireEvent.change(screen.getByTestId("dash-month-year"), { target: { value: "2025" } });
+    await waitFor(() => expect(dashboard).toHaveBeenLastCalledWith(TOKEN, "2025-10"));
+    fireEvent.change(screen.getByTestId("dash-month-month"), { target: { value: "12" } });
+    await waitFor(() => expect(dashboard).toHaveBeenLastCalledWith(TOKEN, "2025-12"));
+    expect(screen.getByTestId("dash-month").dataset.value).toBe("2025-12");
   });
 
   it("says what to do next for a month without processes", async () => {

@@ -86,7 +86,7 @@ describe("Desk", () => {
     expect(await screen.findByTestId("processes")).toBeTruthy();
     expect(screen.getByTestId("nav-processos").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("processes-status").value).toBe("AGUARDANDO_APROVACAO");
-    expect(screen.getByTestId("processes-month").value).toBe("2026-11");
+    expect(screen.getByTestId("processes-month").dataset.value).toBe("2026-11");
     await waitFor(() =>
       expect(api.listProcesses).toHaveBeenLastCalledWith(TOKEN, expect.objectContaining({ month: "2026-11", status: "AGUARDANDO_APROVACAO", page: 0 })),
     );

@@ -21,6 +21,7 @@ import { Banner } from "../components/Banner.jsx";
 import { Busy, Pager, TableBox } from "../components/Pager.jsx";
 import { ExportButtons } from "../components/ExportButtons.jsx";
 import { OperatorOptions } from "../components/OperatorOptions.jsx";
+import { MonthPicker } from "../components/MonthPicker.jsx";
 import { ExecutionBadge, Progress } from "../components/ExecutionBadge.jsx";
 import ExecutionDetail from "./ExecutionDetail.jsx";
 import ProcessDetail from "./ProcessDetail.jsx";
@@ -146,13 +147,13 @@ export default function Executions({ token, initialFilter }) {
           <option value="">Todas as operadoras</option>
           <OperatorOptions operators={operators} />
         </select>
-        <input
+        <MonthPicker
           id="executions-month"
-          type="month"
-          aria-label="Mês de referência"
-          data-testid="executions-month"
+          label="Mês de referência"
+          allowEmpty
+          testId="executions-month"
           value={filter.month}
-          onInput={(e) => change({ month: e.currentTarget.value })}
+          onChange={(month) => change({ month })}
         />
         <input
           id="executions-search"

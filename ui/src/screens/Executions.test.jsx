@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
 import Executions from "./Executions.jsx";
 import { api, CommandError } from "../api.js";
 import { onModelChanged } from "../events.js";
@@ -115,7 +115,9 @@ describe("Executions", () => {
     fireEvent.change(screen.getByLabelText("Tipo"), { target: { value: "UPLOAD_SAT" } });
     await screen.findAllByRole("option", { name: "Vivo" });
     fireEvent.change(screen.getByLabelText("Operadora"), { target: { value: "op-vivo" } });
-    fireEvent.input(screen.getByLabelText("Mês de referência"), { target: { value: "2026-11" } });
+    const monthPicker = screen.getByRole("group", { name: "Mês de referência" });
+    fireEvent.change(within(monthPicker).getByLabelText("Ano"), { target: { value: "2026" } });
+    fireEvent.change(within(monthPicker).getByLabelText("Mês"), { target: { value: "11" } });
     fireEvent.input(screen.getByLabelText("Buscar execução"), { target: { value: " job-42 " } });
     fireEvent.click(screen.getByLabelText("Somente em andamento"));
     await waitFor(() =>
@@ -198,7 +200,7 @@ describe("Executions", () => {
     await screen.findAllByTestId("execution-row");
     expect(listExecutions).toHaveBeenCalledTimes(1);
     expect(lastFilter()).toMatchObject({ month: "2026-11", status: null, page: 0 });
-    expect(screen.getByTestId("executions-month").value).toBe("2026-11");
+    expect(screen.getByTestId("executions-month").dataset.value).toBe("2026-11");
     unmount();
 
     render(<Executions token={TOKEN} initialFilter={{ open_id: "e-2" }} />);

@@ -17,6 +17,7 @@ import { Busy, Pager, TableBox } from "../components/Pager.jsx";
 import { ExportButtons } from "../components/ExportButtons.jsx";
 import { StatusBadge } from "../components/StatusBadge.jsx";
 import { OperatorOptions } from "../components/OperatorOptions.jsx";
+import { MonthPicker } from "../components/MonthPicker.jsx";
 import ProcessDetail from "./ProcessDetail.jsx";
 
 const PAGE_SIZE = 20;
@@ -53,15 +54,7 @@ function CreateMonth({ token, operators, onCreated, initial }) {
       <Banner>{message}</Banner>
       <div className="inline-fields">
         <div className="field">
-          <label htmlFor="f-create-month">Mês de referência</label>
-          <input
-            id="f-create-month"
-            name="month"
-            type="month"
-            value={month}
-            onInput={(e) => setMonth(e.currentTarget.value)}
-            data-testid="month-input"
-          />
+          <MonthPicker id="f-create-month" name="month" label="Mês de referência" showLabel value={month} onChange={setMonth} testId="month-input" />
         </div>
         <div className="field">
           <label htmlFor="f-create-operator">Operadora</label>
@@ -164,12 +157,13 @@ export default function Processes({ token, initialFilter }) {
       <Banner>{error}</Banner>
       <Banner kind="info">{notice}</Banner>
       <div className="filters">
-        <input
-          type="month"
-          aria-label="Mês de referência"
-          data-testid="processes-month"
+        <MonthPicker
+          id="processes-month"
+          label="Mês de referência"
+          allowEmpty
+          testId="processes-month"
           value={filter.month}
-          onInput={(e) => change({ month: e.currentTarget.value })}
+          onChange={(month) => change({ month })}
         />
         <select
           aria-label="Situação"

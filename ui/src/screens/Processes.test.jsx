@@ -67,7 +67,10 @@ describe("Processes", () => {
   it("sends every filter to the database", async () => {
     render(<Processes token={TOKEN} />);
     await screen.findAllByTestId("process-row");
-    fireEvent.input(screen.getByTestId("processes-month"), { target: { value: "2026-11" } });
+    // The month picker: a year, then a month (no <input type="month">, a text box in Safari).
+    fireEvent.change(screen.getByTestId("processes-month-year"), { target: { value: "2026" } });
+    fireEvent.change(screen.getByTestId("processes-month-month"), { target: { value: "11" } });
+    expect(screen.getByTestId("processes-month").dataset.value).toBe("2026-11");
     fireEvent.change(screen.getByTestId("processes-status"), { target: { value: "AGUARDANDO_APROVACAO" } });
     await screen.findAllByRole("option", { name: "Vivo" });
     fireEvent.change(screen.getByTestId("processes-operator"), { target: { value: "op-vivo" } });
@@ -90,7 +93,9 @@ describe("Processes", () => {
     const create = vi.spyOn(api, "createMonthProcesses").mockResolvedValue({ created: 30, skipped: 2 });
     render(<Processes token={TOKEN} />);
     await screen.findAllByTestId("process-row");
-    fireEvent.input(screen.getByTestId("month-input"), { target: { value: "2026-10" } });
+    fireEvent.change(screen.getByTestId("month-input-year"), { target: { value: "2026" } });
+    fireEvent.change(screen.getByTestId("month-input-month"), { target: { value: "10" } });
+    expect(document.querySelector('input[name="month"]').value).toBe("2026-10");
     fireEvent.click(screen.getByTestId("create-month"));
     expect((await screen.findByTestId("banner-info")).textContent).toBe("30 processos criados, 2 já existiam.");
     expect(create).toHaveBeenCalledWith(TOKEN, "2026-10", null);
@@ -172,8 +177,8 @@ describe("Processes", () => {
       page: 0,
       page_size: 20,
     });
-    expect(screen.getByTestId("processes-month").value).toBe("2026-11");
-    expect(screen.getByTestId("month-input").value).toBe("2026-11");
+    expect(screen.getByTestId("processes-month").dataset.value).toBe("2026-11");
+    expect(screen.getByTestId("month-input").dataset.value).toBe("2026-11");
     await screen.findAllByRole("option", { name: "Vivo" });
     expect(screen.getByLabelText("Operadora", { selector: "#f-create-operator" }).value).toBe("op-vivo");
   });
