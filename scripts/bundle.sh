@@ -7,6 +7,15 @@
 #   BUNDLES: comma-separated Tauri bundle names; default "deb,rpm" (Linux). The CI
 #   workflow .github/workflows/bundles.yml runs "nsis,msi" on Windows and "dmg" on macOS
 #   (Git Bash there; the apt set-up is Linux-only).
+# Environment (set by that workflow; all optional):
+#   BRM_TAURI_TARGET  a target triple for the CLI's --target; "universal-apple-darwin"
+#                     builds the macOS app for arm64 and x86_64 and joins them (lipo).
+#                     The bundles then land in target/<triple>/release/bundle.
+#   BRM_WINDOWS_CERT_THUMBPRINT  SHA-1 thumbprint of a code-signing certificate already
+#                     imported into the current user's store: the CLI signs the app and
+#                     the installers with signtool (bundle.windows.certificateThumbprint,
+#                     SHA-256, timestamped by BRM_WINDOWS_TIMESTAMP_URL or DigiCert's).
+#   APPLE_*           read by the CLI itself to sign and notarise the macOS app.
 #
 # How the CLI is pointed at the app: it wants the Tauri config and the crate's
 # Cargo.toml (with [package]) in one folder, but the config lives at the workspace root
@@ -65,10 +74,23 @@ PATHS_JSON="$(node -e '
   }
   // The extra files of the macOS bundle (the LaunchAgent of the worker), the same way.
   if (c.bundle.macOS?.files) patch.bundle.macOS = { files: absValues(c.bundle.macOS.files) };
+  // Windows signing, only when the workflow imported a certificate (never in the file).
+  const thumbprint = (process.env.BRM_WINDOWS_CERT_THUMBPRINT || "").trim();
+  if (thumbprint) {
+    patch.bundle.windows = {
+      certificateThumbprint: thumbprint,
+      digestAlgorithm: "sha256",
+      timestampUrl: process.env.BRM_WINDOWS_TIMESTAMP_URL || "http://timestamp.digicert.com",
+    };
+  }
   process.stdout.write(JSON.stringify(patch));
 ' "$(native "$ROOT")")"
 
-OUT="$TARGET/release/bundle"
+# With --target the CLI builds into target/<triple>/release.
+RELEASE="$TARGET/${BRM_TAURI_TARGET:+$BRM_TAURI_TARGET/}release"
+TARGET_ARGS=()
+[ -n "${BRM_TAURI_TARGET:-}" ] && TARGET_ARGS=(--target "$BRM_TAURI_TARGET")
+OUT="$RELEASE/bundle"
 # Only this run's bundles are listed at the end.
 for b in ${BUNDLES//,/ }; do
   case "$b" in
@@ -77,12 +99,12 @@ for b in ${BUNDLES//,/ }; do
   esac
 done
 
-say "Compilando a versão de produção e gerando os pacotes: $BUNDLES"
+say "Compilando a versão de produção e gerando os pacotes: $BUNDLES${BRM_TAURI_TARGET:+ ($BRM_TAURI_TARGET)}"
 # BRM_TAURI_CLI_PREFIX: a command the CLI is started through; scripts/test-moved-clock.sh
 # starts it with the real clock (under libfaketime its native part waits for as long as
 # the clock was moved).
 # shellcheck disable=SC2086 # the prefix is a command and its arguments
-(cd "$ROOT/src-tauri" && ${BRM_TAURI_CLI_PREFIX:-} "$ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "$BUNDLES" --config "$PATHS_JSON")
+(cd "$ROOT/src-tauri" && ${BRM_TAURI_CLI_PREFIX:-} "$ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "$BUNDLES" ${TARGET_ARGS[@]+"${TARGET_ARGS[@]}"} --config "$PATHS_JSON")
 
 # Sizes in pt-BR: "7,9 MiB".
 human() {
@@ -102,7 +124,7 @@ if [ "$found" -eq 0 ]; then
   echo "Nenhum pacote foi gerado em ${OUT#"$ROOT"/}." >&2
   exit 1
 fi
-BIN="$TARGET/release/brm-desk"
+BIN="$RELEASE/brm-desk"
 [ -f "$BIN.exe" ] && BIN="$BIN.exe"
 printf '  binário sem símbolos %s: %s\n' "${BIN#"$ROOT"/}" "$(human "$(size_of "$BIN")")"
 say "Pacotes prontos em $(($(date +%s) - START)) s"
