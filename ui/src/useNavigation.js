@@ -10,6 +10,8 @@ import { onNavigate } from "./events.js";
 //   {to: "processo", id, version} → Processos with that process's detail open
 //   {to: "aprovacao"}             → the approval desk
 //   {to: "atencao"}               → Processos filtered by "precisam de atenção"
+//   {to: "processo_na_aprovacao", id} → the approval desk on that process, "Aprovar"
+//                                    focused (a brm-desk://aprovar link: never approves)
 export function deskPlace(target) {
   if (!target || typeof target !== "object") return null;
   switch (target.to) {
@@ -19,6 +21,8 @@ export function deskPlace(target) {
       return { tab: "aprovacao", params: null };
     case "atencao":
       return { tab: "processos", params: { needs_attention: true } };
+    case "processo_na_aprovacao":
+      return typeof target.id === "string" && target.id ? { tab: "aprovacao", params: { open_id: target.id } } : null;
     default:
       return null;
   }

@@ -39,6 +39,7 @@ describe("deskPlace", () => {
     expect(deskPlace({ to: "processo", id: "p-9", version: 3 })).toEqual({ tab: "processos", params: { open_id: "p-9" } });
     expect(deskPlace({ to: "aprovacao" })).toEqual({ tab: "aprovacao", params: null });
     expect(deskPlace({ to: "atencao" })).toEqual({ tab: "processos", params: { needs_attention: true } });
+    expect(deskPlace({ to: "processo_na_aprovacao", id: "p-9" })).toEqual({ tab: "aprovacao", params: { open_id: "p-9" } });
   });
 
   it("ignores what it does not know", () => {
@@ -46,6 +47,7 @@ describe("deskPlace", () => {
     expect(deskPlace("processo")).toBeNull();
     expect(deskPlace({ to: "processo" })).toBeNull();
     expect(deskPlace({ to: "processo", id: "" })).toBeNull();
+    expect(deskPlace({ to: "processo_na_aprovacao" })).toBeNull();
     expect(deskPlace({ to: "usuarios" })).toBeNull();
   });
 });

@@ -127,6 +127,10 @@ pub enum NoticeTarget {
     Aprovacao,
     /// The processes needing attention (summaries of attention alerts).
     Atencao,
+    /// The approval desk on one process, its "Aprovar" focused: where a link that asks to
+    /// approve lands. A link can come from anywhere (a web page, an e-mail), so it never
+    /// approves by itself; the person is one keystroke away.
+    ProcessoNaAprovacao { id: Uuid },
 }
 
 /// One notification to show.

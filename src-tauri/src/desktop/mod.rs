@@ -5,10 +5,15 @@
 
 pub mod autostart;
 pub mod navigation;
+pub mod notification_buttons;
 pub mod notifications;
 pub mod notifier;
 pub mod session;
 pub mod session_guard;
+pub mod toast_tickets;
+#[cfg(windows)]
+mod toast_windows;
+pub mod toast_xml;
 pub mod tray;
 pub mod web_process;
 

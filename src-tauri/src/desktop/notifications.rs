@@ -5,6 +5,7 @@
 //! `Desk::notification_action` (brm-service); this module only shows and forwards.
 
 use crate::desktop::navigation;
+use crate::desktop::notification_buttons::{buttons, Os};
 use crate::state::AppState;
 use brm_core::notice::{Notice, NoticeTarget};
 use brm_service::ActionOutcome;
@@ -19,6 +20,7 @@ const WITH_APPROVE: &str = "brm-fatura";
 const OPEN_ONLY: &str = "brm-abrir";
 const TARGET_KEY: &str = "target";
 
+#[cfg_attr(windows, allow(dead_code))]
 static NEXT_ID: AtomicI32 = AtomicI32::new(1);
 
 /// The server reads markup in bodies ("body-markup"), as last asked (before each burst).
@@ -26,6 +28,7 @@ static BODY_MARKUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 
 /// The body as the server will show it: escaped where the server reads markup, so a
 /// client name or a robot's text cannot become a link or an image.
+#[cfg_attr(windows, allow(dead_code))]
 fn body_for_server(body: &str, markup: bool) -> String {
     if markup {
         brm_core::notice::escape_body_markup(body)
@@ -87,15 +90,19 @@ pub async fn server_info_async() -> ServerInfo {
 /// Registers the buttons and the handler. Must run before the first `show`.
 pub fn install(app: &AppHandle) -> tauri_plugin_notification::Result<()> {
     let n = app.notification();
+    let os = Os::current();
+    let actions = |approve| {
+        buttons(os, approve)
+            .into_iter()
+            .map(|(id, title)| Action::builder(id, title).build())
+            .collect::<Vec<_>>()
+    };
     n.register_action_types(vec![
         ActionType::builder(WITH_APPROVE)
-            .actions(vec![
-                Action::builder("aprovar", "Aprovar").build(),
-                Action::builder("abrir", "Abrir").build(),
-            ])
+            .actions(actions(true))
             .build(),
         ActionType::builder(OPEN_ONLY)
-            .actions(vec![Action::builder("abrir", "Abrir").build()])
+            .actions(actions(false))
             .build(),
     ])?;
     let handle = app.clone();
@@ -110,9 +117,15 @@ pub fn install(app: &AppHandle) -> tauri_plugin_notification::Result<()> {
             return;
         };
         tracing::info!(action, ?target, "notification action");
-        let app = handle.clone();
-        tauri::async_runtime::spawn(async move { act(&app, &action, target).await });
+        perform(&handle, &action, target);
     })
+}
+
+/// Carries out a notification's action off the caller's thread (see `act`).
+pub fn perform(app: &AppHandle, action: &str, target: NoticeTarget) {
+    let app = app.clone();
+    let action = action.to_string();
+    tauri::async_runtime::spawn(async move { act(&app, &action, target).await });
 }
 
 /// Carries out a click: approve (with this desktop's session and the version shown), or
@@ -142,6 +155,22 @@ async fn act(app: &AppHandle, action: &str, target: NoticeTarget) {
 /// Shows one notice. "Aprovar" only when the notice offers it (the composer already
 /// weighed the checks, four eyes and the server's capabilities).
 pub fn show(app: &AppHandle, notice: &Notice) {
+    show_native(app, notice);
+}
+
+/// Windows: a toast of our own whose activations are brm-desk:// links, so a click from
+/// the Action Center (or after the app exited) still opens the app on the process (the
+/// plugin's toasts report clicks only while they are on screen).
+#[cfg(windows)]
+fn show_native(app: &AppHandle, notice: &Notice) {
+    if let Err(e) = crate::desktop::toast_windows::show(app, notice) {
+        tracing::warn!(error = %e, title = notice.title, "notification not shown");
+    }
+}
+
+/// Linux and macOS: the plugin, with the action types registered in `install`.
+#[cfg(not(windows))]
+fn show_native(app: &AppHandle, notice: &Notice) {
     let kind = if notice.approve {
         WITH_APPROVE
     } else {

@@ -306,7 +306,9 @@ function Detail({ token, item, canDecide, busy, notes, onNotes, asking, setAskin
   );
 }
 
-export default function Approvals({ token, user, onNavigate }) {
+// `initial.open_id`: a process to show at once with "Aprovar" focused, so that Enter
+// approves it (where a brm-desk://aprovar link lands: a link never approves by itself).
+export default function Approvals({ token, user, onNavigate, initial }) {
   const operators = useOperatorOptions(token);
   const [month, setMonth] = useState("");
   const [operatorId, setOperatorId] = useState("");
@@ -317,7 +319,8 @@ export default function Approvals({ token, user, onNavigate }) {
   const [queue, setQueue] = useState(null); // {items, total}
   const [loadError, setLoadError] = useState(null);
   const [loading, setLoading] = useState(false);
-  const [selectedId, setSelectedId] = useState(null);
+  const [selectedId, setSelectedId] = useState(initial?.open_id ?? null);
+  const focusApprove = useRef(Boolean(initial?.open_id)); // once, when that process shows
   const [checked, setChecked] = useState(() => new Set());
   const [notes, setNotes] = useState({}); // typed notes by process id: never reset by a reload
   const [message, setMessage] = useState(null); // {kind: "ok"|"error", text}
@@ -387,6 +390,12 @@ export default function Approvals({ token, user, onNavigate }) {
       lastSelected.current = list[at];
       return;
     }
+    if (focusApprove.current) {
+      // The process a link named is not waiting (decided already, or never was): say so
+      // instead of offering "Aprovar" on another invoice.
+      focusApprove.current = false;
+      setLiveNote("O processo do link não está aguardando aprovação (já foi decidido ou não chegou à fila).");
+    }
     const gone = lastSelected.current;
     const next = list.length ? list[Math.min(lastIndex.current, list.length - 1)] : null;
     if (gone && selectedId === gone.id && !ownDecisions.current.has(gone.id)) {
@@ -402,6 +411,13 @@ export default function Approvals({ token, user, onNavigate }) {
     lastSelected.current = next;
     if (next) lastIndex.current = Math.min(lastIndex.current, list.length - 1);
   }, [queue, selectedId]);
+
+  // Where a link landed: "Aprovar" of that process focused once it shows (Enter approves).
+  useEffect(() => {
+    if (!focusApprove.current || !selected || selected.id !== initial?.open_id) return;
+    focusApprove.current = false;
+    document.querySelector('[data-testid="btn-aprovar"]')?.focus();
+  }, [selected, initial]);
 
   const select = useCallback(
     (id) => {

@@ -77,7 +77,7 @@ afterEach(() => {
 });
 
 // Answers the queue with `answers` in turn (the last one repeats).
-function open(answers, { user = ADMIN } = {}) {
+function open(answers, { user = ADMIN, initial } = {}) {
   const list = vi.spyOn(api, "listApprovalQueue");
   let n = 0;
   list.mockImplementation(async () => {
@@ -87,7 +87,7 @@ function open(answers, { user = ADMIN } = {}) {
     return a;
   });
   const onNavigate = vi.fn();
-  render(<Approvals token={TOKEN} user={user} onNavigate={onNavigate} />);
+  render(<Approvals token={TOKEN} user={user} onNavigate={onNavigate} initial={initial} />);
   return { list, onNavigate };
 }
 
@@ -96,6 +96,27 @@ const detailId = () => screen.getByTestId("approval-detail").getAttribute("data-
 const key = (k, target = document.body) => fireEvent.keyDown(target, { key: k });
 
 describe("Approvals", () => {
+  it("opened by a brm-desk://aprovar link: that process shown, Aprovar focused, nothing approved until Enter", async () => {
+    const approve = vi.spyOn(api, "approveProcess").mockResolvedValue({ process: processRow({ id: "p-2" }), first_approval_only: false, message: "Fatura aprovada." });
+    open([queueOf([item("p-1"), item("p-2"), item("p-3")])], { initial: { open_id: "p-2" } });
+    await waitFor(() => expect(detailId()).toBe("p-2"));
+    await waitFor(() => expect(document.activeElement?.dataset.testid).toBe("btn-aprovar"));
+    expect(approve).not.toHaveBeenCalled();
+    // One keystroke: the focused button.
+    fireEvent.click(document.activeElement);
+    await waitFor(() => expect(approve).toHaveBeenCalledTimes(1));
+    expect(approve.mock.calls[0][1]).toBe("p-2");
+  });
+
+  it("a link to a process that is not waiting says so and focuses no other invoice's Aprovar", async () => {
+    const approve = vi.spyOn(api, "approveProcess");
+    open([queueOf([item("p-1")])], { initial: { open_id: "p-9" } });
+    await waitFor(() => expect(screen.getByText(/O processo do link não está aguardando aprovação/)).toBeTruthy());
+    await waitFor(() => expect(detailId()).toBe("p-1"));
+    expect(document.activeElement?.dataset.testid).not.toBe("btn-aprovar");
+    expect(approve).not.toHaveBeenCalled();
+  });
+
   it("lists the queue, selects the first and shows its detail in pt-BR", async () => {
     const { list } = open([queueOf([item("p-1", { first_approval: { by_id: "u-2", by_name: "Bruno", at: "2026-11-05T17:03:00Z" } }), item("p-2", { manual_upload: true })])]);
     await waitFor(() => expect(rows()).toHaveLength(2));

@@ -43,7 +43,7 @@ function Screen({ tab, params, token, user, isAdmin, onNavigate }) {
     case "painel":
       return <Dashboard token={token} onNavigate={onNavigate} />;
     case "aprovacao":
-      return <Approvals token={token} user={user} onNavigate={onNavigate} />;
+      return <Approvals token={token} user={user} onNavigate={onNavigate} initial={params} />;
     case "execucoes":
       return <Executions token={token} initialFilter={params} />;
     case "clientes":
