@@ -12,7 +12,13 @@
 #         brm-desk worker; `systemd-analyze --user verify` silent on it, run against the
 #         package's own binary).
 #   .yml  check-jsonschema against its bundled GitHub workflow schema (PyPI, in a venv
-#         under target/bundle-check/venv).
+#         under target/bundle-check/venv); no `if:` that reads a secret (GitHub refuses
+#         it at run time, the schema does not); and, told apart by their `name:`:
+#         "Testes no Windows e no macOS" runs on windows-latest and macos-latest, builds
+#         the interface, runs cargo test and cargo build -p brm-desk after it;
+#         "Instaladores Windows e macOS" builds the macOS DMG for universal-apple-darwin
+#         with both Rust targets added, reads the Windows and Apple signing secrets and
+#         prints "Instaladores NÃO assinados: segredos ... ausentes" without them.
 #   .plist the worker's macOS LaunchAgent (packaging/macos): a property list Python's
 #         plistlib reads, labelled <identifier>.worker, running the app's own binary
 #         with `worker`, and shipped by tauri.conf.json's bundle.macOS.files (the DMG
@@ -24,8 +30,11 @@
 #                                         e2e/package/installed-package.test.js)
 #   scripts/check-bundles.sh FILE...      only these files (.deb, .rpm, .yml/.yaml)
 #   scripts/check-bundles.sh --self-test  feeds the checker broken copies of the bundles
-#                                         and of the workflow, and fails unless each one
+#                                         and of the workflows, and fails unless each one
 #                                         is refused for the right reason
+#   scripts/check-bundles.sh --self-test-workflows
+#                                         only the workflows' part of it (no bundles
+#                                         needed)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -176,13 +185,103 @@ schema_tool() {
 }
 
 check_workflow() {
-  local yml="$1" what out
+  local yml="$1" what out tool
   what="${yml#"$ROOT"/}"
-  if out="$("$(schema_tool)" --builtin-schema vendor.github-workflows "$yml" 2>&1)"; then
+  tool="$(schema_tool)"
+  if out="$("$tool" --builtin-schema vendor.github-workflows "$yml" 2>&1)"; then
     ok "$what: válido pelo esquema de workflows do GitHub"
   else
     fail "$what: inválido pelo esquema de workflows do GitHub:
 $out"
+    return
+  fi
+  # What the schema cannot say, read with the YAML parser check-jsonschema brought.
+  if out="$("$(dirname "$tool")/python" - "$yml" <<'PY' 2>&1
+import re, sys
+from ruamel.yaml import YAML
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    wf = YAML(typ="safe", pure=True).load(f)
+jobs = wf.get("jobs") or {}
+problems = []
+
+def runners(job):
+    runs_on = job.get("runs-on")
+    found = set(runs_on if isinstance(runs_on, list) else [runs_on])
+    matrix = (job.get("strategy") or {}).get("matrix") or {}
+    if isinstance(matrix, dict):
+        found.update(matrix.get("os") or [])
+        found.update(i.get("os") for i in matrix.get("include") or [] if isinstance(i, dict))
+    return {r for r in found if isinstance(r, str)}
+
+def step_text(step):
+    parts = [step.get("run") or "", step.get("uses") or ""]
+    parts += [str(v) for v in (step.get("with") or {}).values()]
+    return "\n".join(parts)
+
+def all_text(job):
+    return "\n".join(step_text(st) for st in job.get("steps") or [])
+
+def first_step(job, pattern):
+    for i, st in enumerate(job.get("steps") or []):
+        if re.search(pattern, step_text(st)):
+            return i
+    return None
+
+# Secrets are not available to `if:` (GitHub fails the run); map them to env first.
+for jname, job in jobs.items():
+    conds = [("job", job.get("if"))] + [
+        (st.get("name") or f"passo {i + 1}", st.get("if")) for i, st in enumerate(job.get("steps") or [])
+    ]
+    for where, cond in conds:
+        if isinstance(cond, str) and "secrets." in cond:
+            problems.append(f"segredo em if: ({jname}, {where}): passe-o por env antes")
+
+name = wf.get("name")
+if name == "Testes no Windows e no macOS":
+    every = set().union(*(runners(j) for j in jobs.values())) if jobs else set()
+    for os_ in ("windows-latest", "macos-latest"):
+        if os_ not in every:
+            problems.append(f"nenhum job roda em {os_}")
+    for job_name, job in jobs.items():
+        test = first_step(job, r"\bcargo test\b")
+        build = first_step(job, r"\bcargo build -p brm-desk\b")
+        ui = first_step(job, r"\bnpm run build\b")
+        if test is None:
+            problems.append(f"{job_name}: não roda cargo test")
+        if build is None:
+            problems.append(f"{job_name}: não roda cargo build -p brm-desk")
+        elif ui is None or ui > build:
+            problems.append(f"{job_name}: a interface (npm run build) não é gerada antes de cargo build -p brm-desk")
+elif name == "Instaladores Windows e macOS":
+    for job_name, job in jobs.items():
+        text = all_text(job)
+        matrix = ((job.get("strategy") or {}).get("matrix") or {}).get("include") or []
+        mac = [i for i in matrix if isinstance(i, dict) and str(i.get("os", "")).startswith("macos")]
+        if not mac or any(i.get("target") != "universal-apple-darwin" for i in mac):
+            problems.append(f"{job_name}: o macOS não é compilado para universal-apple-darwin (arm64 e x86_64)")
+        elif any("universal-apple-darwin/release/bundle/dmg" not in str(i.get("files")) for i in mac):
+            problems.append(f"{job_name}: o DMG publicado não é o de target/universal-apple-darwin")
+        if "BRM_TAURI_TARGET: ${{ matrix.target }}" not in "\n".join(
+            f"{k}: {v}" for st in job.get("steps") or [] for k, v in (st.get("env") or {}).items()
+        ):
+            problems.append(f"{job_name}: scripts/bundle.sh não recebe o alvo (BRM_TAURI_TARGET)")
+        if not re.search(r"rustup target add (aarch64-apple-darwin x86_64-apple-darwin|x86_64-apple-darwin aarch64-apple-darwin)", text):
+            problems.append(f"{job_name}: falta rustup target add aarch64-apple-darwin x86_64-apple-darwin")
+        if "Instaladores NÃO assinados: segredos" not in text:
+            problems.append(f'{job_name}: não avisa "Instaladores NÃO assinados: segredos ... ausentes"')
+        env_text = "\n".join(str(v) for st in job.get("steps") or [] for v in (st.get("env") or {}).values())
+        for secret in ("WINDOWS_CERTIFICATE", "WINDOWS_CERTIFICATE_PASSWORD", "APPLE_CERTIFICATE",
+                       "APPLE_CERTIFICATE_PASSWORD", "APPLE_SIGNING_IDENTITY", "APPLE_ID",
+                       "APPLE_PASSWORD", "APPLE_TEAM_ID"):
+            if not re.search(r"secrets\." + secret + r"\b", env_text):
+                problems.append(f"{job_name}: não usa o segredo {secret}")
+sys.exit("; ".join(problems) if problems else 0)
+PY
+)"; then
+    ok "$what: runners, comandos e segredos"
+  else
+    fail "$what: $out"
   fi
 }
 
@@ -325,13 +424,7 @@ SPEC
   head -c 1000 "$rpm" >"$tmp/cortado.rpm"
   expect_refused "$tmp/cortado.rpm" "não é um pacote .rpm válido"
 
-  # Workflow: a job without runs-on, and a step with an unknown key.
-  local wf="$ROOT/.github/workflows/bundles.yml"
-  sed '/runs-on:/d' "$wf" >"$tmp/sem-runs-on.yml"
-  expect_refused "$tmp/sem-runs-on.yml" "inválido pelo esquema"
-  sed 's/^\(\s*\)uses: actions\/checkout@/\1usa: actions\/checkout@/' "$wf" >"$tmp/chave-errada.yml"
-  cmp -s "$wf" "$tmp/chave-errada.yml" && fail "autoteste: o workflow não tem o passo actions/checkout a quebrar"
-  expect_refused "$tmp/chave-errada.yml" "inválido pelo esquema"
+  self_test_workflows
 
   # LaunchAgent: cut short, and running something else.
   local la
@@ -342,8 +435,64 @@ SPEC
   expect_refused "$tmp/outro-comando.plist" "ProgramArguments"
 }
 
+# One broken copy of a workflow: $1 the original, $2 the copy's name, $3 a sed script
+# that must change it, $4 the reason the checker must give.
+broken_workflow() {
+  local tmp="$WORK/self-test-workflows"
+  sed "$3" "$1" >"$tmp/$2"
+  if cmp -s "$1" "$tmp/$2"; then
+    fail "autoteste: $3 não mudou $(basename "$1") (o autoteste ficou desatualizado)"
+  else
+    expect_refused "$tmp/$2" "$4"
+  fi
+}
+
+self_test_workflows() {
+  local tmp="$WORK/self-test-workflows" dir="$ROOT/.github/workflows" out
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  # The committed ones pass (otherwise every refusal below proves nothing).
+  if out="$("$0" "$dir"/*.yml 2>&1)"; then ok "autoteste: os workflows do repositório passam"; else
+    fail "autoteste: os workflows do repositório não passam:
+$out"
+  fi
+  local wf="$dir/bundles.yml" tests="$dir/tests-windows-macos.yml"
+  # Schema: a job without runs-on, and a step with an unknown key.
+  broken_workflow "$wf" sem-runs-on.yml '/runs-on:/d' "inválido pelo esquema"
+  broken_workflow "$wf" chave-errada.yml 's/^\(\s*\)uses: actions\/checkout@/\1usa: actions\/checkout@/' \
+    "inválido pelo esquema"
+  # Installers: the macOS target, its Rust targets, the unsigned notice, a secret, a
+  # secret read in `if:`.
+  broken_workflow "$wf" sem-universal.yml 's/target: universal-apple-darwin/target: aarch64-apple-darwin/' \
+    "universal-apple-darwin (arm64 e x86_64)"
+  broken_workflow "$wf" dmg-errado.yml 's#target/universal-apple-darwin/release/bundle/dmg#target/release/bundle/dmg#' \
+    "o DMG publicado não é o de target/universal-apple-darwin"
+  broken_workflow "$wf" sem-alvos-rust.yml 's/rustup target add aarch64-apple-darwin x86_64-apple-darwin/rustup target add aarch64-apple-darwin/' \
+    "falta rustup target add"
+  broken_workflow "$wf" sem-aviso.yml 's/Instaladores NÃO assinados: segredos/Instaladores sem assinatura: segredos/' \
+    "Instaladores NÃO assinados"
+  broken_workflow "$wf" sem-segredo-apple.yml 's/secrets\.APPLE_TEAM_ID/secrets.APPLE_TEAM/g' \
+    "não usa o segredo APPLE_TEAM_ID"
+  broken_workflow "$wf" segredo-no-if.yml "s/if: runner.os == 'Windows' \&\& steps.signing.outputs.sign == 'true'/if: secrets.WINDOWS_CERTIFICATE != ''/" \
+    "segredo em if:"
+  # Tests on Windows and macOS: the runners, the commands, the interface first.
+  broken_workflow "$tests" sem-macos.yml 's/os: \[windows-latest, macos-latest\]/os: [windows-latest]/' \
+    "nenhum job roda em macos-latest"
+  broken_workflow "$tests" sem-windows.yml 's/os: \[windows-latest, macos-latest\]/os: [ubuntu-latest, macos-latest]/' \
+    "nenhum job roda em windows-latest"
+  broken_workflow "$tests" sem-cargo-test.yml 's/env -u CI cargo test /env -u CI cargo nextest run /; s/^\(\s*\)cargo test -p/\1cargo nextest run -p/' \
+    "não roda cargo test"
+  broken_workflow "$tests" sem-build.yml 's/run: cargo build -p brm-desk/run: cargo check -p brm-desk/' \
+    "não roda cargo build -p brm-desk"
+  broken_workflow "$tests" sem-interface.yml 's/npm run build/npm run lint/' \
+    "a interface (npm run build) não é gerada antes"
+}
+
 mkdir -p "$WORK"
-if [ "${1:-}" = "--self-test" ]; then
+if [ "${1:-}" = "--self-test-workflows" ]; then
+  echo "Autoteste da verificação dos workflows"
+  self_test_workflows
+elif [ "${1:-}" = "--self-test" ]; then
   echo "Autoteste do verificador de pacotes (versão esperada $VERSION)"
   self_test
 elif [ $# -gt 0 ]; then
