@@ -47,7 +47,7 @@ pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
     let running = state.db_settings().running();
     let place = Arc::new(place_for(
-        app.path().app_data_dir().ok(),
+        crate::paths::machine_data_dir(app),
         running.kind,
         running.sqlite_path.as_deref(),
     ));

@@ -1,5 +1,6 @@
 //! The database choice on this computer: `database.json` in the OS app-config folder
-//! (Linux: ~/.config/br.com.brmsolutions.rpadesk/) and the PostgreSQL password in the OS
+//! (Linux: ~/.config/br.com.brmsolutions.rpadesk/; Windows: beside the database, see
+//! `paths::machine_config_dir`) and the PostgreSQL password in the OS
 //! keyring. Only the I/O is here; the rules are in `brm_service::db_settings`.
 
 use brm_secrets::{KeyStore, OsKeyring, POSTGRES_PASSWORD};
@@ -8,7 +9,7 @@ use brm_service::db_settings::startup::resolve_from_file;
 use brm_service::db_settings::CONFIG_FILE;
 use brm_service::DbSettingsContext;
 use std::path::PathBuf;
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 
 /// `database.json`'s place, or `None` when the OS gives no config folder.
 pub fn config_file_in(config_dir: Option<PathBuf>) -> Option<DbConfigFile> {
@@ -26,7 +27,7 @@ pub struct DatabaseChoice {
 /// Runs once during set-up, before the window exists; a keyring unlock prompt, if any,
 /// appears then.
 pub fn startup_choice(app: &AppHandle, default_sqlite: PathBuf) -> DatabaseChoice {
-    startup_choice_in(app.path().app_config_dir().ok(), default_sqlite)
+    startup_choice_in(crate::paths::machine_config_dir(app), default_sqlite)
 }
 
 /// The same decision from a config folder (the windowless worker has no `AppHandle`).

@@ -5,6 +5,7 @@
 mod backups;
 mod boot;
 mod commands;
+mod data_move;
 mod db_config;
 mod db_monitor;
 mod desktop;
@@ -66,9 +67,13 @@ pub fn run() {
             let log_dir = paths::log_dir(handle);
             let guard = logging::init(log_dir.as_deref());
             tracing::info!(ms = state::since_start_ms(), "starting BRM RPA Desk");
+            // Windows: this computer's data out of the roaming profile, once, before
+            // anything reads the database choice or opens the database.
+            #[cfg(windows)]
+            paths::move_out_of_roaming(handle);
             app.manage(AppState::new(
                 paths::database_url(handle),
-                handle.path().app_data_dir().ok(),
+                paths::machine_data_dir(handle),
                 DesktopState::new(paths::preferences_file(handle)),
                 guard,
             ));

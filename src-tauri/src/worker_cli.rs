@@ -68,8 +68,9 @@ where
             Some(crate::worker_service_args::log_dir(dir)),
         ),
         None => (
-            dirs::data_dir().map(|d| d.join(paths::IDENTIFIER)),
-            dirs::config_dir().map(|d| d.join(paths::IDENTIFIER)),
+            // The window's folders (paths::machine_data_dir, machine_config_dir).
+            paths::os_machine_data_dir(),
+            paths::os_machine_config_dir(),
             // The same folder as the window's (Tauri's app_log_dir), found by the identifier.
             brm_logging::default_log_dir(paths::IDENTIFIER),
         ),
@@ -228,12 +229,26 @@ fn no_database(file: &std::path::Path) -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "?".into());
-    format!(
+    let mut text = format!(
         "Não há banco de dados em {} (usuário {user}). O serviço de robôs não cria um banco \
          novo: abra o BRM RPA Desk uma vez com este mesmo usuário, ou aponte o banco \
          compartilhado (Configurações → Banco de dados, ou a variável BRM_DATABASE_URL).",
         file.display()
-    )
+    );
+    // A service installed with --dados in the roaming profile, after the app moved the
+    // data out of it (data_move.rs).
+    if let Some(note) = file
+        .parent()
+        .map(|dir| dir.join(crate::data_move::NOTE_FILE))
+        .filter(|note| note.exists())
+    {
+        text.push_str(&format!(
+            " Os dados desta pasta foram movidos: o caminho novo está em {}; instale o serviço \
+             de novo com --dados nessa pasta.",
+            note.display()
+        ));
+    }
+    text
 }
 
 /// The stop requests the service answers: Ctrl+C everywhere, SIGTERM on Unix (systemd,
@@ -321,5 +336,21 @@ impl StopSignals {
             _ = ctrl_logoff => Stop::Now,
             _ = ctrl_shutdown => Stop::Now,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moved_data_folder_says_where_to_look() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(paths::DATABASE_FILE);
+        assert!(!no_database(&file).contains("movidos"));
+        std::fs::write(dir.path().join(crate::data_move::NOTE_FILE), "C:\\novo").unwrap();
+        let text = no_database(&file);
+        assert!(text.contains("foram movidos"), "{text}");
+        assert!(text.contains(crate::data_move::NOTE_FILE), "{text}");
     }
 }

@@ -69,7 +69,7 @@ fn install(a: &InstallArgs) -> i32 {
         }
     };
     let me = std::env::var("USERNAME").ok();
-    let own = dirs::data_dir().map(|d| d.join(crate::paths::IDENTIFIER));
+    let own = crate::paths::os_machine_data_dir();
     let data_dir = match args::install_data_dir(a, me.as_deref(), own) {
         Ok(d) => d,
         Err(e) => {

@@ -13,17 +13,16 @@ use brm_service::storage_settings::{
 };
 use std::path::PathBuf;
 use std::time::Duration;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 /// Time for the window to show "O aplicativo vai reiniciar…" before it closes.
 const RESTART_AFTER: Duration = Duration::from_millis(1500);
 
-/// `<app-data>/faturas`, the folder used when none was chosen.
+/// `<machine data>/faturas`, the folder used when none was chosen.
 fn default_folder<R: Runtime>(app: &AppHandle<R>) -> CmdResult<PathBuf> {
-    app.path()
-        .app_data_dir()
+    crate::paths::machine_data_dir(app)
         .map(|d| d.join(DEFAULT_FOLDER_NAME))
-        .map_err(|_| {
+        .ok_or_else(|| {
             Error::new(
                 ErrorCode::Internal,
                 "O sistema não informou a pasta de dados do aplicativo.",
