@@ -360,6 +360,7 @@ describe("every control has an accessible name", () => {
     api.previewClientImport.mockResolvedValue({
       import_id: "imp-42",
       file_name: "clientes.csv",
+      encoding: "UTF-8",
       create: [{ line: 2, hash: "exemplo0030", legal_name: "PÃO E TAL", cnpj: "13.878.375/0001-09", operator_name: "Vivo", changed: [] }],
       update: [],
       unchanged_count: 4,

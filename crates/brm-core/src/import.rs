@@ -3,9 +3,12 @@
 //! what each row would do against the operators and the clients already stored.
 //!
 //! The spreadsheet is typed by hand and exported by whatever program is at hand, so the
-//! reader accepts what such files really look like: a UTF-8 byte-order mark, comma or
-//! semicolon (Excel in pt-BR) as the delimiter, CRLF line ends, header names with or
-//! without accents and with stray spaces, cells with spaces around them.
+//! reader accepts what such files really look like: UTF-8 with or without a byte-order
+//! mark, Windows-1252 (Excel's "CSV" in pt-BR), UTF-16 with its mark (Excel's "Texto
+//! Unicode"); comma, semicolon (Excel in pt-BR) or TAB as the delimiter; CRLF line ends,
+//! header names with or without accents and with stray spaces, cells with spaces around
+//! them. Cells are kept as typed: one that starts with `=`, `+`, `-` or `@` is stored as
+//! that text, and the exports are what keep it from running as a formula.
 //!
 //! The plan checks everything that can be known from the file and the stored clients
 //! given to it. What only the database knows at write time, it leaves to the store, which
@@ -19,4 +22,4 @@ mod sheet;
 
 pub use planner::{plan, ImportPlan, PlannedRow, RejectedRow};
 pub use preview::{ImportPreview, ImportSummary, PreviewRow};
-pub use sheet::{parse, SheetRow};
+pub use sheet::{parse, read, Sheet, SheetEncoding, SheetRow};

@@ -2,8 +2,9 @@
 //! columns and mess, in `tests/fixtures/`), in the spellings other programs export it.
 
 use brm_core::client::Client;
-use brm_core::import::{parse, plan, ImportPlan, PlannedRow, SheetRow};
+use brm_core::import::{parse, plan, read, ImportPlan, PlannedRow, SheetEncoding, SheetRow};
 use brm_core::operator::Operator;
+use brm_core::ErrorCode;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -230,6 +231,100 @@ fn semicolon_bom_and_crlf_variants_read_the_same() {
             (27, 2, 13),
             "variant {i}"
         );
+    }
+}
+
+/// "CSV (separado por vírgulas)" from Excel in pt-BR: Windows-1252, semicolons, CRLF.
+fn as_excel_csv(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(with_crlf(&with_semicolons(bytes))).unwrap();
+    let (encoded, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable);
+    encoded.into_owned()
+}
+
+/// "Texto Unicode" from Excel: UTF-16LE with its byte-order mark, TAB, CRLF.
+fn as_excel_unicode_text(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(with_crlf(bytes)).unwrap();
+    assert!(!text.contains('\t') && !text.contains('"'));
+    let text = text.replace(',', "\t");
+    // encoding_rs only decodes UTF-16 (its encoder writes UTF-8 for it), so the bytes are
+    // made by hand: the mark, then each code unit little-endian.
+    [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect()
+}
+
+#[test]
+fn excel_csv_and_unicode_text_read_the_same_as_utf8() {
+    let base = read(FIXTURE).unwrap();
+    assert_eq!(base.encoding, SheetEncoding::Utf8);
+    let ops = operators();
+    for (bytes, encoding) in [
+        (as_excel_csv(FIXTURE), SheetEncoding::Windows1252),
+        (as_excel_unicode_text(FIXTURE), SheetEncoding::Utf16Le),
+    ] {
+        // Not UTF-8 at all: the accents are single Windows-1252 bytes or UTF-16 units.
+        assert!(std::str::from_utf8(&bytes).is_err(), "{encoding:?}");
+        let sheet = read(&bytes).unwrap_or_else(|e| panic!("{encoding:?}: {e}"));
+        assert_eq!(sheet.encoding, encoding);
+        assert_eq!(sheet.rows.len(), base.rows.len(), "{encoding:?}");
+        assert_eq!(sheet.rows, base.rows, "{encoding:?}");
+        let names: Vec<&str> = sheet.rows.iter().map(|r| r.legal_name.as_str()).collect();
+        for accented in [
+            "PÃO E TAL TRANSPORTES S/A",
+            "CONSTRUTORA SOLUÇÕES LTDA",
+            "COMÉRCIO ALVORADA EIRELI",
+            "INDÚSTRIA ALVORADA S/A",
+        ] {
+            assert!(names.contains(&accented), "{encoding:?}: {accented}");
+        }
+        let p = plan(&sheet.rows, &ops, &HashMap::new());
+        let s = p.summary();
+        assert_eq!(
+            (s.create, s.duplicates, s.rejected),
+            (27, 2, 13),
+            "{encoding:?}"
+        );
+        assert_eq!(p.preview(), plan_fixture(FIXTURE, &ops).preview());
+    }
+}
+
+#[test]
+fn utf16_without_its_mark_is_refused_and_nothing_is_read() {
+    let text = String::from_utf8(FIXTURE.to_vec()).unwrap();
+    let no_mark: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let e = read(&no_mark).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.contains("bytes nulos"), "{}", e.message);
+    assert!(e.message.contains("Texto Unicode"), "{}", e.message);
+}
+
+/// Cells a spreadsheet would run as formulas are read as the text they are, in every
+/// encoding: nothing evaluated, nothing dropped (the exports neutralise them).
+#[test]
+fn formula_cells_in_an_excel_csv_stay_text() {
+    let hostile = [
+        "=HYPERLINK(\"http://x\",\"ÇÃ\")",
+        "+55 (11) AÇÃO",
+        "-1+2 É",
+        "@SUM(A1)",
+    ];
+    let mut text = String::from("HASH;RAZÃO SOCIAL;CNPJ;OPERADORA;SERVIÇO\r\n");
+    for (i, cell) in hostile.iter().enumerate() {
+        // Quoted as Excel quotes a cell holding quotes.
+        let quoted = format!("\"{}\"", cell.replace('"', "\"\""));
+        text.push_str(&format!("h{i};{quoted};13878375000109;VIVO;{cell}x\r\n"));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    let sheet = read(&bytes).unwrap();
+    assert_eq!(sheet.encoding, SheetEncoding::Windows1252);
+    let names: Vec<&str> = sheet.rows.iter().map(|r| r.legal_name.as_str()).collect();
+    assert_eq!(names, hostile);
+    let p = plan(&sheet.rows, &operators(), &HashMap::new());
+    assert_eq!(p.to_create.len(), 4, "{:#?}", p.rejected);
+    for (row, cell) in p.to_create.iter().zip(hostile) {
+        assert_eq!(row.valid.legal_name, cell);
     }
 }
 

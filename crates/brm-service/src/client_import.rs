@@ -35,6 +35,9 @@ pub(crate) struct PendingImports(Arc<Mutex<HashMap<Uuid, PendingImport>>>);
 pub struct ImportPreviewOut {
     pub import_id: Uuid,
     pub file_name: String,
+    /// How the file was read, as the preview names it: "UTF-8", "Windows-1252 (CSV do
+    /// Excel)", "UTF-16 (Texto Unicode do Excel)".
+    pub encoding: &'static str,
     #[serde(flatten)]
     pub preview: ImportPreview,
 }
@@ -81,7 +84,7 @@ impl Desk {
                 ),
             ));
         }
-        let rows = import::parse(&bytes)?;
+        let sheet = import::read(&bytes)?;
         let operators = self.all_operators().await?;
         let existing: HashMap<String, Client> = self
             .store
@@ -90,7 +93,7 @@ impl Desk {
             .into_iter()
             .filter_map(|c| c.hash.clone().map(|h| (h, c)))
             .collect();
-        let plan = import::plan(&rows, &operators, &existing);
+        let plan = import::plan(&sheet.rows, &operators, &existing);
         let preview = plan.preview();
         let import_id = Uuid::new_v4();
         let now = self.clock.now();
@@ -108,6 +111,7 @@ impl Desk {
         Ok(ImportPreviewOut {
             import_id,
             file_name: file_name.to_string(),
+            encoding: sheet.encoding.label(),
             preview,
         })
     }

@@ -341,6 +341,151 @@ async fn fixture_import_previews_commits_once_and_second_import_changes_nothing(
     assert_eq!(e.code, ErrorCode::Validation);
 }
 
+/// Windows-1252, as Excel in pt-BR saves "CSV (separado por vírgulas)": for the letters of
+/// these files it is Latin-1, one byte each.
+fn windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| {
+            let u = c as u32;
+            assert!(u < 0x80 || (0xA0..=0xFF).contains(&u), "{c:?}");
+            u as u8
+        })
+        .collect()
+}
+
+/// The fixture as Excel saves "CSV" and "Texto Unicode": the preview says how it was read,
+/// in its JSON too, and is the UTF-8 file's preview; the names keep their accents.
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn excel_csv_and_unicode_text_preview_their_encoding_and_keep_accents(pool: SqlitePool) {
+    let o = office(&pool, MemoryKeyStore::new()).await;
+    let text = String::from_utf8(FIXTURE.to_vec())
+        .unwrap()
+        .replace('\n', "\r\n");
+    let excel_csv = windows_1252(&text.replace(',', ";"));
+    let unicode_text: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            text.replace(',', "\t")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let utf8 = o
+        .desk
+        .preview_client_import(&o.operador, "clientes.csv", &base64_of(FIXTURE))
+        .await
+        .unwrap();
+    assert_eq!(utf8.encoding, "UTF-8");
+    let mut previews = Vec::new();
+    for (bytes, name, label) in [
+        (excel_csv, "clientes.csv", "Windows-1252 (CSV do Excel)"),
+        (
+            unicode_text,
+            "clientes.txt",
+            "UTF-16 (Texto Unicode do Excel)",
+        ),
+    ] {
+        let p = o
+            .desk
+            .preview_client_import(&o.operador, name, &base64_of(&bytes))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["encoding"], label);
+        assert_eq!(json["file_name"], name);
+        assert_eq!(json["create"].as_array().unwrap().len(), 27, "{label}");
+        assert_eq!(p.preview, utf8.preview, "{label}");
+        previews.push(p);
+    }
+    let done = o
+        .desk
+        .commit_client_import(&o.operador, previews[0].import_id)
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.rejected), (27, 13));
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT legal_name FROM clients ORDER BY legal_name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut expected: Vec<String> = utf8
+        .preview
+        .create
+        .iter()
+        .map(|r| r.legal_name.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+    for accent in ['Ç', 'Õ', 'Ã', 'É', 'Á', 'Ú'] {
+        assert!(
+            stored.iter().any(|n| n.contains(accent)),
+            "{accent}: {stored:?}"
+        );
+    }
+
+    // UTF-16 without its byte-order mark is not guessed at: refused, nothing written.
+    let no_mark: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let e = o
+        .desk
+        .preview_client_import(&o.operador, "clientes.txt", &base64_of(&no_mark))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.contains("bytes nulos"), "{}", e.message);
+    assert_eq!(count(&pool, "clients").await, 27);
+}
+
+/// Cells of an Excel CSV that a spreadsheet would run as formulas are stored as the text
+/// they are and leave in an export as text (a leading apostrophe), never as formulas.
+#[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+async fn formula_cells_of_an_excel_csv_are_stored_as_text_and_exported_inert(pool: SqlitePool) {
+    let o = office(&pool, MemoryKeyStore::new()).await;
+    let hostile = "=HYPERLINK(\"http://x\";\"ÇÃ\")";
+    let file = format!(
+        "HASH;RAZÃO SOCIAL;CNPJ;OPERADORA;SERVIÇO;OBS\r\n\
+         h1;\"{}\";13878375000109;VIVO;@SUM(A1);-1+2\r\n\
+         h2;+AÇÃO É;10141561000164;VIVO;-Internet;=1+1\r\n",
+        hostile.replace('"', "\"\"")
+    );
+    let preview = o
+        .desk
+        .preview_client_import(&o.admin, "hostil.csv", &base64_of(&windows_1252(&file)))
+        .await
+        .unwrap();
+    assert_eq!(preview.encoding, "Windows-1252 (CSV do Excel)");
+    let names: Vec<&str> = preview
+        .preview
+        .create
+        .iter()
+        .map(|r| r.legal_name.as_str())
+        .collect();
+    assert_eq!(names, [hostile, "+AÇÃO É"]);
+    o.desk
+        .commit_client_import(&o.admin, preview.import_id)
+        .await
+        .unwrap();
+
+    let out = o
+        .desk
+        .export_list(&o.admin, "clientes", serde_json::Value::Null, "csv")
+        .await
+        .unwrap();
+    let text = String::from_utf8(out.bytes).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    assert!(cells.contains(&format!("'{hostile}")), "{cells:?}");
+    assert!(cells.contains(&"'+AÇÃO É".to_string()), "{cells:?}");
+    assert!(
+        !cells.iter().any(|c| c.starts_with(['=', '+', '-', '@'])),
+        "{cells:?}"
+    );
+}
+
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn month_creation_and_decisions_follow_roles_and_versions(pool: SqlitePool) {
     let o = office(&pool, MemoryKeyStore::new()).await;

@@ -113,9 +113,9 @@ export default function ClientImport({ token, onShowClients }) {
     <main className="content" data-testid="import">
       <h1>Importar clientes</h1>
       <p className="muted">
-        Escolha a planilha de clientes em CSV (colunas HASH, RAZÃO SOCIAL, CNPJ, OPERADORA, …). Os clientes são
-        reconhecidos pelo HASH: os novos são criados e os existentes, atualizados. Nada é gravado antes de você
-        conferir e confirmar.
+        Escolha a planilha de clientes em CSV (colunas HASH, RAZÃO SOCIAL, CNPJ, OPERADORA, …), salva no Excel como
+        "CSV UTF-8", "CSV (separado por vírgulas)" ou "Texto Unicode". Os clientes são reconhecidos pelo HASH: os
+        novos são criados e os existentes, atualizados. Nada é gravado antes de você conferir e confirmar.
       </p>
       <Banner>{message}</Banner>
       <Banner kind="info">{notice}</Banner>
@@ -127,13 +127,13 @@ export default function ClientImport({ token, onShowClients }) {
         </p>
       )}
       <div className="field">
-        <label htmlFor="f-import-file">Planilha de clientes (.csv)</label>
+        <label htmlFor="f-import-file">Planilha de clientes (.csv ou .txt)</label>
         <input
           key={inputKey}
           id="f-import-file"
           name="import_file"
           type="file"
-          accept=".csv,text/csv"
+          accept=".csv,.txt,text/csv,text/plain"
           onChange={choose}
           disabled={!!busy}
           data-testid="import-file"
@@ -143,6 +143,11 @@ export default function ClientImport({ token, onShowClients }) {
       {preview && (
         <section className="panel" data-testid="import-preview">
           <h2>Conferência de {preview.file_name}</h2>
+          {preview.encoding && (
+            <p className="muted" data-testid="import-encoding">
+              Codificação do arquivo: {preview.encoding}
+            </p>
+          )}
           <h3>A criar ({preview.create.length})</h3>
           <RowsTable rows={preview.create} testId="import-create" />
           <h3>A atualizar ({preview.update.length})</h3>

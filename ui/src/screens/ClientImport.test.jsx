@@ -14,6 +14,7 @@ const CSV = "HASH,RAZÃO SOCIAL,CNPJ,OPERADORA\nexemplo0030,PÃO E TAL,13.878.37
 const PREVIEW = {
   import_id: "imp-42",
   file_name: "clientes.csv",
+  encoding: "Windows-1252 (CSV do Excel)",
   create: [{ line: 2, hash: "exemplo0030", legal_name: "PÃO E TAL", cnpj: "13.878.375/0001-09", operator_name: "Vivo", changed: [] }],
   update: [
     {
@@ -48,6 +49,7 @@ describe("ClientImport", () => {
     expect([token, name]).toEqual([TOKEN, "clientes.csv"]);
     expect(Buffer.from(content, "base64").toString("utf8")).toBe(CSV);
 
+    expect(screen.getByTestId("import-encoding").textContent).toBe("Codificação do arquivo: Windows-1252 (CSV do Excel)");
     expect(screen.getByText("A criar (1)")).toBeTruthy();
     expect(screen.getByText("A atualizar (1)")).toBeTruthy();
     expect(screen.getByText("Rejeitadas (2)")).toBeTruthy();
@@ -61,6 +63,25 @@ describe("ClientImport", () => {
     expect(screen.getByTestId("import-duplicates").textContent).toBe("Ignoradas (duplicadas): linhas 5, 9");
     expect(screen.getByTestId("import-unchanged").textContent).toBe("Sem alteração: 4");
     expect(screen.getByTestId("import-commit").textContent).toBe("Importar 2 clientes");
+  });
+
+  it("sends an Excel \"Texto Unicode\" file byte for byte and says how it was read", async () => {
+    const preview = vi
+      .spyOn(api, "previewClientImport")
+      .mockResolvedValue({ ...PREVIEW, file_name: "clientes.txt", encoding: "UTF-16 (Texto Unicode do Excel)" });
+    render(<ClientImport token={TOKEN} />);
+    expect(screen.getByTestId("import-file").getAttribute("accept")).toContain(".txt");
+    const text = CSV.replaceAll(",", "\t");
+    const utf16 = new Uint8Array([0xff, 0xfe, ...[...text].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8])]);
+    choose(new File([utf16], "clientes.txt", { type: "text/plain" }));
+
+    expect((await screen.findByTestId("import-encoding")).textContent).toBe(
+      "Codificação do arquivo: UTF-16 (Texto Unicode do Excel)",
+    );
+    const content = Buffer.from(preview.mock.calls[0][2], "base64");
+    expect([...content]).toEqual([...utf16]);
+    expect(content.subarray(2).toString("utf16le")).toBe(text);
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Conferência de clientes.txt");
   });
 
   it("commits the previewed import by its id and summarises the result", async () => {

@@ -1,6 +1,7 @@
 //! Reading the spreadsheet file: encoding, delimiter, header, one `SheetRow` per line.
 
 use crate::error::{Error, ErrorCode, Result};
+use serde::Serialize;
 
 /// The spreadsheet columns we read. Others (PATCHDOWNLOAD, ATUALIZA/CRIA, anything a
 /// person adds) are ignored: they drove the system we replace and mean nothing here.
@@ -230,21 +231,143 @@ fn file_error(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::Validation, message)
 }
 
-/// The text of the file without its byte-order mark. Excel in pt-BR saves "CSV" as
-/// Windows-1252 unless told otherwise; say so, with the first line that is not UTF-8.
-fn decode(bytes: &[u8]) -> Result<&str> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        file_error(format!(
-            "A planilha não está em UTF-8 (primeiro problema na linha {line}). \
-             Salve-a como \"CSV UTF-8 (delimitado por vírgulas)\" e importe de novo."
-        ))
-    })
+/// The text encoding a spreadsheet file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetEncoding {
+    /// With or without a byte-order mark: "CSV UTF-8" in Excel, LibreOffice, Google.
+    Utf8,
+    /// No byte-order mark and not UTF-8: what Excel in pt-BR saves as "CSV (separado por
+    /// vírgulas)", semicolon-delimited.
+    Windows1252,
+    /// With its byte-order mark: Excel's "Texto Unicode", TAB-delimited.
+    Utf16Le,
+    /// With its byte-order mark; no office program of ours writes it, but it is UTF-16.
+    Utf16Be,
+}
+
+impl SheetEncoding {
+    /// How the preview names it, in pt-BR.
+    pub fn label(self) -> &'static str {
+        match self {
+            SheetEncoding::Utf8 => "UTF-8",
+            SheetEncoding::Windows1252 => "Windows-1252 (CSV do Excel)",
+            SheetEncoding::Utf16Le => "UTF-16 (Texto Unicode do Excel)",
+            SheetEncoding::Utf16Be => "UTF-16 big-endian",
+        }
+    }
+}
+
+/// The spreadsheet as read: its rows, and the encoding its bytes were in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub encoding: SheetEncoding,
+    pub rows: Vec<SheetRow>,
+}
+
+/// What to tell someone whose file we cannot read as text: the three ways Excel saves one
+/// that we can.
+const SAVE_AS: &str = "No Excel, use \"Salvar como\" e escolha \"CSV UTF-8 (delimitado por \
+                       vírgulas)\", \"CSV (separado por vírgulas)\" ou \"Texto Unicode\", e \
+                       importe o arquivo salvo.";
+
+/// 1-based line of a byte offset, counting LF (CRLF counts once, as the rows do).
+fn line_at(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A UTF-8 file with a few cells in another encoding (pasted from elsewhere, edited in an
+/// old editor) has more well-formed non-ASCII UTF-8 characters than broken bytes; a real
+/// Windows-1252 file almost never has any (its "Ã" is followed by "O", not by a
+/// continuation byte). Reading the first as Windows-1252 would turn every "Ã" of the file
+/// into "Ãƒ", so it is refused instead: the first broken offset, if the file is mixed.
+fn mixed_utf8(bytes: &[u8]) -> Option<usize> {
+    let (mut good, mut bad, mut first_bad) = (0usize, 0usize, None);
+    let mut offset = 0;
+    loop {
+        let rest = &bytes[offset..];
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                good += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                good += std::str::from_utf8(&rest[..valid])
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                bad += 1;
+                first_bad.get_or_insert(offset + valid);
+                offset += valid + e.error_len().unwrap_or(rest.len() - valid);
+                if offset >= bytes.len() {
+                    break;
+                }
+            }
+        }
+    }
+    first_bad.filter(|_| good > bad)
+}
+
+/// The text of the file and the encoding it was in. A byte-order mark decides (UTF-8,
+/// UTF-16LE, UTF-16BE); without one, UTF-8 if the bytes are UTF-8, otherwise Windows-1252,
+/// which is how Excel in pt-BR saves "CSV". Windows-1252 decodes almost any bytes, so what
+/// is plainly not text is refused first: an Excel workbook, and NUL bytes (UTF-16 without
+/// its mark, or any other binary file), which no CSV has.
+fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, SheetEncoding)> {
+    use encoding_rs::{Encoding, UTF_16LE, UTF_8, WINDOWS_1252};
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let kind = if encoding == UTF_8 {
+            SheetEncoding::Utf8
+        } else if encoding == UTF_16LE {
+            SheetEncoding::Utf16Le
+        } else {
+            SheetEncoding::Utf16Be
+        };
+        let (text, malformed) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        if malformed {
+            let before = text.find('\u{FFFD}').unwrap_or(text.len());
+            let line = line_at(text.as_bytes(), before);
+            return Err(file_error(match kind {
+                SheetEncoding::Utf8 => format!(
+                    "A planilha começa com a marca de UTF-8, mas a linha {line} tem bytes \
+                     que não são UTF-8. {SAVE_AS}"
+                ),
+                _ => format!(
+                    "A planilha começa com a marca de UTF-16 (Texto Unicode), mas está \
+                     incompleta ou danificada (primeiro problema na linha {line}). {SAVE_AS}"
+                ),
+            }));
+        }
+        return Ok((text, kind));
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(file_error(format!(
+            "Este arquivo é uma pasta de trabalho do Excel (.xlsx ou .xls), não uma \
+             planilha em texto. {SAVE_AS}"
+        )));
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(file_error(format!(
+            "A planilha não é um arquivo de texto: tem bytes nulos (linha {}). Pode ser um \
+             \"Texto Unicode\" sem a marca de início ou outro tipo de arquivo. {SAVE_AS}",
+            line_at(bytes, at)
+        )));
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.into(), SheetEncoding::Utf8));
+    }
+    if let Some(at) = mixed_utf8(bytes) {
+        return Err(file_error(format!(
+            "A planilha mistura codificações: quase tudo está em UTF-8, mas a linha {} não. \
+             Salve-a de novo como \"CSV UTF-8 (delimitado por vírgulas)\" e importe de novo.",
+            line_at(bytes, at)
+        )));
+    }
+    let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+    Ok((text, SheetEncoding::Windows1252))
 }
 
 /// LF only. The csv reader ends a record at the CR of a CRLF and counts the LF as the
@@ -259,7 +382,7 @@ fn unify_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The delimiter the header uses most, outside quotes. Semicolon is what Excel writes
-/// where the comma is the decimal separator, as in Brazil.
+/// where the comma is the decimal separator, as in Brazil; TAB is its "Texto Unicode".
 fn detect_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
     let (mut commas, mut semicolons, mut tabs, mut quoted) = (0, 0, 0, false);
@@ -310,8 +433,8 @@ fn map_header(header: &csv::StringRecord) -> Result<Vec<Option<Column>>> {
     if !missing.is_empty() {
         return Err(file_error(format!(
             "Faltam colunas obrigatórias no cabeçalho da planilha (linha 1): {}. \
-             A primeira linha deve ter os nomes das colunas, separados por vírgula ou \
-             ponto e vírgula.",
+             A primeira linha deve ter os nomes das colunas, separados por vírgula, \
+             ponto e vírgula ou tabulação.",
             missing.join(", ")
         )));
     }
@@ -371,8 +494,9 @@ impl SheetRow {
 /// Reads the spreadsheet: header on line 1, one client per later line. Lines whose cells
 /// are all blank (what spreadsheets leave under the data) are skipped. Errors concern
 /// the whole file (encoding, header); problems of a single row are for `plan`.
-pub fn parse(bytes: &[u8]) -> Result<Vec<SheetRow>> {
-    let text = unify_line_ends(decode(bytes)?);
+pub fn read(bytes: &[u8]) -> Result<Sheet> {
+    let (decoded, encoding) = decode(bytes)?;
+    let text = unify_line_ends(&decoded);
     if text.trim().is_empty() {
         return Err(file_error("A planilha está vazia."));
     }
@@ -400,7 +524,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<SheetRow>> {
             "A planilha só tem o cabeçalho: nenhuma linha de cliente para importar.",
         ));
     }
-    Ok(rows)
+    Ok(Sheet { encoding, rows })
+}
+
+/// The rows of `read`, for callers that do not need the encoding.
+pub fn parse(bytes: &[u8]) -> Result<Vec<SheetRow>> {
+    read(bytes).map(|s| s.rows)
 }
 
 #[cfg(test)]
@@ -460,12 +589,96 @@ mod tests {
     }
 
     #[test]
-    fn latin1_file_names_the_line() {
-        let mut bytes = csv(&["a,ACME,13878375000109,VIVO,,,"]);
+    fn a_utf8_file_with_a_latin1_cell_is_refused_naming_the_line() {
+        let mut bytes = csv(&["a,AÇÃO É,13878375000109,VIVO,,,"]);
         bytes.extend_from_slice(b"\nb,P\xC3O E TAL,13878375000109,VIVO,,,");
         let e = parse(&bytes).unwrap_err();
-        assert!(e.message.contains("UTF-8"), "{}", e.message);
+        assert_eq!(e.code, ErrorCode::Validation);
+        assert!(e.message.contains("mistura codificações"), "{}", e.message);
         assert!(e.message.contains("linha 3"), "{}", e.message);
+    }
+
+    fn cp1252(text: &str) -> Vec<u8> {
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+        assert!(!unmappable);
+        bytes.into_owned()
+    }
+
+    #[test]
+    fn encodings_are_detected_and_named() {
+        let text = format!("{HEADER}\nh1,AÇÃO É,13878375000109,VIVO,,,");
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let cases = [
+            (text.clone().into_bytes(), SheetEncoding::Utf8),
+            (
+                [b"\xEF\xBB\xBF", text.as_bytes()].concat(),
+                SheetEncoding::Utf8,
+            ),
+            (cp1252(&text), SheetEncoding::Windows1252),
+            (utf16le, SheetEncoding::Utf16Le),
+            (utf16be, SheetEncoding::Utf16Be),
+        ];
+        for (bytes, encoding) in cases {
+            let sheet = read(&bytes).unwrap_or_else(|e| panic!("{encoding:?}: {e}"));
+            assert_eq!(sheet.encoding, encoding);
+            assert_eq!(sheet.rows[0].legal_name, "AÇÃO É", "{encoding:?}");
+        }
+        assert_eq!(
+            SheetEncoding::Windows1252.label(),
+            "Windows-1252 (CSV do Excel)"
+        );
+        assert_eq!(
+            serde_json::to_string(&SheetEncoding::Utf16Le).unwrap(),
+            "\"utf16_le\""
+        );
+    }
+
+    #[test]
+    fn tab_semicolon_and_comma_are_each_the_delimiter() {
+        for (d, expected) in [("\t", b'\t'), (";", b';'), (",", b',')] {
+            let header = format!("HASH{d}RAZÃO SOCIAL{d}CNPJ{d}OPERADORA");
+            assert_eq!(detect_delimiter(&header), expected, "{d:?}");
+        }
+        // Commas and semicolons inside a TAB file's cells are just text.
+        let rows = parse(
+            "HASH\tRAZÃO SOCIAL\tCNPJ\tOPERADORA\r\nh1\tACME, FILIAL; SA\t1\tVIVO\r\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows[0].legal_name, "ACME, FILIAL; SA");
+        assert_eq!(rows[0].operator, "VIVO");
+    }
+
+    #[test]
+    fn what_is_not_text_is_refused_with_a_message() {
+        let nul = b"H\0A\0S\0H\0,\0C\0N\0P\0J\0\n\0";
+        let cases: [(&[u8], &str); 5] = [
+            // UTF-16LE without its byte-order mark.
+            (nul, "bytes nulos"),
+            (b"PK\x03\x04\x14\x00\x06\x00", "pasta de trabalho do Excel"),
+            (
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+                "pasta de trabalho do Excel",
+            ),
+            // A UTF-16 mark followed by an odd number of bytes.
+            (
+                b"\xFF\xFEH\0A\0S",
+                "UTF-16 (Texto Unicode), mas está incompleta",
+            ),
+            (b"\xEF\xBB\xBFHASH\n\xC3O", "marca de UTF-8, mas a linha 2"),
+        ];
+        for (bytes, expected) in cases {
+            let e = parse(bytes).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Validation);
+            assert!(e.message.contains(expected), "{expected}: {}", e.message);
+            assert!(e.message.contains("Salv"), "{}", e.message);
+        }
     }
 
     #[test]
