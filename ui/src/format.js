@@ -70,9 +70,13 @@ export function formatMonth(value) {
 // the cycle's months are Brasília's everywhere (the Painel's current month comes from
 // brm-service in Brasília time), so a desktop set to another zone does not open Processos
 // on another month than the Painel in the hours around a month's turn.
+// Read from the parts, not from the formatted text: engines disagree on how en-CA writes
+// a year and month alone (WebKitGTK does not give "2026-11"), and a month chooser that
+// gets anything else has no month to start from.
 const BRASILIA_MONTH = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Sao_Paulo", year: "numeric", month: "2-digit" });
 export function monthOf(date = new Date()) {
-  return BRASILIA_MONTH.format(date).slice(0, 7);
+  const part = (type) => BRASILIA_MONTH.formatToParts(date).find((p) => p.type === type)?.value ?? "";
+  return `${part("year").padStart(4, "0")}-${part("month").padStart(2, "0")}`;
 }
 
 export function formatBytes(size) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   auditActionLabel,
   clientFieldLabel,
@@ -82,6 +82,17 @@ describe("dates", () => {
     expect(monthOf(new Date("2027-01-01T02:00:00Z"))).toBe("2026-12");
     expect(monthOf(new Date("2027-01-01T03:00:00Z"))).toBe("2027-01");
     expect(monthOf(new Date("2028-03-01T02:59:59Z"))).toBe("2028-02");
+  });
+
+  it("does not depend on how the engine writes en-CA's year and month (WebKitGTK: not 2026-11)", () => {
+    // Seen in the real window: a month chooser that got "11/2026" had no month and the
+    // Painel did not render. The parts are the same in every engine.
+    const spy = vi.spyOn(Intl.DateTimeFormat.prototype, "format").mockReturnValue("11/2026");
+    try {
+      expect(monthOf(new Date("2026-11-15T12:00:00Z"))).toBe("2026-11");
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
