@@ -87,7 +87,7 @@ describe("dates", () => {
   it("does not depend on how the engine writes en-CA's year and month (WebKitGTK: not 2026-11)", () => {
     // Seen in the real window: a month chooser that got "11/2026" had no month and the
     // Painel did not render. The parts are the same in every engine.
-    const spy = vi.spyOn(Intl.DateTimeFormat.prototype, "format").mockReturnValue("11/2026");
+    const spy = vi.spyOn(Intl.DateTimeFormat.prototype, "format", "get").mockReturnValue(() => "11/2026");
     try {
       expect(monthOf(new Date("2026-11-15T12:00:00Z"))).toBe("2026-11");
     } finally {
