@@ -68,7 +68,9 @@ export function MonthPicker({
   testId,
 }) {
   const current = parseMonth(value);
-  const today = parseMonth(monthOf());
+  // This month in Brasília (the cycle's months); the machine's, should that ever fail.
+  const now = new Date();
+  const today = parseMonth(monthOf()) ?? [now.getFullYear(), now.getMonth() + 1];
   const [year, month] = current ?? [null, null];
   const labelId = showLabel && id ? `${id}-label` : undefined;
   const sub = (suffix) => (testId ? `${testId}-${suffix}` : undefined);
@@ -83,7 +85,7 @@ export function MonthPicker({
     if (next !== (value ?? "")) onChange(next);
   };
   // From no month, the buttons start at this month.
-  const step = (delta) => set(shiftMonth(current ? value : monthOf(), delta));
+  const step = (delta) => set(shiftMonth(current ? value : toValue(...today), delta));
   const chooseMonth = (m) => set(m === "" ? "" : toValue(year ?? today[0], Number(m)));
   const chooseYear = (y) => set(y === "" ? (allowEmpty ? "" : value) : toValue(Number(y), month ?? today[1]));
 
