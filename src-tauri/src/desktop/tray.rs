@@ -12,6 +12,12 @@ use tauri::{AppHandle, Manager, Wry};
 
 const TRAY_ID: &str = "main";
 
+/// The tray icon on macOS: black on transparent, 18 points at 2x (icons/tray-template.svg,
+/// rendered by scripts/make-icons.sh). Decoded at build time.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+const TEMPLATE_ICON: tauri::image::Image<'static> =
+    tauri::include_image!("../icons/tray-template.png");
+
 /// The tray's parts that change, kept once the icon exists.
 struct Tray {
     icon: TrayIcon,
@@ -72,6 +78,13 @@ fn try_build(app: &AppHandle) -> tauri::Result<()> {
                 navigation::show_window(tray.app_handle());
             }
         });
+    // macOS: a template image, which the menu bar paints to suit its light or dark look
+    // (the coloured app icon would be a blot there).
+    #[cfg(target_os = "macos")]
+    {
+        builder = builder.icon(TEMPLATE_ICON).icon_as_template(true);
+    }
+    #[cfg(not(target_os = "macos"))]
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
@@ -113,6 +126,16 @@ pub fn exists(app: &AppHandle) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_macos_icon_is_a_shape_only() {
+        let icon = TEMPLATE_ICON;
+        assert_eq!((icon.width(), icon.height()), (36, 36));
+        let rgba = icon.rgba();
+        // Black wherever it shows, transparent around it: macOS uses only the alpha.
+        assert!(rgba.chunks(4).all(|p| p[..3] == [0, 0, 0]));
+        assert!(rgba.chunks(4).any(|p| p[3] == 0) && rgba.chunks(4).any(|p| p[3] == 255));
+    }
 
     #[test]
     fn the_count_reads_in_portuguese() {
