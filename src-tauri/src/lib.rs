@@ -89,6 +89,8 @@ pub fn run() {
             db_monitor::start(handle);
             // The robot's health for the header.
             robot::start_events(handle);
+            // macOS: no App Nap while robot work is open.
+            desktop::app_nap::start(handle);
             // Every change to the database (this worker, another window or desktop),
             // batched for the window as model-changed.
             live_feed::start(handle);
@@ -217,6 +219,12 @@ pub fn run() {
 /// its jobs back, so another computer resumes them at once instead of waiting out the
 /// leases. Bounded: quitting never hangs on an unreachable database.
 fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    // macOS: the Dock icon clicked, also after the window closed to the tray.
+    #[cfg(target_os = "macos")]
+    if let tauri::RunEvent::Reopen { .. } = event {
+        desktop::navigation::show_window(app);
+        return;
+    }
     if !matches!(event, tauri::RunEvent::Exit) {
         return;
     }

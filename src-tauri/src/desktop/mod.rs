@@ -3,6 +3,7 @@
 //! running instance, and `brm-desk://` links. Decisions live in brm-core (`notice`) and
 //! brm-service (`scan_alerts`, `notification_action`); this only wires them to the OS.
 
+pub mod app_nap;
 pub mod autostart;
 pub mod navigation;
 pub mod notification_buttons;
