@@ -10,9 +10,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
-import { By } from "selenium-webdriver";
+import { By, Key } from "selenium-webdriver";
 import { DB_FILE, holdMonthlySchedule, startApp } from "../lib/app.js";
 import { monthFromToday } from "../lib/today.js";
+import { chooseMonth, monthValue } from "../lib/monthPicker.js";
+
+const MONTH_NAMES = ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"];
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const OPERADOR = { name: "Otávio Operador", email: "otavio@beg.com.br", password: "senha-do-operador-1" };
@@ -201,23 +204,28 @@ test("clients import, the month's processes, and an approval only the right role
 
   await t.test("creating the month's processes makes one per active client, once", async (st) => {
     await app.nav("processos", "processes");
-    const month = await app.waitFor("month-input");
-    // type=month: WebKitGTK draws a month/year editor ("Nov 2026" in this locale):
-    // focusing it selects the month, the right arrow moves to the year. (It opens on the
-    // current month; checked with 2027-03 too, so the keys do move it.) Should another
-    // WebKit lay the fields out differently, the script sets the value the picker would,
-    // and the run says so.
-    await month.sendKeys(MONTH.slice(5), "\uE014", MONTH.slice(0, 4));
-    if ((await month.getAttribute("value")) !== MONTH) {
-      await app.screenshot("08a-mes-digitado-recusado");
-      st.diagnostic(`month-input ignored the keys (value ${JSON.stringify(await month.getAttribute("value"))}); value set by script`);
-      await app.driver.executeScript(
-        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-        month,
-        MONTH,
-      );
-    }
-    assert.equal(await month.getAttribute("value"), MONTH);
+    // The month picker (ours, not <input type="month">, a text box in Safari/WKWebView)
+    // opens on this month; ‹ goes to last month, PageDown / PageUp move it from the
+    // keyboard, and what it shows is the month in pt-BR.
+    const THIS_MONTH = monthFromToday(0);
+    await app.waitUntil(async () => (await monthValue(app, "month-input")) === THIS_MONTH, "o mês atual no seletor");
+    await app.click("month-input-prev");
+    await app.waitUntil(async () => (await monthValue(app, "month-input")) === MONTH, `${MONTH} depois de ‹`);
+    const prev = await app.waitFor("month-input-prev");
+    await prev.sendKeys(Key.PAGE_DOWN);
+    await app.waitUntil(async () => (await monthValue(app, "month-input")) === THIS_MONTH, "PageDown: o mês seguinte");
+    await prev.sendKeys(Key.PAGE_UP);
+    await app.waitUntil(async () => (await monthValue(app, "month-input")) === MONTH, "PageUp: o mês anterior");
+    const monthName = await (await app.waitFor("month-input-month")).findElement(By.css("option:checked")).getText();
+    assert.equal(monthName.trim(), MONTH_NAMES[Number(MONTH.slice(5)) - 1]);
+    assert.equal(await (await app.waitFor("month-input-year")).getAttribute("value"), MONTH.slice(0, 4));
+    assert.equal(await app.driver.findElement(By.css('input[name="month"]')).getAttribute("value"), MONTH);
+    assert.equal((await app.driver.findElements(By.css('input[type="month"]'))).length, 0, "no <input type=month> in the window");
+    // The list's filter too: a month from its selects, and back to every month.
+    await chooseMonth(app, "processes-month", MONTH);
+    await chooseMonth(app, "processes-month", THIS_MONTH);
+    await app.choose("processes-month-month", "");
+    await app.waitUntil(async () => (await monthValue(app, "processes-month")) === "", "todos os meses no filtro");
     await app.click("create-month");
     await app.waitForText("banner-info", `${ACTIVE} processos criados, 0 já existiam.`);
     await app.waitForText("pager", `${ACTIVE} processos`);
@@ -568,8 +576,7 @@ print(int(time.time() * 1000), flush=True)`,
   // way a person would.
   async function dashboardOf(month) {
     await app.nav("painel", "dashboard");
-    await app.choose("dash-month", month);
-    await app.waitUntil(async () => (await (await app.waitFor("dash-month")).getAttribute("value")) === month, `o painel de ${month}`);
+    await chooseMonth(app, "dash-month", month);
   }
 
   await t.test("the dashboard shows both approved invoices sent to SAT", async () => {
