@@ -12,6 +12,11 @@
 //!    database is open.
 //!
 //! A file that is not a sound SQLite database of ours is refused and nothing changes.
+//! On Windows a file another process holds open (a robot, or the old instance that has
+//! not ended yet) can be neither removed nor replaced: those steps are retried for a few
+//! seconds and, if the file is still held, the database is left as it was and the
+//! request kept for the next start. The file operations go through [`RestoreFs`], so
+//! tests can refuse them the way Windows does.
 //! PostgreSQL has no backups here: its server makes them.
 
 use crate::clients::actor;
@@ -23,12 +28,15 @@ use brm_store::Backend;
 use chrono::{DateTime, Duration, Local, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub const BACKUP_CRIADO: &str = "BACKUP_CRIADO";
 pub const BACKUP_RESTAURACAO_SOLICITADA: &str = "BACKUP_RESTAURACAO_SOLICITADA";
 pub const BACKUP_RESTAURADO: &str = "BACKUP_RESTAURADO";
 pub const BACKUP_RESTAURACAO_RECUSADA: &str = "BACKUP_RESTAURACAO_RECUSADA";
+/// The database file was held by another process: nothing changed, the request is kept
+/// for the next start.
+pub const BACKUP_RESTAURACAO_ADIADA: &str = "BACKUP_RESTAURACAO_ADIADA";
 /// Daily copy on (true) or off.
 pub const SETTING_DAILY: &str = "backup.diario";
 /// The local hour (0-23) of the daily copy.
@@ -57,6 +65,8 @@ pub struct BackupPlace {
     /// The SQLite file this process runs on (`None` on PostgreSQL).
     database_file: Option<PathBuf>,
     last_restore: Mutex<Option<RestoreReport>>,
+    fs: Arc<dyn RestoreFs>,
+    retry: RetryPolicy,
 }
 
 impl BackupPlace {
@@ -67,7 +77,21 @@ impl BackupPlace {
             marker: data_dir.join(MARKER_FILE),
             database_file,
             last_restore: Mutex::new(None),
+            fs: Arc::new(StdFs),
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// The file operations of the restore (tests pass one that refuses like Windows).
+    pub fn with_fs(mut self, fs: Arc<dyn RestoreFs>) -> Self {
+        self.fs = fs;
+        self
+    }
+
+    /// How long a file another process holds is waited for.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -154,6 +178,8 @@ pub struct RestoreReport {
     pub file_name: String,
     pub pre_restore: Option<String>,
     pub restored: bool,
+    /// Not done this time but kept for the next start (the file was held open).
+    pub still_pending: bool,
     /// pt-BR: what happened, or why nothing changed.
     pub message: String,
     pub at: DateTime<Utc>,
@@ -362,11 +388,19 @@ impl Desk {
         };
         events
             .into_iter()
-            .find(|e| e.action == BACKUP_RESTAURADO || e.action == BACKUP_RESTAURACAO_RECUSADA)
+            .find(|e| {
+                [
+                    BACKUP_RESTAURADO,
+                    BACKUP_RESTAURACAO_RECUSADA,
+                    BACKUP_RESTAURACAO_ADIADA,
+                ]
+                .contains(&e.action.as_str())
+            })
             .map(|e| RestoreReport {
                 file_name: String::new(),
                 pre_restore: None,
                 restored: e.action == BACKUP_RESTAURADO,
+                still_pending: e.action == BACKUP_RESTAURACAO_ADIADA,
                 message: e.detail.unwrap_or_default(),
                 at: e.at,
                 requested_by: None,
@@ -520,6 +554,8 @@ impl Desk {
     pub async fn record_restore(&self, place: &BackupPlace, report: RestoreReport) {
         let action = if report.restored {
             BACKUP_RESTAURADO
+        } else if report.still_pending {
+            BACKUP_RESTAURACAO_ADIADA
         } else {
             BACKUP_RESTAURACAO_RECUSADA
         };
@@ -610,12 +646,126 @@ fn write_marker(path: &Path, marker: &RestoreMarker) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(failed)
 }
 
+/// The file operations of the restore step, a seam for tests: [`StdFs`] is the real one;
+/// a test one can refuse them the way Windows does on Linux.
+pub trait RestoreFs: Send + Sync + std::fmt::Debug {
+    /// Flushes `path` to disk through a handle opened for writing (`write`) or for
+    /// reading. Windows refuses to flush a handle opened for reading only
+    /// (FlushFileBuffers needs write access: "Acesso negado").
+    fn sync_file(&self, path: &Path, write: bool) -> std::io::Result<()>;
+    fn remove_file(&self, path: &Path) -> std::io::Result<()>;
+    /// Replaces `to` if it exists ([`std::fs::rename`]: on Windows MoveFileExW with
+    /// MOVEFILE_REPLACE_EXISTING), which Windows refuses while another process holds
+    /// `to` open.
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdFs;
+
+impl RestoreFs for StdFs {
+    fn sync_file(&self, path: &Path, write: bool) -> std::io::Result<()> {
+        let file = if write {
+            std::fs::OpenOptions::new().write(true).open(path)?
+        } else {
+            std::fs::File::open(path)?
+        };
+        file.sync_all()
+    }
+
+    fn remove_file(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::remove_file(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(from, to)
+    }
+}
+
+/// How long a file held by another process is waited for: pauses from `first_wait`,
+/// doubling up to `max_wait`, while their sum stays within `budget`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub first_wait: std::time::Duration,
+    pub max_wait: std::time::Duration,
+    pub budget: std::time::Duration,
+}
+
+impl Default for RetryPolicy {
+    /// About 10 s: 0,1 + 0,2 + 0,4 + 0,8 + 1,6 + 2 + 2 + 2 s, then the last try.
+    fn default() -> Self {
+        Self {
+            first_wait: std::time::Duration::from_millis(100),
+            max_wait: std::time::Duration::from_secs(2),
+            budget: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pauses between the tries (one try more than pauses).
+    pub fn waits(&self) -> Vec<std::time::Duration> {
+        let mut waits = Vec::new();
+        let mut total = std::time::Duration::ZERO;
+        let mut next = self.first_wait.min(self.max_wait);
+        while total + next <= self.budget && waits.len() < 1000 {
+            waits.push(next);
+            total += next;
+            next = (next * 2).min(self.max_wait);
+            if next.is_zero() {
+                break;
+            }
+        }
+        waits
+    }
+}
+
+/// A refusal because another process holds the file: Windows' ERROR_ACCESS_DENIED (5,
+/// `PermissionDenied`), ERROR_SHARING_VIOLATION (32) and ERROR_LOCK_VIOLATION (33).
+pub fn is_held_elsewhere(e: &std::io::Error) -> bool {
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ResourceBusy
+    ) {
+        return true;
+    }
+    #[cfg(windows)]
+    if matches!(e.raw_os_error(), Some(5 | 32 | 33)) {
+        return true;
+    }
+    false
+}
+
+/// `op` again after each pause of `retry` while the file is held elsewhere.
+async fn with_retries(
+    retry: &RetryPolicy,
+    what: &str,
+    mut op: impl FnMut() -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut waits = retry.waits().into_iter();
+    loop {
+        match op() {
+            Err(e) if is_held_elsewhere(&e) => match waits.next() {
+                Some(wait) => {
+                    tracing::warn!(error = %e, what, ?wait, "file held by another process; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
 /// The start-up step, BEFORE the database opens: applies `restore-pending.json` if there
 /// is one. The chosen copy is checked (integrity, our migrations), copied beside the
 /// database file, the old `-wal`/`-shm` removed and the copy renamed over the file. A
 /// copy that fails the check, or a marker for another database file, changes nothing.
 /// The marker is removed either way (after the file is in place, so a crash half-way
-/// repeats the restore rather than losing it). `None` when nothing was pending.
+/// repeats the restore rather than losing it), except when another process held the
+/// database file the whole time: then nothing changed and the marker stays for the next
+/// start. `None` when nothing was pending.
 pub async fn apply_pending_restore(
     place: &BackupPlace,
     now: DateTime<Utc>,
@@ -629,6 +779,7 @@ pub async fn apply_pending_restore(
                 file_name: String::new(),
                 pre_restore: None,
                 restored: false,
+                still_pending: false,
                 message: format!(
                     "O pedido de restauração ({}) não pôde ser lido: {e}. Nada foi alterado.",
                     place.marker.display()
@@ -653,8 +804,17 @@ pub async fn apply_pending_restore(
                         .format("%d/%m/%Y %H:%M"),
                     marker.pre_restore
                 ),
-                Err(why) => format!(
+                Err(RestoreFailure::Refused(why)) => format!(
                     "A restauração da cópia {} foi recusada: {why}",
+                    marker.file_name
+                ),
+                Err(RestoreFailure::Held(why)) => format!(
+                    "A restauração da cópia {} não pôde ser feita agora: {why}. Outro programa \
+                     está com o banco aberto (um robô desta máquina ou o aplicativo que ainda \
+                     estava fechando); nada foi alterado. A restauração continua pedida e \
+                     será feita no próximo início do aplicativo: feche os outros programas \
+                     que usam o banco e reinicie o aplicativo. O que for alterado até lá \
+                     será substituído pela cópia.",
                     marker.file_name
                 ),
             };
@@ -662,6 +822,7 @@ pub async fn apply_pending_restore(
                 file_name: marker.file_name,
                 pre_restore: Some(marker.pre_restore),
                 restored: outcome.is_ok(),
+                still_pending: matches!(outcome, Err(RestoreFailure::Held(_))),
                 message,
                 at: now,
                 requested_by: Some(marker.requested_by),
@@ -671,11 +832,16 @@ pub async fn apply_pending_restore(
             file_name: String::new(),
             pre_restore: None,
             restored: false,
+            still_pending: false,
             message: format!("O pedido de restauração está ilegível ({e}); nada foi alterado."),
             at: now,
             requested_by: None,
         },
     };
+    if report.still_pending {
+        tracing::warn!(file = %report.file_name, message = %report.message, "restore postponed");
+        return Some(report);
+    }
     if let Err(e) = std::fs::remove_file(&place.marker) {
         tracing::error!(error = %e, marker = %place.marker.display(), "restore marker not removed");
     }
@@ -687,71 +853,120 @@ pub async fn apply_pending_restore(
     Some(report)
 }
 
-/// The replacement itself; `Err` is the pt-BR reason nothing changed.
+/// Why [`restore_file`] changed nothing (pt-BR).
+enum RestoreFailure {
+    /// The request is dropped: the copy is unsound, for another file, a disk error.
+    Refused(String),
+    /// Another process held the database or its journal the whole time: the request is
+    /// kept for the next start.
+    Held(String),
+}
+
+/// The journals SQLite keeps beside the database file.
+const JOURNALS: [&str; 3] = ["-wal", "-shm", "-journal"];
+/// A journal moved aside until the copy is in place (so it can come back if not).
+const ASIDE: &str = ".antes-da-restauracao";
+
+/// The replacement itself; `Err` says why nothing changed.
 async fn restore_file(
     place: &BackupPlace,
     marker: &RestoreMarker,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), RestoreFailure> {
+    use RestoreFailure::{Held, Refused};
     let Some(database_file) = place.database_file.as_deref() else {
-        return Err(
+        return Err(Refused(
             "o aplicativo não abriu o banco SQLite local desta vez; nada foi alterado.".into(),
-        );
+        ));
     };
     if marker.database_file != database_file {
-        return Err(format!(
+        return Err(Refused(format!(
             "ela foi pedida para o arquivo {}, mas o aplicativo usa {}; nada foi alterado.",
             marker.database_file.display(),
             database_file.display()
-        ));
+        )));
     }
-    let name = checked_name(&marker.file_name).map_err(|e| e.message)?;
+    let name = checked_name(&marker.file_name).map_err(|e| Refused(e.message))?;
     let source = place.dir.join(name);
     brm_store::sqlite::verify_backup_file(&source)
         .await
-        .map_err(|e| Error::from(e).message)?;
+        .map_err(|e| Refused(Error::from(e).message))?;
     let file_name = database_file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let sibling = |suffix: &str| database_file.with_file_name(format!("{file_name}{suffix}"));
     let tmp = sibling(".restaurando");
-    let io = |what: &str, e: std::io::Error| format!("{what}: {e}; nada foi alterado.");
-    let _ = std::fs::remove_file(&tmp);
+    let io = |what: &str, e: std::io::Error| Refused(format!("{what}: {e}; nada foi alterado."));
+    let fs = place.fs.as_ref();
+    let _ = fs.remove_file(&tmp);
     std::fs::copy(&source, &tmp).map_err(|e| io("não foi possível copiar a cópia", e))?;
-    let synced = std::fs::File::open(&tmp).and_then(|f| f.sync_all());
+    // Through a handle opened for writing: Windows refuses to flush a read-only one.
+    let synced = fs.sync_file(&tmp, true);
     // The copy is checked again where it will be used (a short read, a full disk).
     let checked = match synced {
         Ok(()) => brm_store::sqlite::verify_backup_file(&tmp)
             .await
             .map(|_| ())
-            .map_err(|e| Error::from(e).message),
+            .map_err(|e| Refused(Error::from(e).message)),
         Err(e) => Err(io("não foi possível gravar a cópia", e)),
     };
     if let Err(why) = checked {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = fs.remove_file(&tmp);
         return Err(why);
     }
     // The old journal belongs to the old file: replayed onto the restored one it would
-    // corrupt it. Its content is in the pre-restore copy.
-    for suffix in ["-wal", "-shm", "-journal"] {
-        match std::fs::remove_file(sibling(suffix)) {
-            Ok(()) => {}
+    // corrupt it, so it goes before the file is replaced (its content is in the
+    // pre-restore copy). It is moved aside first, and back if the file cannot be
+    // replaced, so a database held by another process keeps its journal. An aside file
+    // left by a start that crashed half-way is stale and overwritten.
+    let mut moved: Vec<&str> = Vec::new();
+    let mut failure = None;
+    for suffix in JOURNALS {
+        let journal = sibling(suffix);
+        if !journal.exists() {
+            continue;
+        }
+        let aside = sibling(&format!("{suffix}{ASIDE}"));
+        let _ = fs.remove_file(&aside);
+        match with_retries(&place.retry, "journal", || fs.rename(&journal, &aside)).await {
+            Ok(()) => moved.push(suffix),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(io(
-                    &format!("não foi possível remover {file_name}{suffix}"),
-                    e,
-                ));
+                failure = Some((format!("não foi possível remover {file_name}{suffix}"), e));
+                break;
             }
         }
     }
-    if let Err(e) = std::fs::rename(&tmp, database_file) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io("não foi possível substituir o banco", e));
+    if failure.is_none() {
+        if let Err(e) =
+            with_retries(&place.retry, "database", || fs.rename(&tmp, database_file)).await
+        {
+            failure = Some(("não foi possível substituir o banco".to_string(), e));
+        }
+    }
+    if let Some((what, e)) = failure {
+        for suffix in &moved {
+            let (journal, aside) = (sibling(suffix), sibling(&format!("{suffix}{ASIDE}")));
+            if let Err(e) = fs.rename(&aside, &journal) {
+                tracing::error!(error = %e, journal = %journal.display(), "journal not moved back");
+            }
+        }
+        let _ = fs.remove_file(&tmp);
+        return Err(if is_held_elsewhere(&e) {
+            Held(format!("{what} ({e})"))
+        } else {
+            io(&what, e)
+        });
+    }
+    for suffix in &moved {
+        let aside = sibling(&format!("{suffix}{ASIDE}"));
+        if let Err(e) = fs.remove_file(&aside) {
+            tracing::warn!(error = %e, file = %aside.display(), "old journal not removed");
+        }
     }
     #[cfg(unix)]
     if let Some(dir) = database_file.parent() {
+        // Windows cannot open a folder as a file; there the rename is durable as is.
         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
     Ok(())
@@ -826,6 +1041,28 @@ mod tests {
         let at_two = BackupSettings { hour: 2, ..s };
         assert!(daily_backup_due(&at_two, Some(at(4, 2, 0)), at(5, 2, 30)));
         assert!(!daily_backup_due(&at_two, Some(at(5, 2, 30)), at(5, 23, 0)));
+    }
+
+    #[test]
+    fn only_a_file_held_elsewhere_is_waited_for() {
+        use std::io::{Error as IoError, ErrorKind};
+        assert!(is_held_elsewhere(&IoError::from(
+            ErrorKind::PermissionDenied
+        )));
+        assert!(!is_held_elsewhere(&IoError::from(ErrorKind::NotFound)));
+        assert!(!is_held_elsewhere(&IoError::from(ErrorKind::StorageFull)));
+        // ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION; not
+        // ERROR_FILE_NOT_FOUND.
+        #[cfg(windows)]
+        {
+            for code in [5, 32, 33] {
+                assert!(
+                    is_held_elsewhere(&IoError::from_raw_os_error(code)),
+                    "{code}"
+                );
+            }
+            assert!(!is_held_elsewhere(&IoError::from_raw_os_error(2)));
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! SQLite files in temporary folders: a copy made while another task keeps writing, the
 //! daily schedule with its catch-up and the number kept, the settings, the role gate,
 //! restore asked for and applied at start, and copies that are not ours refused with
-//! nothing changed. PostgreSQL answers that its backups belong to the server.
+//! nothing changed. The restore on a file system that refuses like Windows (a copy
+//! flushed through a read-only handle, a database another process holds open): tried
+//! again for a while, then left as it was with the request kept for the next start.
+//! PostgreSQL answers that its backups belong to the server.
 
 mod common;
 
@@ -11,8 +14,9 @@ use brm_core::operator::{OperatorFilter, OperatorInput};
 use brm_core::ErrorCode;
 use brm_secrets::{MemoryKeyStore, SecretBox};
 use brm_service::backups::{
-    apply_pending_restore, BackupPlace, BackupSettings, RestoreMarker, BACKUP_CRIADO,
-    BACKUP_RESTAURACAO_SOLICITADA, BACKUP_RESTAURADO, MARKER_FILE,
+    apply_pending_restore, BackupPlace, BackupSettings, RestoreFs, RestoreMarker, RetryPolicy,
+    StdFs, BACKUP_CRIADO, BACKUP_RESTAURACAO_ADIADA, BACKUP_RESTAURACAO_SOLICITADA,
+    BACKUP_RESTAURADO, MARKER_FILE,
 };
 use brm_service::{Desk, ALTERAR_CONFIGURACAO};
 use brm_store::sqlite::{verify_backup_file, SqliteStore};
@@ -20,7 +24,7 @@ use brm_store::Store;
 use chrono::{Duration, Timelike};
 use common::TempFolder;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 struct World {
     folder: TempFolder,
@@ -92,6 +96,20 @@ async fn operator_codes(store: &dyn Store) -> Vec<String> {
         .collect();
     codes.sort();
     codes
+}
+
+/// The app ends: every connection closed, so SQLite has folded its journal into the
+/// file. Connections still on their way back to the pool when it closes can stay open
+/// (sqlx), keeping the database and its journal open: the pool closes once they are all
+/// back.
+async fn close(store: &SqliteStore) {
+    for _ in 0..500 {
+        if store.pool().num_idle() as u32 == store.pool().size() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    store.pool().close().await;
 }
 
 fn names(place: &BackupPlace) -> Vec<String> {
@@ -378,7 +396,7 @@ async fn a_restore_is_asked_for_then_applied_at_the_next_start() {
         .await
         .unwrap();
     assert_eq!(operator_codes(&pre_store).await, ["OI", "VIVO"]);
-    pre_store.pool().close().await;
+    close(&pre_store).await;
     let marker: RestoreMarker =
         serde_json::from_slice(&std::fs::read(w.place.marker()).unwrap()).unwrap();
     assert_eq!(marker.file_name, chosen.file_name);
@@ -388,7 +406,7 @@ async fn a_restore_is_asked_for_then_applied_at_the_next_start() {
     assert_eq!(audited[0].0, BACKUP_RESTAURACAO_SOLICITADA);
 
     // The app restarts: the database closes, a stale journal is left behind.
-    w.store.pool().close().await;
+    close(&w.store).await;
     std::fs::write(
         w.folder.0.join("brm-desk.sqlite3-wal"),
         b"journal of the old file",
@@ -484,7 +502,7 @@ async fn copies_that_are_not_ours_are_refused_and_nothing_changes() {
     assert!(!w.place.marker().exists());
 
     // The start-up step, with a marker written by hand for the garbage file.
-    w.store.pool().close().await;
+    close(&w.store).await;
     let before = std::fs::read(w.db()).unwrap();
     let write_marker = |file: &str, db: PathBuf| {
         let marker = RestoreMarker {
@@ -551,4 +569,249 @@ async fn postgres_backups_belong_to_the_server() {
     }
     assert!(desk.run_scheduled_backup(&place).await.unwrap().is_none());
     assert!(!place.dir().exists());
+}
+
+/// The file system as Windows treats the restore step, on any machine: a handle opened
+/// for reading cannot be flushed ("Acesso negado", FlushFileBuffers needs write access),
+/// and a file another process holds open (a robot, the old instance still closing) can
+/// be neither removed nor renamed, nor replaced by a rename, while it is held.
+#[derive(Debug, Default)]
+struct WindowsLikeFs {
+    /// Held files and how many more times each is refused (`u32::MAX`: always).
+    held: Mutex<Vec<(PathBuf, u32)>>,
+    /// Every operation refused because its file was held.
+    refusals: Mutex<Vec<PathBuf>>,
+}
+
+impl WindowsLikeFs {
+    fn hold(&self, path: PathBuf, times: u32) {
+        self.held.lock().unwrap().push((path, times));
+    }
+
+    fn release_all(&self) {
+        self.held.lock().unwrap().clear();
+    }
+
+    fn refusals_of(&self, path: &Path) -> usize {
+        self.refusals
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.as_path() == path)
+            .count()
+    }
+
+    fn check(&self, path: &Path) -> std::io::Result<()> {
+        let mut held = self.held.lock().unwrap();
+        if let Some((_, left)) = held.iter_mut().find(|(p, left)| p == path && *left > 0) {
+            if *left != u32::MAX {
+                *left -= 1;
+            }
+            self.refusals.lock().unwrap().push(path.to_path_buf());
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "Acesso negado. (os error 5)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl RestoreFs for WindowsLikeFs {
+    fn sync_file(&self, path: &Path, write: bool) -> std::io::Result<()> {
+        if !write {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "Acesso negado. (os error 5)",
+            ));
+        }
+        self.check(path)?;
+        StdFs.sync_file(path, write)
+    }
+
+    fn remove_file(&self, path: &Path) -> std::io::Result<()> {
+        self.check(path)?;
+        StdFs.remove_file(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.check(from)?;
+        self.check(to)?;
+        StdFs.rename(from, to)
+    }
+}
+
+/// Waits of a few milliseconds: the tests do not sleep for the real 10 s.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        first_wait: std::time::Duration::from_millis(1),
+        max_wait: std::time::Duration::from_millis(4),
+        budget: std::time::Duration::from_millis(40),
+    }
+}
+
+/// A restore asked for (OI added after the chosen copy, which has only VIVO), the app
+/// closed with a journal left behind, and the place of the next start on `fs`.
+async fn restore_asked_on(fs: Arc<WindowsLikeFs>) -> (World, BackupPlace, String) {
+    let w = world().await;
+    add_operator(&w.desk, &w.admin, "VIVO").await;
+    let chosen = w.desk.create_backup(&w.admin, &w.place).await.unwrap();
+    w.clock.advance(Duration::minutes(5));
+    add_operator(&w.desk, &w.admin, "OI").await;
+    w.desk
+        .restore_backup(&w.admin, &w.place, &chosen.file_name)
+        .await
+        .unwrap();
+    close(&w.store).await;
+    assert_eq!(leftovers(&w.folder.0), ["brm-desk.sqlite3"]);
+    std::fs::write(w.folder.0.join("brm-desk.sqlite3-wal"), b"journal").unwrap();
+    std::fs::write(w.folder.0.join("brm-desk.sqlite3-shm"), b"shm").unwrap();
+    let place = BackupPlace::new(&w.folder.0, Some(w.db()))
+        .with_fs(fs)
+        .with_retry(quick_retries());
+    (w, place, chosen.file_name)
+}
+
+fn leftovers(folder: &Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("brm-desk.sqlite3"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn on_windows_the_copy_is_flushed_through_a_handle_opened_for_writing() {
+    // Flushed through a read-only handle, Windows answers "Acesso negado" and the
+    // restore was abandoned every time.
+    let fs = Arc::new(WindowsLikeFs::default());
+    let (w, place, chosen) = restore_asked_on(fs).await;
+    let report = apply_pending_restore(&place, w.clock.now()).await.unwrap();
+    assert!(report.restored, "{}", report.message);
+    assert!(!report.still_pending);
+    assert!(report.message.contains(&chosen), "{}", report.message);
+    assert!(!place.marker().exists());
+    assert_eq!(leftovers(&w.folder.0), ["brm-desk.sqlite3"]);
+    let (store, _) = open(&w.db(), w.clock.clone()).await;
+    assert_eq!(operator_codes(&store).await, ["VIVO"]);
+}
+
+#[tokio::test]
+async fn a_database_held_for_a_moment_is_replaced_after_a_few_tries() {
+    // The old instance still ends while the new one starts: the first tries of the
+    // rename over the database are refused, then it lets go.
+    let fs = Arc::new(WindowsLikeFs::default());
+    let (w, place, _) = restore_asked_on(fs.clone()).await;
+    fs.hold(w.db(), 3);
+    fs.hold(w.folder.0.join("brm-desk.sqlite3-wal"), 2);
+    let report = apply_pending_restore(&place, w.clock.now()).await.unwrap();
+    assert!(report.restored, "{}", report.message);
+    assert_eq!(fs.refusals_of(&w.db()), 3);
+    assert_eq!(fs.refusals_of(&w.folder.0.join("brm-desk.sqlite3-wal")), 2);
+    assert!(!place.marker().exists());
+    assert_eq!(leftovers(&w.folder.0), ["brm-desk.sqlite3"]);
+    let (store, _) = open(&w.db(), w.clock.clone()).await;
+    assert_eq!(operator_codes(&store).await, ["VIVO"]);
+}
+
+#[tokio::test]
+async fn a_database_held_all_along_is_left_as_it_was_and_the_restore_waits_for_the_next_start() {
+    for held in [
+        // A robot with the database open: the file and its journal.
+        vec![
+            "brm-desk.sqlite3",
+            "brm-desk.sqlite3-wal",
+            "brm-desk.sqlite3-shm",
+        ],
+        // Something holding only the file (an antivirus): the journal was already
+        // moved aside when the rename is refused, and comes back.
+        vec!["brm-desk.sqlite3"],
+        vec!["brm-desk.sqlite3-shm"],
+    ] {
+        let fs = Arc::new(WindowsLikeFs::default());
+        let (w, place, chosen) = restore_asked_on(fs.clone()).await;
+        for name in &held {
+            fs.hold(w.folder.0.join(name), u32::MAX);
+        }
+        let database = std::fs::read(w.db()).unwrap();
+        let marker = std::fs::read(place.marker()).unwrap();
+
+        let report = apply_pending_restore(&place, w.clock.now()).await.unwrap();
+        assert!(!report.restored, "{held:?}: {}", report.message);
+        assert!(report.still_pending, "{held:?}");
+        // Tried again for a while, not once.
+        let refused: usize = held
+            .iter()
+            .map(|name| fs.refusals_of(&w.folder.0.join(name)))
+            .sum();
+        assert!(refused > 3, "{held:?}: {refused}");
+        for says in [
+            chosen.as_str(),
+            "Outro programa",
+            "nada foi alterado",
+            "próximo início",
+        ] {
+            assert!(
+                report.message.contains(says),
+                "{held:?}: {}",
+                report.message
+            );
+        }
+        // Nothing changed: the file, its journal, and the request is still there.
+        assert_eq!(std::fs::read(w.db()).unwrap(), database, "{held:?}");
+        assert_eq!(
+            std::fs::read(w.folder.0.join("brm-desk.sqlite3-wal")).unwrap(),
+            b"journal"
+        );
+        assert_eq!(
+            std::fs::read(w.folder.0.join("brm-desk.sqlite3-shm")).unwrap(),
+            b"shm"
+        );
+        assert_eq!(
+            leftovers(&w.folder.0),
+            [
+                "brm-desk.sqlite3",
+                "brm-desk.sqlite3-shm",
+                "brm-desk.sqlite3-wal"
+            ],
+            "{held:?}"
+        );
+        assert_eq!(std::fs::read(place.marker()).unwrap(), marker, "{held:?}");
+
+        // The app opens the database as it was, and the audit says the restore waits.
+        std::fs::remove_file(w.folder.0.join("brm-desk.sqlite3-wal")).unwrap();
+        std::fs::remove_file(w.folder.0.join("brm-desk.sqlite3-shm")).unwrap();
+        let (store, desk) = open(&w.db(), w.clock.clone()).await;
+        assert_eq!(operator_codes(&store).await, ["OI", "VIVO"]);
+        desk.record_restore(&place, report).await;
+        assert_eq!(
+            actions(&store).await[0],
+            (
+                BACKUP_RESTAURACAO_ADIADA.to_string(),
+                "Ana Administradora".to_string()
+            )
+        );
+        close(&store).await;
+
+        // The next start, nothing holding the file any more: restored.
+        fs.release_all();
+        let report = apply_pending_restore(&place, w.clock.now()).await.unwrap();
+        assert!(report.restored, "{held:?}: {}", report.message);
+        assert!(!place.marker().exists());
+        let (store, _) = open(&w.db(), w.clock.clone()).await;
+        assert_eq!(operator_codes(&store).await, ["VIVO"]);
+    }
+}
+
+#[test]
+fn the_wait_for_a_held_file_is_bounded() {
+    let waits = RetryPolicy::default().waits();
+    let total: std::time::Duration = waits.iter().sum();
+    assert!(waits.len() >= 5, "{waits:?}");
+    assert!(total <= std::time::Duration::from_secs(10), "{total:?}");
+    assert!(total >= std::time::Duration::from_secs(8), "{total:?}");
+    assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
 }
