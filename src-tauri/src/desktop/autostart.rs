@@ -1,8 +1,8 @@
 //! Starting with the system (issue 7): the `start_with_system` preference drives
 //! tauri-plugin-autostart (on Linux an XDG entry in `~/.config/autostart`, on Windows the
 //! `Run` registry key, on macOS a launch agent). The preference file is the truth: the
-//! entry is made to match it at start-up (which also points it at this binary, wherever
-//! it now is) and every time the preferences are saved. The window never reaches the
+//! entry is made to match it at start-up (rewritten when on, which points it at this
+//! binary wherever it now is) and every time the preferences are saved. The window never reaches the
 //! plugin's own commands: its capability does not grant them.
 
 use super::session::DesktopState;
@@ -37,8 +37,14 @@ fn connect<R: Runtime>(app: &AppHandle<R>, desktop: &DesktopState) {
     }));
 }
 
-/// Turns starting with the system on or off (nothing to do when it already is so); a
-/// failure is an error in pt-BR.
+/// Turns starting with the system on or off; a failure is an error in pt-BR.
+///
+/// On is written every time, even when the entry exists: the plugin's `is_enabled` only
+/// asks whether there is an entry (on Linux the file exists, on Windows the `Run` value),
+/// never which program it starts, so an entry left at an old install path would never
+/// be fixed. `enable` rewrites the same entry with this binary's path (a small file or
+/// registry value, replaced in place), so doing it at every start is cheap and harmless.
+/// Off does nothing when there is no entry.
 pub fn apply<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> brm_core::Result<()> {
     let (verb, what) = if enabled {
         ("ativar", "enabled")
@@ -57,7 +63,8 @@ pub fn apply<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> brm_core::Result<
         ));
     }
     let manager = app.autolaunch();
-    if manager.is_enabled().ok() == Some(enabled) {
+    let was = manager.is_enabled().ok();
+    if !enabled && was == Some(false) {
         return Ok(());
     }
     let result = if enabled {
@@ -66,7 +73,11 @@ pub fn apply<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> brm_core::Result<
         manager.disable()
     };
     result.map_err(|e| failed(e.to_string()))?;
-    tracing::info!("start with the system {what}");
+    if was == Some(enabled) {
+        tracing::debug!("start with the system: entry rewritten for this binary");
+    } else {
+        tracing::info!("start with the system {what}");
+    }
     Ok(())
 }
 
@@ -81,23 +92,27 @@ mod tests {
 
     /// Set in the child process: the temporary folder its HOME points at.
     const CHILD_HOME: &str = "BRM_AUTOSTART_TEST_HOME";
-    const THIS_TEST: &str =
-        "desktop::autostart::tests::the_preference_writes_and_removes_the_autostart_entry";
 
     /// The plugin writes under `$HOME`, which the process reads at each call: the test
-    /// runs itself again in a child process whose HOME is a temporary folder, so the
-    /// real one and the other tests' environment are never touched.
-    #[test]
-    fn the_preference_writes_and_removes_the_autostart_entry() {
+    /// runs itself again in a child process whose HOME (and XDG_CONFIG_HOME) is a
+    /// temporary folder, so the real one and the other tests' environment are never
+    /// touched. `name` is the test's own path, `body` what the child does.
+    fn in_a_child_with_a_throwaway_home(name: &str, body: fn(&Path)) {
         if let Ok(home) = std::env::var(CHILD_HOME) {
-            in_a_throwaway_home(Path::new(&home));
+            body(Path::new(&home));
             return;
         }
         let home = std::env::temp_dir().join(format!("brm-autostart-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&home).unwrap();
         let out = Command::new(std::env::current_exe().unwrap())
-            .args([THIS_TEST, "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                &format!("desktop::autostart::tests::{name}"),
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
             .env(CHILD_HOME, &home)
             .output()
             .unwrap();
@@ -108,6 +123,64 @@ mod tests {
         assert!(
             stdout.contains("1 passed"),
             "the child ran nothing:\n{stdout}"
+        );
+    }
+
+    #[test]
+    fn the_preference_writes_and_removes_the_autostart_entry() {
+        in_a_child_with_a_throwaway_home(
+            "the_preference_writes_and_removes_the_autostart_entry",
+            in_a_throwaway_home,
+        );
+    }
+
+    /// The app was installed elsewhere before (another folder, an older AppImage): the
+    /// entry says "on" but starts a program that is no longer there. The start-up apply
+    /// points it at this binary again.
+    #[test]
+    fn an_entry_left_at_an_old_path_is_pointed_at_this_binary_at_start_up() {
+        in_a_child_with_a_throwaway_home(
+            "an_entry_left_at_an_old_path_is_pointed_at_this_binary_at_start_up",
+            |home| {
+                let entry = entry(home);
+                std::fs::create_dir_all(entry.parent().unwrap()).unwrap();
+                std::fs::write(
+                    &entry,
+                    format!(
+                        "[Desktop Entry]\nType=Application\nVersion=1.0\nName={ENTRY_NAME}\n\
+                         Exec=/opt/brm-antigo/brm-desk \nStartupNotify=false\nTerminal=false"
+                    ),
+                )
+                .unwrap();
+                let app = mock_builder()
+                    .plugin(plugin())
+                    .build(mock_context(noop_assets()))
+                    .expect("mock app");
+                let prefs_file = home.join("config/preferencias.json");
+                brm_service::desktop_prefs::save(
+                    &prefs_file,
+                    &DesktopPreferences {
+                        start_with_system: true,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                connect(app.handle(), &DesktopState::new(Some(prefs_file)));
+                let text = std::fs::read_to_string(&entry).expect("the autostart entry");
+                let exe = std::env::current_exe().unwrap();
+                assert!(
+                    text.contains(&format!("Exec={}", exe.display())),
+                    "still the old path:\n{text}"
+                );
+                assert!(!text.contains("brm-antigo"), "{text}");
+                // Again: the same entry, still one.
+                apply(app.handle(), true).unwrap();
+                assert_eq!(std::fs::read_to_string(&entry).unwrap(), text);
+                assert_eq!(
+                    std::fs::read_dir(entry.parent().unwrap()).unwrap().count(),
+                    1
+                );
+            },
         );
     }
 
