@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { holdMonthlySchedule, sql, startApp } from "../lib/app.js";
 import { vivoSheet } from "../lib/sheet.js";
 import { monthFromToday, monthLabel } from "../lib/today.js";
+import { chooseMonth } from "../lib/monthPicker.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const MONTH = monthFromToday(-1);
@@ -36,12 +37,7 @@ test("an invoice of another month and client is flagged before approval", async 
     await app.click("import-commit");
     await app.waitForText("banner-info", "2 criados");
     await app.nav("processos", "processes");
-    const input = await app.waitFor("month-input");
-    await app.driver.executeScript(
-      "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-      input,
-      MONTH,
-    );
+    await chooseMonth(app, "month-input", MONTH);
     await app.click("create-month");
     await app.waitForText("banner-info", "2 processos criados");
     await app.waitUntil(

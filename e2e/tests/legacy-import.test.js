@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { By } from "selenium-webdriver";
 import { DB_FILE, holdMonthlySchedule, sql, startApp } from "../lib/app.js";
+import { chooseMonth } from "../lib/monthPicker.js";
 
 const ADMIN = { name: "Ana Administradora", email: "ana@beg.com.br", password: "senha-muito-segura-1" };
 const FIXTURE = fileURLToPath(new URL("../../fixtures/legado/flask-antigo.sqlite3", import.meta.url));
@@ -153,12 +154,7 @@ test("the old system's own database moves in through the window", async (t) => {
     assert.ok(alfa, "the R$ 1.045,27 invoice");
     await app.click("legacy-back");
     await app.nav("processos", "processes");
-    const month = await app.waitFor("month-input");
-    await app.driver.executeScript(
-      "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-      month,
-      alfa.reference_month,
-    );
+    await chooseMonth(app, "processes-month", alfa.reference_month);
     await app.typeInto("processes-search", alfa.hash);
     await app.click(`open-process-${alfa.id}`);
     // The detail frame shows its back link before the process arrives: wait for the

@@ -21,6 +21,7 @@ import { By } from "selenium-webdriver";
 import { APP, holdMonthlySchedule, sql, startApp } from "../lib/app.js";
 import { vivoSheet } from "../lib/sheet.js";
 import { appPid, webProcessesOf } from "../lib/processes.js";
+import { chooseMonth } from "../lib/monthPicker.js";
 import { monthFromToday, monthLabel } from "../lib/today.js";
 
 const PY = "/usr/bin/python3"; // Debian's python: python3-dbusmock and python3-dbus
@@ -112,12 +113,7 @@ test("approvers act from native notifications, the tray counts, one instance ope
 
   async function createMonth(month, n) {
     await processList();
-    const input = await app.waitFor("month-input");
-    await app.driver.executeScript(
-      "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-      input,
-      month,
-    );
+    await chooseMonth(app, "month-input", month);
     await app.click("create-month");
     await app.waitForText("banner-info", `${n} processos criados`);
   }
@@ -331,6 +327,33 @@ test("approvers act from native notifications, the tray counts, one instance ope
     await app.waitUntil(async () => bus("window-mapped", WINDOW_TITLE) === "true", "a janela de volta");
     await detailOpen(p.id);
     await app.screenshot("04-link-abriu-processo");
+  });
+
+  // Windows' toasts carry their activations as brm-desk://aprovar links; such a link can
+  // also come from a web page or an e-mail: it must never approve by itself.
+  await t.test("a brm-desk://aprovar link, with or without a made-up ticket, opens the approval desk on the process with Aprovar focused and approves nothing", async () => {
+    const p = await processOf(SECOND, hashes[2]);
+    assert.equal(p.status, "AGUARDANDO_APROVACAO");
+    const forged = "0".repeat(64);
+    for (const link of [`brm-desk://aprovar/${p.id}`, `brm-desk://aprovar/${p.id}?versao=${p.version}&bilhete=${forged}`]) {
+      await processList();
+      const second = spawnSync(APP, [link], { encoding: "utf8", timeout: 30_000 });
+      assert.equal(second.status, 0, second.stderr);
+      await app.waitFor("approvals");
+      await app.waitUntil(
+        async () => (await app.driver.executeScript("return document.querySelector('[data-testid=approval-detail]')?.dataset.id")) === p.id,
+        `a fila de aprovação no processo ${p.id}`,
+      );
+      await app.waitUntil(
+        async () => (await app.driver.executeScript("return document.activeElement?.dataset?.testid")) === "btn-aprovar",
+        "o botão Aprovar em foco",
+      );
+      // Time for a wrong approval to land, if the link were to cause one.
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal((await processOf(SECOND, hashes[2])).status, "AGUARDANDO_APROVACAO", link);
+      assert.equal(sql("SELECT COUNT(*) AS n FROM audit_events WHERE entity_id = ? AND action = 'APROVAR'", p.id)[0].n, 0, link);
+    }
+    await app.screenshot("05-link-aprovar-so-abre");
   });
 
   // The last step: WebDriver's session ends with the page.
