@@ -88,6 +88,7 @@ pub fn parse_link(link: &str) -> Option<Link> {
 }
 
 /// The link that opens `target` (a Windows toast's body and "Abrir").
+#[cfg_attr(not(windows), allow(dead_code))]
 pub fn link_to(target: NoticeTarget) -> String {
     match target {
         NoticeTarget::Processo { id, .. } => format!("{SCHEME}://processo/{id}"),
@@ -98,6 +99,7 @@ pub fn link_to(target: NoticeTarget) -> String {
 }
 
 /// The link of a toast's "Aprovar" on `id` at `version`, with this process's ticket.
+#[cfg_attr(not(windows), allow(dead_code))]
 pub fn approve_link(id: Uuid, version: i64, ticket: &str) -> String {
     format!("{SCHEME}://aprovar/{id}?versao={version}&bilhete={ticket}")
 }

@@ -10,7 +10,7 @@ pub enum Os {
     /// Windows toasts (and the Action Center).
     Windows,
     /// macOS's notification centre.
-    MacOs,
+    Mac,
 }
 
 impl Os {
@@ -18,7 +18,7 @@ impl Os {
         if cfg!(windows) {
             Os::Windows
         } else if cfg!(target_os = "macos") {
-            Os::MacOs
+            Os::Mac
         } else {
             Os::Linux
         }
@@ -36,7 +36,7 @@ pub const OPEN: (&str, &str) = ("abrir", "Abrir");
 pub fn buttons(os: Os, approve: bool) -> Vec<(&'static str, &'static str)> {
     match (os, approve) {
         (_, false) => vec![OPEN],
-        (Os::MacOs, true) => vec![OPEN, APPROVE],
+        (Os::Mac, true) => vec![OPEN, APPROVE],
         (Os::Linux | Os::Windows, true) => vec![APPROVE, OPEN],
     }
 }
@@ -56,7 +56,7 @@ pub fn test_message(os: Os, server: Option<&str>, actions: bool) -> String {
             na Central de ações, um clique (também em Aprovar) abre a fatura no aplicativo, \
             com Aprovar a uma tecla."
             .to_string(),
-        Os::MacOs => "Notificação enviada. No macOS, um clique abre a fatura; Aprovar fica no menu \
+        Os::Mac => "Notificação enviada. No macOS, um clique abre a fatura; Aprovar fica no menu \
             Opções da notificação (o botão Opções sozinho só abre)."
             .to_string(),
     }
@@ -69,9 +69,9 @@ mod tests {
     #[test]
     fn on_macos_the_options_button_reports_abrir_never_aprovar() {
         // The plugin reports the first action when the "Options" menu button is clicked.
-        assert_eq!(buttons(Os::MacOs, true)[0], OPEN);
-        assert_eq!(buttons(Os::MacOs, true), vec![OPEN, APPROVE]);
-        assert_eq!(buttons(Os::MacOs, false), vec![OPEN]);
+        assert_eq!(buttons(Os::Mac, true)[0], OPEN);
+        assert_eq!(buttons(Os::Mac, true), vec![OPEN, APPROVE]);
+        assert_eq!(buttons(Os::Mac, false), vec![OPEN]);
     }
 
     #[test]
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn no_system_offers_aprovar_when_the_notice_does_not() {
-        for os in [Os::Linux, Os::Windows, Os::MacOs] {
+        for os in [Os::Linux, Os::Windows, Os::Mac] {
             assert!(!buttons(os, false).contains(&APPROVE), "{os:?}");
         }
     }
@@ -97,7 +97,7 @@ mod tests {
         assert!(without.contains("não mostra botões"), "{without}");
         let windows = test_message(Os::Windows, None, true);
         assert!(windows.contains("Central de ações"), "{windows}");
-        let mac = test_message(Os::MacOs, None, true);
+        let mac = test_message(Os::Mac, None, true);
         assert!(mac.contains("menu Opções"), "{mac}");
         // The Windows and macOS answers no longer claim the same as a Linux server's.
         assert_ne!(windows, with);

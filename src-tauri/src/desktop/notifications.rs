@@ -10,6 +10,7 @@ use crate::state::AppState;
 use brm_core::notice::{Notice, NoticeTarget};
 use brm_service::ActionOutcome;
 use serde::Serialize;
+#[cfg_attr(windows, allow(unused_imports))]
 use std::sync::atomic::{AtomicI32, Ordering};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
@@ -24,6 +25,7 @@ const TARGET_KEY: &str = "target";
 static NEXT_ID: AtomicI32 = AtomicI32::new(1);
 
 /// The server reads markup in bodies ("body-markup"), as last asked (before each burst).
+#[cfg_attr(windows, allow(dead_code))]
 static BODY_MARKUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The body as the server will show it: escaped where the server reads markup, so a

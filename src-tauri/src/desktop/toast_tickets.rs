@@ -32,6 +32,7 @@ pub struct ToastTickets {
 
 impl ToastTickets {
     /// A new ticket for "Aprovar" on `process` at `version` (128 random bits, hex).
+    #[cfg_attr(not(windows), allow(dead_code))]
     pub fn issue(&self, process: Uuid, version: i64, now: Instant) -> String {
         let ticket = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,7 +8,7 @@
 use crate::desktop::toast_tickets::tickets;
 use crate::desktop::toast_xml::toast_xml;
 use brm_core::notice::{Notice, NoticeTarget};
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 use windows::core::HSTRING;
 use windows::Data::Xml::Dom::XmlDocument;
 use windows::UI::Notifications::{ToastNotification, ToastNotificationManager};
