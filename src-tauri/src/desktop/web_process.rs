@@ -9,6 +9,7 @@
 //! their own APIs, which wry does not expose; there the window stays blank as before.
 
 /// The fragment that tells the page it was opened again (ui/src/App.jsx reads it).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub const RECOVERED_FRAGMENT: &str = "recuperada";
 
 /// Watches the main window's web process.
@@ -45,6 +46,7 @@ pub fn install<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
 
 /// The page's address with the fragment that says it was opened again (any other
 /// fragment dropped); None when there is no page address to go back to.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn recovered_uri(uri: &str) -> Option<String> {
     let base = uri.split('#').next().unwrap_or_default();
     (!base.is_empty() && base != "about:blank").then(|| format!("{base}#{RECOVERED_FRAGMENT}"))
