@@ -30,7 +30,7 @@ cd "$ROOT"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-false}"
 report_disk "no início"
-at_exit report_disk "no fim"
+at_exit "report_disk 'no fim'"
 
 stage_in_shell "Preparação da máquina (pacotes, Rust, Node.js, npm, tauri-driver)" setup_tests
 stage_or_stop "Ferramentas que os testes chamam (e o autoteste dessa verificação)" \
