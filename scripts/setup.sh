@@ -31,7 +31,10 @@ TEST_TOOLS=(
   # shared database prepared by the packaged binary (e2e/package/prepare-shared-database.test.js)
   psql:postgresql-client
   # The TLS cluster's certificate authority and server certificate (pg-test-cluster.sh start-tls)
+  # and the SMTP test server's (smtp-test-server.sh)
   openssl:openssl
+  # The SMTP test server of the e-mail tests (scripts/smtp-test-server.py)
+  python3-module:aiosmtpd:python3-aiosmtpd
   # "Copiar diagnóstico" read back from the X clipboard (diagnostics.test.js)
   xclip:xclip
   # A crashed WebKit process's backtrace in the e2e report (scripts/e2e.sh)
