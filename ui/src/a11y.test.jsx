@@ -13,6 +13,7 @@ import ClientImport from "./screens/ClientImport.jsx";
 import Clients from "./screens/Clients.jsx";
 import Dashboard from "./screens/Dashboard.jsx";
 import Desk from "./screens/Desk.jsx";
+import Diagnostics from "./screens/Diagnostics.jsx";
 import ExecutionDetail from "./screens/ExecutionDetail.jsx";
 import Executions from "./screens/Executions.jsx";
 import FirstRun from "./screens/FirstRun.jsx";
@@ -212,6 +213,33 @@ const processDetail = (status = "AGUARDANDO_APROVACAO", can = {}) => ({
   ...can,
 });
 
+// E-mail (issue 21): the outbox rows, the office's settings and the person's preference.
+const outboxRow = (id, over = {}) => ({
+  id,
+  rule: "LEMBRETE",
+  rule_label: "Lembrete",
+  recipient_name: "Beto Aprovador",
+  recipient_email: "beto@beg.com.br",
+  process_id: "p-1",
+  day: "2026-11-05",
+  subject: "Fatura esperando aprovação",
+  state: "ENVIADO",
+  state_label: "Enviado",
+  attempts: 1,
+  next_attempt_at: null,
+  last_error: null,
+  created_at: "2026-11-05T11:00:00Z",
+  sent_at: "2026-11-05T11:00:30Z",
+  ...over,
+});
+const OUTBOX = [outboxRow("m-1"), outboxRow("m-2", { state: "FALHOU", state_label: "Falhou", last_error: "550 Caixa postal inexistente", sent_at: null })];
+const EMAIL_SETTINGS = {
+  smtp: { host: "smtp.beg.com.br", port: 587, security: "STARTTLS", user: "robo@beg.com.br", sender_name: "BRM RPA Desk", sender_address: "robo@beg.com.br", password_set: true },
+  rules: { digest_hour: 8, due_soon_days: 3, reminder_after_hours: 24, escalate_within_days: 2 },
+  configured: true,
+  can_edit: true,
+};
+
 beforeEach(() => {
   // Anything a screen asks that a test below does not answer stays pending (never crashes).
   for (const name of Object.keys(api)) if (typeof api[name] === "function") vi.spyOn(api, name).mockReturnValue(new Promise(() => {}));
@@ -241,6 +269,10 @@ beforeEach(() => {
   api.getApprovalSettings.mockResolvedValue({ tolerance_pct: 20, due_soon_days: 5, four_eyes: false });
   api.getSessionSettings.mockResolvedValue({ idle_hours: 8 });
   api.getProcess.mockResolvedValue(processDetail());
+  api.processEmails.mockResolvedValue(OUTBOX);
+  api.listOutbox.mockResolvedValue(OUTBOX);
+  api.getEmailSettings.mockResolvedValue(EMAIL_SETTINGS);
+  api.getMyEmailPreference.mockResolvedValue({ email: "ana@beg.com.br", active: true, receive: true, hour: null, effective_hour: 8, is_admin: true });
   api.getExecution.mockResolvedValue({
     execution: executionRow({ status: "FALHOU", error: "Portal fora do ar" }),
     logs: [{ seq: 1, at: "2026-11-05T17:00:01Z", level: "ERRO", message: "Portal fora do ar" }],
@@ -274,6 +306,7 @@ describe("every control has an accessible name", () => {
     render(<Desk session={{ token: TOKEN, user: ADMIN }} onLogout={() => {}} />);
     click("open-preferences");
     await screen.findByTestId("pref-notify-waiting");
+    await screen.findByTestId("pref-email-hour");
     await settle();
     const dialog = screen.getByRole("dialog");
     expect(text(document.getElementById(dialog.getAttribute("aria-labelledby")))).toBe("Preferências deste computador");
@@ -415,6 +448,54 @@ describe("every control has an accessible name", () => {
     click("kind-postgres");
     await settle();
     expectAccessible(8);
+  });
+
+  it("Settings → E-mail, with Rust's field errors and a failed test message", async () => {
+    api.getDatabaseSettings.mockResolvedValue({ kind: "sqlite", sqlite_path: "/home/ana/brm-desk.sqlite3", postgres: null, active: "sqlite", restart_required: false });
+    api.saveEmailSettings.mockRejectedValue(
+      new CommandError({
+        code: "VALIDATION",
+        message: "Confira os campos.",
+        fields: [
+          { field: "smtp.host", message: "Servidor não encontrado." },
+          { field: "smtp.security", message: "Use STARTTLS ou TLS direto." },
+          { field: "rules.digest_hour", message: "De 0 a 23." },
+        ],
+      }),
+    );
+    api.sendTestEmail.mockResolvedValue(outboxRow("m-9", { rule: "TESTE", state: "FALHOU", state_label: "Falhou", last_error: "Conexão recusada" }));
+    render(<Settings token={TOKEN} user={ADMIN} />);
+    await screen.findByTestId("email-host");
+    await settle();
+    expectAccessible(20);
+    click("email-save");
+    await screen.findByTestId("error-email_host");
+    await screen.findByTestId("error-email_security");
+    click("email-test-send");
+    await waitFor(() => expect(screen.getByTestId("email-test-result").dataset.state).toBe("FALHOU"));
+    expectAccessible(20);
+  });
+
+  it("Diagnostics, with the e-mail outbox", async () => {
+    api.getDiagnostics.mockResolvedValue({
+      generated_at: "2026-11-29T13:00:00Z",
+      app_version: "0.1.0",
+      tauri_version: "2.12.0",
+      webview_version: null,
+      os: "linux",
+      arch: "x86_64",
+      database: { backend: "SQLite", server_version: "3.46.1", migration: 9, location: "/tmp/x.sqlite3", error: null },
+      robot: null,
+      storage: "pasta /tmp/faturas",
+      log_dir: "/tmp/logs",
+      recent_events: [],
+      failed_executions: [],
+      text: "",
+    });
+    render(<Diagnostics token={TOKEN} />);
+    await waitFor(() => expect(screen.getAllByTestId("outbox-row")).toHaveLength(2));
+    await settle();
+    expectAccessible(5);
   });
 
   it("Login and the first run", async () => {

@@ -99,6 +99,18 @@ const CASES = [
   [() => api.saveDesktopPreferences(T, INPUT), "save_desktop_preferences", { token: T, preferences: INPUT }],
   [() => api.testNotification(T), "test_notification", { token: T }],
   [() => api.takePendingNavigation(T), "take_pending_navigation", { token: T }],
+  [() => api.getEmailSettings(T), "get_email_settings", { token: T }],
+  [() => api.saveEmailSettings(T, INPUT), "save_email_settings", { token: T, input: INPUT }],
+  [() => api.sendTestEmail(T, "ana@beg.com.br"), "send_test_email", { token: T, to: "ana@beg.com.br" }],
+  [() => api.getOutboxMessage(T, "m1"), "get_outbox_message", { token: T, id: "m1" }],
+  [
+    () => api.listOutbox(T, { state: "FALHOU", rule: null, text: null }),
+    "list_outbox",
+    { token: T, filter: { state: "FALHOU", rule: null, text: null } },
+  ],
+  [() => api.processEmails(T, "p1"), "process_emails", { token: T, process_id: "p1" }],
+  [() => api.getMyEmailPreference(T), "get_my_email_preference", { token: T }],
+  [() => api.saveMyEmailPreference(T, { receive: true, hour: null }), "save_my_email_preference", { token: T, input: { receive: true, hour: null } }],
 ];
 
 describe("api commands", () => {

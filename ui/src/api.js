@@ -166,6 +166,22 @@ export const api = {
   testNotification: (token) => call("test_notification", { token }),
   takePendingNavigation: (token) => call("take_pending_navigation", { token }),
 
+  // E-mail (issue 21): digests, reminders and escalations, sent by the robot machines
+  // through SMTP from an outbox. Settings answer {smtp: {..., password_set}, rules,
+  // configured, can_edit}; the password is write-only (null keeps it). sendTestEmail
+  // answers the queued outbox row, which getOutboxMessage reads again until a robot
+  // machine sends it; listOutbox the last 100 rows (administrators), processEmails those
+  // about one process. The person's own preference ({receive, hour}) lives in the shared
+  // database, not with this computer's preferences.
+  getEmailSettings: (token) => call("get_email_settings", { token }),
+  saveEmailSettings: (token, input) => call("save_email_settings", { token, input }),
+  sendTestEmail: (token, to) => call("send_test_email", { token, to }),
+  getOutboxMessage: (token, id) => call("get_outbox_message", { token, id }),
+  listOutbox: (token, filter) => call("list_outbox", { token, filter }),
+  processEmails: (token, processId) => call("process_emails", { token, process_id: processId }),
+  getMyEmailPreference: (token) => call("get_my_email_preference", { token }),
+  saveMyEmailPreference: (token, input) => call("save_my_email_preference", { token, input }),
+
   // Dashboard and exports. `month` null = the service's default month.
   dashboard: (token, month) => call("dashboard", { token, month: month ?? null }),
   exportList: (token, list, filter, format) => call("export_list", { token, list, filter, format }),

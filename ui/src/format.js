@@ -59,6 +59,20 @@ export function formatDateTime(value, { seconds = false } = {}) {
   return `${pad2(d.getDate())}/${pad2(d.getMonth() + 1)}/${d.getFullYear()} ${time}`;
 }
 
+// Only the time of an instant, "hh:mm", in the desktop's own zone (as formatDateTime).
+export function formatTime(value) {
+  if (!value) return EMPTY;
+  const d = parseInstant(value);
+  if (!d) return String(value);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+// An hour of the day (0-23) as "08:00".
+export function formatHour(hour) {
+  if (hour === null || hour === undefined || hour === "") return EMPTY;
+  return `${pad2(hour)}:00`;
+}
+
 // "2026-11" -> "11/2026".
 export function formatMonth(value) {
   if (!value) return EMPTY;

@@ -13,6 +13,8 @@ import {
   formatMoney,
   formatMegabytes,
   formatMonth,
+  formatTime,
+  formatHour,
   formatProgress,
   monthOf,
   plural,
@@ -69,6 +71,16 @@ describe("dates", () => {
     expect(formatDateTime("2026-11-05 17:03:00")).toBe("05/11/2026 14:03");
     expect(formatDateTime("ontem")).toBe("ontem");
     expect(formatDateTime(null)).toBe("—");
+  });
+
+  it("shows only the local time of an instant, and an hour of the day", () => {
+    expect(formatTime("2026-11-05T17:03:09Z")).toBe("14:03");
+    expect(formatTime("2026-11-05 01:30:00")).toBe("22:30");
+    expect(formatTime(null)).toBe("—");
+    expect(formatTime("logo")).toBe("logo");
+    expect(formatHour(8)).toBe("08:00");
+    expect(formatHour(0)).toBe("00:00");
+    expect(formatHour(null)).toBe("—");
   });
 
   it("shows a reference month as MM/AAAA", () => {

@@ -3,12 +3,15 @@
 // system, whether this computer's notification server shows buttons, and a test
 // notification. Rust validates and keeps
 // them (get/save_desktop_preferences); a refused time stays as typed, with Rust's message
-// under it. Esc or "Cancelar" closes without saving; the focus goes back to `returnFocus`
+// under it. One block is not this computer's: the person's e-mail preference (issue 21),
+// kept in the shared database (EmailPreference.jsx); "Salvar" saves it too when changed.
+// Esc or "Cancelar" closes without saving; the focus goes back to `returnFocus`
 // (the header button) or to whatever had it before. While open, keys go nowhere else: the
 // approval desk's J/K/A/R shortcuts must not act behind the dialog.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Banner } from "./Banner.jsx";
+import { EmailPreferenceFields, useEmailPreference } from "./EmailPreference.jsx";
 
 const FOCUSABLE = 'button, input:not([type="hidden"]), select, textarea, a[href], [tabindex]:not([tabindex="-1"])';
 
@@ -86,6 +89,7 @@ export function PreferencesDialog({ token, role, onClose, returnFocus }) {
   const [testing, setTesting] = useState(false);
   const [testResult, setTestResult] = useState(null); // {ok, text}
   const [savedOnce, setSavedOnce] = useState(false);
+  const email = useEmailPreference(token);
   const dialogRef = useRef(null);
   const live = useRef(true);
   const close = useRef(onClose);
@@ -150,24 +154,38 @@ export function PreferencesDialog({ token, role, onClose, returnFocus }) {
     setMessage(null);
   };
 
+  const setEmail = (key) => (value) => {
+    email.set(key)(value);
+    setMessage(null);
+  };
+
   async function save(e) {
     e.preventDefault();
     if (!form || busy) return;
     setBusy(true);
     setMessage(null);
     try {
-      const p = preferencesOf(await api.saveDesktopPreferences(token, preferencesOf(form)));
+      // Both at once: this computer's preferences, and the e-mail one when it changed.
+      const [desk, mail] = await Promise.allSettled([api.saveDesktopPreferences(token, preferencesOf(form)), email.save()]);
       if (!live.current) return;
-      setSaved(p);
-      setForm(p);
-      setErrors({});
-      setSavedOnce(true);
-      setMessage({ kind: "info", text: SAVED });
-    } catch (err) {
-      if (!live.current) return;
-      // What the person typed stays; Rust's words go under the fields it names.
-      setErrors(err.fieldMap?.() ?? {});
-      setMessage({ kind: "error", text: err.message });
+      const refusals = [];
+      if (desk.status === "fulfilled") {
+        const p = preferencesOf(desk.value);
+        setSaved(p);
+        setForm(p);
+        setErrors({});
+      } else {
+        // What the person typed stays; Rust's words go under the fields it names.
+        setErrors(desk.reason?.fieldMap?.() ?? {});
+        refusals.push(desk.reason?.message ?? String(desk.reason));
+      }
+      if (mail.status === "rejected") refusals.push(mail.reason?.message ?? String(mail.reason));
+      if (refusals.length) {
+        setMessage({ kind: "error", text: refusals.join(" ") });
+      } else {
+        setSavedOnce(true);
+        setMessage({ kind: "info", text: SAVED });
+      }
     } finally {
       if (live.current) setBusy(false);
     }
@@ -189,7 +207,7 @@ export function PreferencesDialog({ token, role, onClose, returnFocus }) {
     }
   }
 
-  const dirty = !!form && !same(form, saved);
+  const dirty = (!!form && !same(form, saved)) || email.dirty;
   const approver = role === "ADMINISTRADOR" || role === "APROVADOR";
 
   return (
@@ -269,6 +287,7 @@ export function PreferencesDialog({ token, role, onClose, returnFocus }) {
                 checked={form.start_with_system}
                 onChange={set("start_with_system")}
               />
+              <EmailPreferenceFields state={{ ...email, set: setEmail }} />
             </>
           )}
           {server && (

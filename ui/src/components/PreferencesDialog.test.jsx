@@ -21,9 +21,14 @@ const PREFS = {
   theme: "dark",
 };
 
+// MyEmailPreference as Rust sends it: lives in the shared database, not with this desktop.
+const EMAIL = { email: "beto@beg.com.br", active: true, receive: true, hour: null, effective_hour: 8, is_admin: false };
+
 let answers;
 beforeEach(() => {
   answers = {
+    get_my_email_preference: async () => EMAIL,
+    save_my_email_preference: async ({ input }) => ({ ...EMAIL, ...input, effective_hour: input.hour ?? 8 }),
     get_desktop_preferences: async () => ({ preferences: PREFS, notifications: { actions: true, server: "GNOME Shell" } }),
     save_desktop_preferences: async ({ preferences }) => preferences,
     test_notification: async () => ({ actions: true, server: "GNOME Shell", message: "Notificação de teste enviada ao GNOME Shell." }),
@@ -137,6 +142,8 @@ describe("PreferencesDialog", () => {
         },
       },
     ]);
+    // The e-mail preference did not change: not sent.
+    expect(sent("save_my_email_preference")).toEqual([]);
     // Saved and nothing new typed: the second button only closes.
     expect(screen.getByTestId("pref-cancel").textContent).toBe("Fechar");
     expect(screen.getByRole("dialog")).toBeTruthy();
@@ -290,6 +297,94 @@ describe("PreferencesDialog", () => {
     cleanup();
     await openDialog({ role: "APROVADOR" });
     expect(screen.getByRole("dialog").textContent).not.toContain("chegam apenas a aprovadores");
+  });
+});
+
+describe("PreferencesDialog: e-mail", () => {
+  it("shows the person's e-mail preference, said to be valid on any computer", async () => {
+    const dialog = await openDialog();
+    await screen.findByTestId("pref-email-receive");
+    expect(sent("get_my_email_preference")).toEqual([{ token: TOKEN }]);
+    expect(screen.getByTestId("pref-email-address").textContent).toBe("Seu e-mail: beto@beg.com.br");
+    expect(screen.getByLabelText("Receber o resumo diário e os lembretes por e-mail")).toBe(screen.getByTestId("pref-email-receive"));
+    expect(screen.getByTestId("pref-email-receive").checked).toBe(true);
+    const hour = screen.getByLabelText("Hora do resumo");
+    expect(hour).toBe(screen.getByTestId("pref-email-hour"));
+    expect(hour.value).toBe("");
+    expect(hour.options[0].textContent).toBe("Padrão do escritório (08:00)");
+    expect(hour.options).toHaveLength(25);
+    expect(screen.getByTestId("pref-email").textContent).toContain("Vale em qualquer computador");
+    expect(screen.getByTestId("pref-email-effective").textContent).toContain("08:00");
+    expect(screen.queryByTestId("pref-email-admin")).toBeNull();
+    expect(dialog.textContent).not.toContain("não podem ser desligados");
+  });
+
+  it("tells an administrator the escalations always come", async () => {
+    answers.get_my_email_preference = async () => ({ ...EMAIL, email: "ana@beg.com.br", is_admin: true, hour: 7, effective_hour: 7 });
+    await openDialog();
+    expect((await screen.findByTestId("pref-email-admin")).textContent).toBe(
+      "Como administrador, você sempre recebe os escalonamentos (não podem ser desligados).",
+    );
+    expect(screen.getByTestId("pref-email-hour").value).toBe("7");
+    expect(screen.getByTestId("pref-email-hour").options[0].textContent).toBe("Padrão do escritório");
+  });
+
+  it("says who to ask when the person has no e-mail, and offers nothing to choose", async () => {
+    answers.get_my_email_preference = async () => ({ ...EMAIL, email: null, receive: false });
+    await openDialog();
+    expect((await screen.findByTestId("pref-email-address")).textContent).toBe("Você não tem e-mail cadastrado: peça a um administrador.");
+    expect(screen.getByTestId("pref-email-receive").disabled).toBe(true);
+    expect(screen.getByTestId("pref-email-hour").disabled).toBe(true);
+  });
+
+  it("saves the e-mail preference with the dialog's Salvar", async () => {
+    await openDialog();
+    await screen.findByTestId("pref-email-receive");
+    fireEvent.change(screen.getByTestId("pref-email-hour"), { target: { value: "18" } });
+    expect(screen.getByTestId("pref-cancel").textContent).toBe("Cancelar");
+    fireEvent.click(screen.getByTestId("pref-save"));
+    await waitFor(() => expect(screen.getByTestId("pref-message").textContent).toBe(SAVED));
+    expect(sent("save_my_email_preference")).toEqual([{ token: TOKEN, input: { receive: true, hour: 18 } }]);
+    expect(screen.getByTestId("pref-email-effective").textContent).toContain("18:00");
+    expect(screen.getByTestId("pref-cancel").textContent).toBe("Fechar");
+
+    // Back to the office's default, and off.
+    fireEvent.change(screen.getByTestId("pref-email-hour"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("pref-email-receive"));
+    expect(screen.getByTestId("pref-email-hour").disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("pref-save"));
+    await waitFor(() => expect(sent("save_my_email_preference")).toHaveLength(2));
+    expect(sent("save_my_email_preference")[1]).toEqual({ token: TOKEN, input: { receive: false, hour: null } });
+    await waitFor(() => expect(screen.getByTestId("pref-message").textContent).toBe(SAVED));
+    expect(screen.getByTestId("pref-email-receive").checked).toBe(false);
+  });
+
+  it("shows Rust's refusal of the e-mail preference under the hour and keeps the choice", async () => {
+    answers.save_my_email_preference = async () => {
+      throw { code: "VALIDATION", message: "A hora vai de 0 a 23.", fields: [{ field: "hour", message: "A hora vai de 0 a 23." }] };
+    };
+    await openDialog();
+    await screen.findByTestId("pref-email-receive");
+    fireEvent.change(screen.getByTestId("pref-email-hour"), { target: { value: "9" } });
+    fireEvent.click(screen.getByTestId("pref-save"));
+    expect((await screen.findByTestId("error-email_hour")).textContent).toBe("A hora vai de 0 a 23.");
+    expect(screen.getByTestId("pref-message").textContent).toBe("A hora vai de 0 a 23.");
+    expect(screen.getByTestId("pref-email-hour").value).toBe("9");
+    expect(screen.getByTestId("pref-email-hour").getAttribute("aria-invalid")).toBe("true");
+    // This computer's preferences were saved all the same.
+    expect(sent("save_desktop_preferences")).toHaveLength(1);
+  });
+
+  it("still offers this computer's preferences when the e-mail one cannot be read", async () => {
+    answers.get_my_email_preference = async () => {
+      throw { code: "DATABASE", message: "O banco não respondeu." };
+    };
+    await openDialog();
+    expect((await screen.findByTestId("pref-email-error")).textContent).toContain("O banco não respondeu.");
+    fireEvent.click(screen.getByTestId("pref-close-to-tray"));
+    fireEvent.click(screen.getByTestId("pref-save"));
+    await waitFor(() => expect(screen.getByTestId("pref-message").textContent).toBe(SAVED));
+    expect(sent("save_my_email_preference")).toEqual([]);
   });
 });
 

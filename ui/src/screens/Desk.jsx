@@ -55,7 +55,7 @@ function Screen({ tab, params, token, user, isAdmin, onNavigate }) {
     case "usuarios":
       return <Users token={token} />;
     case "config":
-      return <Settings token={token} />;
+      return <Settings token={token} user={user} />;
     case "diagnostico":
       return <Diagnostics token={token} />;
     default:

@@ -2,10 +2,12 @@
 // where the invoices and the logs are, the last warnings and errors, and the recent
 // failed executions. "Copiar diagnóstico" copies the plain-text report Rust built (no
 // secrets in it: URLs redacted, no token) through the clipboard plugin (write-text only).
+// Administrators also see the e-mail outbox (OutboxLog; hidden for anyone else).
 import { useEffect, useState } from "preact/hooks";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { api } from "../api.js";
 import { formatDateTime } from "../format.js";
+import OutboxLog from "./OutboxLog.jsx";
 
 function Row({ label, value, testId }) {
   return (
@@ -194,6 +196,8 @@ export default function Diagnostics({ token, copy = writeText }) {
           </ul>
         )}
       </section>
+
+      <OutboxLog token={token} reloadKey={report.generated_at} />
     </main>
   );
 }

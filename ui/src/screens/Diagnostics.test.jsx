@@ -43,6 +43,7 @@ const REPORT = {
 };
 
 let get;
+let outbox;
 beforeEach(() => {
   sent.length = 0;
   mockIPC((command, args) => {
@@ -50,6 +51,8 @@ beforeEach(() => {
     return null;
   });
   get = vi.spyOn(api, "getDiagnostics").mockResolvedValue(REPORT);
+  // The e-mail outbox is for administrators; by default this person is refused it.
+  outbox = vi.spyOn(api, "listOutbox").mockRejectedValue(new CommandError({ code: "FORBIDDEN", message: "Somente administradores." }));
 });
 
 afterEach(() => {
@@ -129,6 +132,44 @@ describe("Diagnostics", () => {
     expect(status.textContent).toBe("Não foi possível copiar para a área de transferência: clipboard unavailable");
     expect(status.className).toBe("error");
     expect(copy).toHaveBeenCalledWith(REPORT.text);
+  });
+
+  it("has no e-mail section, and no error, for someone the outbox is refused to", async () => {
+    render(<Diagnostics token={TOKEN} />);
+    await screen.findByTestId("diagnostics");
+    await waitFor(() => expect(outbox).toHaveBeenCalledWith(TOKEN, { state: null, rule: null, text: null }));
+    expect(screen.queryByTestId("outbox")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.getByTestId("diagnostics").textContent).not.toContain("E-mails enviados");
+  });
+
+  it("shows the e-mails sent to an administrator, and reads them again with Atualizar", async () => {
+    outbox.mockResolvedValue([
+      {
+        id: "m-1",
+        rule: "TESTE",
+        rule_label: "Teste",
+        recipient_name: null,
+        recipient_email: "ana@beg.com.br",
+        process_id: null,
+        day: "2026-11-29",
+        subject: "E-mail de teste",
+        state: "FALHOU",
+        state_label: "Falhou",
+        attempts: 1,
+        next_attempt_at: null,
+        last_error: "Conexão recusada por smtp.beg.com.br:587",
+        created_at: "2026-11-29T12:00:00Z",
+        sent_at: null,
+      },
+    ]);
+    render(<Diagnostics token={TOKEN} />);
+    const [row] = await screen.findAllByTestId("outbox-row");
+    expect(screen.getByTestId("outbox").textContent).toContain("E-mails enviados (últimos 100)");
+    expect(row.textContent).toContain("Conexão recusada por smtp.beg.com.br:587");
+    get.mockResolvedValue({ ...REPORT, generated_at: "2026-11-29T13:05:00Z" });
+    fireEvent.click(screen.getByTestId("diag-refresh"));
+    await waitFor(() => expect(outbox).toHaveBeenCalledTimes(2));
   });
 
   it("shows the error and tries again", async () => {

@@ -1,11 +1,12 @@
 // One process: its data, the decision (approve, reject, cancel), the robot actions
 // (download now, retry, send to the SAT) and the manual upload of the invoice, the robot
-// runs with their logs, and the audit trail. Rust says what this person may do
-// (can_approve, can_cancel, can_download_now, can_retry, can_send_to_sat, can_upload) and
-// checks it again. A robot action answers the updated detail, which replaces the shown
-// one; after a decision or a refused action the detail is read again, so a process
-// someone else just moved shows its new state next to the message that said so. While on
-// screen it is also read again whenever a `model-changed` event names it.
+// runs with their logs, the e-mails sent about it (issue 21), and the audit trail. Rust
+// says what this person may do (can_approve, can_cancel, can_download_now, can_retry,
+// can_send_to_sat, can_upload) and checks it again. A robot action answers the updated
+// detail, which replaces the shown one; after a decision or a refused action the detail is
+// read again, so a process someone else just moved shows its new state next to the
+// message that said so. While on screen it is also read again whenever a `model-changed`
+// event names it.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { bytesToBase64, readFileBytes } from "../base64.js";
@@ -32,6 +33,7 @@ import { ReasonForm } from "../components/ReasonForm.jsx";
 import { RejectForm } from "../components/RejectForm.jsx";
 import { Info } from "../components/Info.jsx";
 import { ApprovalChecks } from "../components/ApprovalChecks.jsx";
+import { ProcessEmails } from "../components/ProcessEmails.jsx";
 
 const DONE = {
   approve: "Processo aprovado. A fatura segue para o envio ao SAT.",
@@ -527,6 +529,7 @@ export default function ProcessDetail({ token, id, onBack, backLabel = "← Volt
               detail.executions.map((run) => <Execution key={run.id} run={run} />)
             )}
           </section>
+          <ProcessEmails token={token} processId={p.id} reloadKey={p.version} />
           <section className="panel">
             <h2>Histórico</h2>
             <AuditTrail events={detail.audit ?? []} />

@@ -9,7 +9,9 @@ import { client, conflict, invalid, processRow, settle, TOKEN } from "../testing
 vi.mock("../events.js", async (importOriginal) => ({ ...(await importOriginal()), onModelChanged: vi.fn() }));
 
 let changed;
+let emails;
 beforeEach(() => {
+  emails = vi.spyOn(api, "processEmails").mockResolvedValue([]);
   onModelChanged.mockImplementation((handler) => {
     changed = (payload) => act(() => handler(payload));
     return () => {};
@@ -518,5 +520,77 @@ describe("checkInvoiceFile", () => {
     Object.defineProperty(over, "size", { value: MAX_INVOICE_BYTES + 1 });
     expect(await checkInvoiceFile(over)).toBe("O arquivo tem 20,1 MB; o limite é 20 MB.");
     expect(await checkInvoiceFile(null)).toBe("Escolha o arquivo da fatura.");
+  });
+});
+
+describe("ProcessDetail: e-mails about the invoice", () => {
+  const mail = (over = {}) => ({
+    id: "m-1",
+    rule: "LEMBRETE",
+    rule_label: "Lembrete",
+    recipient_name: "Beto Aprovador",
+    recipient_email: "beto@beg.com.br",
+    process_id: "p-1",
+    day: "2026-11-06",
+    subject: "Fatura esperando aprovação há mais de 24 horas",
+    state: "ENVIADO",
+    state_label: "Enviado",
+    attempts: 1,
+    next_attempt_at: null,
+    last_error: null,
+    created_at: "2026-11-06T11:00:00Z",
+    sent_at: "2026-11-06T11:00:30Z",
+    ...over,
+  });
+
+  it("says when no e-mail was sent about the invoice", async () => {
+    open(detail());
+    expect((await screen.findByTestId("process-emails-empty")).textContent).toBe("Nenhum e-mail enviado sobre esta fatura.");
+    expect(emails).toHaveBeenCalledWith(TOKEN, "p-1");
+    expect(screen.getByTestId("process-emails").textContent).toContain("Lembretes e escalonamentos por e-mail");
+  });
+
+  it("lists the reminders and escalations: rule, recipient, state and when", async () => {
+    emails.mockResolvedValue([
+      mail(),
+      mail({
+        id: "m-2",
+        rule: "ESCALONAMENTO",
+        rule_label: "Escalonamento",
+        recipient_name: null,
+        recipient_email: "ana@beg.com.br",
+        state: "PENDENTE",
+        state_label: "Na fila",
+        attempts: 0,
+        created_at: "2026-11-08T12:15:00Z",
+        sent_at: null,
+      }),
+      mail({ id: "m-3", state: "FALHOU", state_label: "Falhou", last_error: "550 Caixa postal inexistente", sent_at: null }),
+    ]);
+    open(detail());
+    const rows = await screen.findAllByTestId("process-email");
+    const cells = (r) => [...r.querySelectorAll("td")].map((td) => td.textContent);
+    expect(cells(rows[0])).toEqual(["Lembrete", "Beto Aprovador <beto@beg.com.br>", "Enviado", "enviado em 06/11/2026 08:00"]);
+    expect(cells(rows[1])).toEqual(["Escalonamento", "ana@beg.com.br", "Na fila", "na fila desde 08/11/2026 09:15"]);
+    expect(cells(rows[2])[2]).toBe("Falhou550 Caixa postal inexistente");
+    expect(rows[2].querySelector(".run-status--FALHOU")).toBeTruthy();
+    expect(screen.queryByTestId("process-emails-empty")).toBeNull();
+  });
+
+  it("reads them again when the process changes", async () => {
+    let version = 7;
+    open(async () => detail({ process: { version } }));
+    await screen.findByTestId("process-emails-empty");
+    expect(emails).toHaveBeenCalledTimes(1);
+    version = 8;
+    changed({ processes: ["p-1"], executions: [] });
+    await waitFor(() => expect(emails).toHaveBeenCalledTimes(2));
+  });
+
+  it("says so when they cannot be read, and the rest of the page stays", async () => {
+    emails.mockRejectedValue(new CommandError({ code: "DATABASE", message: "O banco não respondeu." }));
+    open(detail());
+    expect((await screen.findByTestId("process-emails-error")).textContent).toContain("O banco não respondeu.");
+    expect(screen.getByTestId("process-status").textContent).toBe("Aguardando aprovação");
   });
 });

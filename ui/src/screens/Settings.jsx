@@ -11,6 +11,7 @@ import LegacyImport from "./LegacyImport.jsx";
 import RobotSettings from "./settings/RobotSettings.jsx";
 import RobotMachines from "./settings/RobotMachines.jsx";
 import StorageSettings from "./settings/StorageSettings.jsx";
+import EmailSettings from "./settings/EmailSettings.jsx";
 import ThisComputer from "./settings/ThisComputer.jsx";
 import Schedules from "./Schedules.jsx";
 
@@ -180,7 +181,7 @@ function toInput(form) {
   };
 }
 
-export default function Settings({ token }) {
+export default function Settings({ token, user }) {
   const [settings, setSettings] = useState(null);
   const [form, setForm] = useState(null);
   const [errors, setErrors] = useState({});
@@ -384,6 +385,7 @@ export default function Settings({ token }) {
       <RobotSettings token={token} />
       <RobotMachines token={token} />
       <StorageSettings token={token} />
+      <EmailSettings token={token} userEmail={user?.email} />
       <ThisComputer token={token} role="ADMINISTRADOR" />
       <section className="panel" data-testid="backups-link">
         <h2>Cópias de segurança</h2>

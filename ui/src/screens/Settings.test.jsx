@@ -9,6 +9,9 @@ let getApproval;
 beforeEach(() => {
   getApproval = vi.spyOn(api, "getApprovalSettings").mockResolvedValue(APPROVAL);
   vi.spyOn(api, "getSessionSettings").mockResolvedValue({ idle_hours: 8 });
+  // The E-mail section has its own tests (settings/EmailSettings.test.jsx); left loading
+  // here, its Servidor/Usuário/Senha do not stand beside the database's.
+  vi.spyOn(api, "getEmailSettings").mockReturnValue(new Promise(() => {}));
 });
 
 afterEach(() => {
@@ -188,6 +191,22 @@ describe("Settings", () => {
     fireEvent.click(screen.getByTestId("kind-postgres"));
     fireEvent.click(screen.getByTestId("save-settings"));
     expect((await screen.findByTestId("error-host")).textContent).toBe("Informe o servidor do PostgreSQL.");
+  });
+});
+
+describe("Settings: E-mail", () => {
+  it("has the E-mail section, proposing the administrator's own address for the test", async () => {
+    vi.spyOn(api, "getDatabaseSettings").mockResolvedValue(SQLITE);
+    api.getEmailSettings.mockResolvedValue({
+      smtp: { host: "", port: 587, security: "STARTTLS", user: "", sender_name: "", sender_address: "", password_set: false },
+      rules: { digest_hour: 8, due_soon_days: 3, reminder_after_hours: 24, escalate_within_days: 2 },
+      configured: false,
+      can_edit: true,
+    });
+    render(<Settings token={TOKEN} user={{ id: "u-1", email: "ana@beg.com.br", role: "ADMINISTRADOR" }} />);
+    expect((await screen.findByTestId("email-settings")).querySelector("h2").textContent).toBe("E-mail");
+    expect((await screen.findByTestId("email-test-to")).placeholder).toBe("ana@beg.com.br");
+    expect(api.getEmailSettings).toHaveBeenCalledWith(TOKEN);
   });
 });
 
