@@ -9,6 +9,8 @@ Both require AUTH (PLAIN or LOGIN) with the user and password given in the envir
 What the tests control, through files in --dir (read on every connection or command):
   DIR/reject  addresses (one a line, any case) whose RCPT gets 550 5.1.1;
   DIR/down    while it exists, every new connection gets "421" and is closed.
+With --owner-pid (BRM_SMTP_OWNER_PID in the .sh), the server ends and removes DIR once
+that process is gone: a test binary that started its own server leaves nothing behind.
 Every accepted message is written to DIR/mail/ as one .eml (temp file, then rename),
 named by arrival: <nanoseconds since the epoch>-<counter>.eml. Two headers are put in
 front of the message as received: X-BRM-Envelope-From and X-BRM-Envelope-To.
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import shutil
 import signal
 import ssl
 import sys
@@ -86,6 +89,19 @@ class Server(SMTP):
         await super()._handle_client()
 
 
+async def watch_owner(pid, folder, stop):
+    while True:
+        await asyncio.sleep(0.5)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            stop.set()
+            return
+        except PermissionError:
+            pass
+
+
 def tls_context(cert, key):
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
@@ -99,6 +115,7 @@ async def main():
     p.add_argument("--tls-port", type=int, required=True)
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
+    p.add_argument("--owner-pid", type=int, default=0)
     args = p.parse_args()
 
     handler = Handler(args.dir, os.environ["BRM_SMTP_USER"], os.environ["BRM_SMTP_PASSWORD"])
@@ -126,6 +143,8 @@ async def main():
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if args.owner_pid:
+        loop.create_task(watch_owner(args.owner_pid, args.dir, stop))
     print(f"ouvindo em 127.0.0.1:{args.port} (STARTTLS) e 127.0.0.1:{args.tls_port} (TLS)", flush=True)
     await stop.wait()
     # Close the listeners and leave: open client connections (a pooled sender keeps one)

@@ -14,6 +14,8 @@
 # `reject` (addresses, one a line) makes RCPT to them get 550; while a file `down` exists
 # every connection is greeted with 421 and closed.
 # BRM_SMTP_USER and BRM_SMTP_PASSWORD, when set at `start`, are the accepted login.
+# BRM_SMTP_OWNER_PID, when set at `start`: the server ends and removes its folder once that
+# process is gone (a test binary that starts its own server).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON=/usr/bin/python3
@@ -46,6 +48,7 @@ launch() {
   BRM_SMTP_USER="$BRM_SMTP_USER" BRM_SMTP_PASSWORD="$BRM_SMTP_PASSWORD" \
     setsid "$PYTHON" "$HERE/smtp-test-server.py" --dir "$dir" --port "$BRM_SMTP_PORT" \
     --tls-port "$BRM_SMTP_TLS_PORT" --cert "$dir/tls/server.crt" --key "$dir/tls/server.key" \
+    --owner-pid "$BRM_SMTP_OWNER_PID" \
     >>"$dir/server.log" 2>&1 </dev/null &
   echo $! >"$dir/server.pid"
   for _ in $(seq 1 100); do
@@ -106,6 +109,7 @@ BRM_SMTP_PORT=$PORT
 BRM_SMTP_TLS_PORT=$TLS_PORT
 BRM_SMTP_USER='${BRM_SMTP_USER:-remetente@brm-teste.localhost}'
 BRM_SMTP_PASSWORD='${BRM_SMTP_PASSWORD:-senha-smtp-de-teste}'
+BRM_SMTP_OWNER_PID=${BRM_SMTP_OWNER_PID:-0}
 ENV
     launch "$DIR" || { halt "$DIR"; rm -rf "$DIR"; exit 1; }
     # shellcheck disable=SC1091
