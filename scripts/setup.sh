@@ -185,17 +185,19 @@ build_ui() {
   ' "$fresh" "$ROOT/ui/dist"
 }
 
-# The throw-away PostgreSQL cluster and S3 server of the test run; their addresses are
-# exported to the tests.
+# The throw-away PostgreSQL cluster, S3 server and SMTP server of the test run; their
+# addresses are exported to the tests.
 start_test_services() {
   eval "$("$ROOT/scripts/pg-test-cluster.sh" start)"
   eval "$("$ROOT/scripts/pg-test-cluster.sh" start-tls)"
   eval "$("$ROOT/scripts/s3-test-server.sh" start)"
   eval "$("$ROOT/scripts/s3-test-server.sh" start-auth)"
+  eval "$("$ROOT/scripts/smtp-test-server.sh" start)"
 }
 stop_test_services() {
   [ -n "${BRM_PG_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_DIR"
   [ -n "${BRM_PG_TLS_DIR:-}" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$BRM_PG_TLS_DIR"
+  [ -n "${BRM_SMTP_DIR:-}" ] && "$ROOT/scripts/smtp-test-server.sh" stop "$BRM_SMTP_DIR"
   "$ROOT/scripts/s3-test-server.sh" stop
   "$ROOT/scripts/s3-test-server.sh" stop-auth
 }
