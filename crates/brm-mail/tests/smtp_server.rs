@@ -67,7 +67,7 @@ impl Server {
             .env_remove("BRM_SMTP_USER")
             .env_remove("BRM_SMTP_PASSWORD")
             .output()
-            .map_err(|e| format!("{SCRIPT}: {e}"))?;
+            .map_err(|e| format!("bash {SCRIPT}: {e}"))?;
         if !out.status.success() {
             return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
         }
@@ -638,4 +638,60 @@ async fn outage_then_recovery_with_the_same_mailer() {
     srv.script("resume");
     mailer.send(&outgoing(&id, &to)).await.unwrap();
     assert!(srv.delivered(&id).is_some());
+}
+
+#[tokio::test]
+async fn unknown_host_is_named() {
+    let cfg = SmtpConfig {
+        host: "smtp.nao-existe.invalid".into(),
+        port: 587,
+        security: Security::StartTls,
+        user: None,
+        password: None,
+        sender_name: "BRM".into(),
+        sender_address: "robo@brm-teste.localhost".into(),
+        extra_root_pem: None,
+        timeout: Duration::from_secs(10),
+    };
+    let err = Mailer::new(cfg)
+        .unwrap()
+        .test_connection()
+        .await
+        .unwrap_err();
+    assert!(!err.permanent, "{err:?}");
+    assert_eq!(err.kind, MailErrorKind::Connection);
+    assert_eq!(
+        err.message,
+        "O servidor de e-mail \"smtp.nao-existe.invalid\" não foi encontrado. Confira o endereço do \
+         servidor e a conexão deste computador com a rede.",
+        "{err:?}"
+    );
+}
+
+/// The outbox worker shares one Mailer between tasks and spawns its sends.
+#[tokio::test]
+async fn mailer_is_shared_between_tasks() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Mailer>();
+    shareable::<MailError>();
+    let mailer = std::sync::Arc::new(
+        Mailer::new(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 1,
+            security: Security::StartTls,
+            user: None,
+            password: None,
+            sender_name: "BRM".into(),
+            sender_address: "robo@brm-teste.localhost".into(),
+            extra_root_pem: None,
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap(),
+    );
+    let m = mailer.clone();
+    let err = tokio::spawn(async move { m.send(&outgoing("<t@brm-desk>", "a@b.localhost")).await })
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind, MailErrorKind::Connection);
 }
