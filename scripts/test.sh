@@ -41,8 +41,8 @@ stage "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnin
 
 # The services live for the whole run (in this shell: their exports reach later stages).
 at_exit stop_test_services
-stage_in_shell "PostgreSQL e S3 (moto) descartáveis" start_test_services
-export BRM_REQUIRE_POSTGRES=1 BRM_REQUIRE_S3=1
+stage_in_shell "PostgreSQL, S3 (moto) e SMTP descartáveis" start_test_services
+export BRM_REQUIRE_POSTGRES=1 BRM_REQUIRE_S3=1 BRM_REQUIRE_SMTP=1
 
 stage "Testes Rust (workspace; SQLite, PostgreSQL, S3 e o simulador do robô por HTTP)" \
   cargo test --workspace --quiet

@@ -8,6 +8,7 @@ pub mod client;
 pub mod clock;
 pub mod dashboard;
 pub mod document;
+pub mod email;
 pub mod error;
 pub mod execution;
 pub mod import;

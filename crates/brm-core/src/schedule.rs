@@ -13,6 +13,8 @@ wire_enum!(ScheduleKind {
     ExecutarEnviosSat = "EXECUTAR_ENVIOS_SAT",
     LimpezaLogs = "LIMPEZA_LOGS",
     BackupDados = "BACKUP_DADOS",
+    ResumoEmail = "RESUMO_EMAIL",
+    LembretesEmail = "LEMBRETES_EMAIL",
 });
 
 impl ScheduleKind {
@@ -23,6 +25,8 @@ impl ScheduleKind {
             Self::ExecutarEnviosSat => "Enviar ao SAT",
             Self::LimpezaLogs => "Limpar registros antigos",
             Self::BackupDados => "Cópia de segurança",
+            Self::ResumoEmail => "Resumo diário por e-mail (na hora de cada pessoa)",
+            Self::LembretesEmail => "Lembretes e escalonamentos por e-mail",
         }
     }
 

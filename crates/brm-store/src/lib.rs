@@ -426,6 +426,59 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a user's password hash only if it is still `expected` (a migrated user's
     /// first login turns the legacy hash into argon2id), with the audit event.
     /// `Ok(false)` when it had already changed.
+    // --- e-mail (issue 21) ---------------------------------------------------------------
+    /// Writes these messages; one whose (rule, subject_key, recipient_email, day) is
+    /// already there is left out. How many were written.
+    async fn enqueue_emails(&self, messages: &[brm_core::email::OutboxMessage])
+        -> StoreResult<u64>;
+    /// Takes up to `limit` messages due at `now` (PENDENTE, or ENVIANDO with an expired
+    /// lease) for `owner` until `lease_until`, counting a try; oldest first. Two machines
+    /// never take the same message.
+    async fn claim_emails(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>>;
+    /// Records how a send ended, if `owner` still holds the message.
+    async fn finish_email(
+        &self,
+        id: Uuid,
+        owner: &str,
+        outcome: &brm_core::email::EmailOutcome,
+    ) -> StoreResult<bool>;
+    /// Messages newest first, without their bodies (at most 100).
+    async fn outbox(
+        &self,
+        filter: &brm_core::email::OutboxFilter,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>>;
+    /// The reminders already sent about these processes.
+    async fn reminders_sent(
+        &self,
+        process_ids: &[Uuid],
+    ) -> StoreResult<Vec<brm_core::email::plan::ReminderSent>>;
+    /// Every person with their e-mail preference (defaults where none was saved).
+    async fn email_recipients(&self) -> StoreResult<Vec<brm_core::email::plan::Recipient>>;
+    async fn email_preference(
+        &self,
+        user_id: Uuid,
+    ) -> StoreResult<Option<brm_core::email::EmailPreference>>;
+    async fn set_email_preference(
+        &self,
+        user_id: Uuid,
+        preference: &brm_core::email::EmailPreference,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// A robot machine seals the SMTP password again to the approved machines: the
+    /// setting changes only where it still holds `before`.
+    async fn reseal_smtp_password(
+        &self,
+        before: &str,
+        after: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+
     async fn replace_password_hash(
         &self,
         user_id: Uuid,

@@ -74,6 +74,16 @@ pub struct WorkerConfig {
     /// Where BACKUP_DADOS writes SQLite copies, and how many it keeps.
     pub backup_dir: Option<std::path::PathBuf>,
     pub keep_backups: usize,
+    /// Between two looks at the e-mail outbox (a planned message wakes it sooner).
+    pub mail_interval: std::time::Duration,
+    /// Messages taken at once, and how long they stay this machine's.
+    pub mail_batch: i64,
+    pub mail_lease: Duration,
+    /// The longest a connection to the mail server, or one send, may take.
+    pub smtp_timeout: std::time::Duration,
+    /// An extra trusted authority for the mail server's certificate (PEM; an office's
+    /// own CA), from `BRM_SMTP_CA_FILE` for `brm-desk worker`.
+    pub smtp_extra_ca_pem: Option<Vec<u8>>,
 }
 
 impl WorkerConfig {
@@ -115,6 +125,12 @@ impl WorkerConfig {
             keep_logs: Duration::days(90),
             backup_dir: None,
             keep_backups: 7,
+            mail_interval: std::time::Duration::from_secs(15),
+            mail_batch: 50,
+            mail_lease: Duration::minutes(5),
+            smtp_timeout: std::time::Duration::from_secs(30),
+            smtp_extra_ca_pem: std::env::var_os("BRM_SMTP_CA_FILE")
+                .and_then(|p| std::fs::read(p).ok()),
         }
     }
 

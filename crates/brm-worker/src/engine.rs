@@ -76,6 +76,8 @@ pub struct Worker {
     pub(crate) health: HealthBoard,
     pub(crate) events: broadcast::Sender<WorkerEvent>,
     pub(crate) wake: Arc<Notify>,
+    /// Wakes the e-mail sender (a schedule planned messages, a test was asked for).
+    pub(crate) mail_wake: Arc<Notify>,
     pub(crate) rng: Mutex<rand::rngs::StdRng>,
     pub(crate) http: reqwest::Client,
     /// What a poll needs that rarely changes, kept in memory so that polling a job that
@@ -119,6 +121,7 @@ impl Worker {
             health: HealthBoard::default(),
             events,
             wake: Arc::new(Notify::new()),
+            mail_wake: Arc::new(Notify::new()),
             rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
             memo: Default::default(),
             flight: Default::default(),
@@ -148,6 +151,11 @@ impl Worker {
     /// Run a cycle now (a person pressed "Baixar agora", a process was approved).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Look at the e-mail outbox now (a test message was queued).
+    pub fn wake_mail(&self) {
+        self.mail_wake.notify_one();
     }
 
     pub(crate) fn emit(&self, event: WorkerEvent) {
@@ -335,10 +343,11 @@ impl Worker {
                 }
             }
         });
+        let mail = tokio::spawn(self.clone().mail_loop(stop.subscribe()));
         WorkerHandle {
             worker: self,
             stop,
-            tasks: vec![cycles, health],
+            tasks: vec![cycles, health, mail],
         }
     }
 }

@@ -8,6 +8,7 @@
 //! schedule a retry with backoff and jitter, or mark the process as needing attention.
 
 pub mod config;
+pub mod email;
 pub mod engine;
 pub mod events;
 mod flight;
@@ -25,6 +26,7 @@ mod seals;
 mod start;
 
 pub use config::WorkerConfig;
+pub use email::{MailReport, PlanReport};
 pub use engine::{CycleReport, Worker, WorkerHandle};
 pub use events::WorkerEvent;
 pub use health::{HealthBoard, RobotHealth, RobotState};

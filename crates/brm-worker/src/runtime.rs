@@ -136,6 +136,9 @@ pub async fn start(
     if let Err(e) = crate::schedule::seed_defaults(&*store, clock.now()).await {
         tracing::warn!("default schedules not written: {e}");
     }
+    if let Err(e) = crate::schedule::seed_email_schedules(&*store, clock.now()).await {
+        tracing::warn!("e-mail schedules not written: {e}");
+    }
     if let Err(e) = crate::schedule::retire_seeded_backup(&*store, clock.now()).await {
         tracing::warn!("seeded backup schedule not reviewed: {e}");
     }

@@ -129,6 +129,73 @@ pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> 
     Ok(written)
 }
 
+/// Settings key set once the e-mail schedules (issue 21) were written, for new
+/// installations and for those made before e-mail existed alike.
+pub const SETTING_EMAIL_DEFAULTS_WRITTEN: &str = "agendamentos.email_criados";
+
+/// The e-mail schedules: the digest scan every hour on the hour (each person's own hour
+/// decides who gets one; a day's digest goes once, even after the app was closed at that
+/// hour) and the reminder and escalation scan every 15 minutes. Written once, audited;
+/// an administrator may change or remove them in Agendamentos.
+pub async fn seed_email_schedules(
+    store: &dyn brm_store::Store,
+    now: DateTime<Utc>,
+) -> StoreResult<u32> {
+    if store
+        .get_setting(SETTING_EMAIL_DEFAULTS_WRITTEN)
+        .await?
+        .is_some()
+    {
+        return Ok(0);
+    }
+    let defaults = [
+        (
+            "Resumo diário por e-mail",
+            "0 * * * *",
+            ScheduleKind::ResumoEmail,
+        ),
+        (
+            "Lembretes e escalonamentos por e-mail",
+            "*/15 * * * *",
+            ScheduleKind::LembretesEmail,
+        ),
+    ];
+    let mut written = 0;
+    for (name, cron, kind) in defaults {
+        let s = Schedule {
+            id: uuid::Uuid::new_v4(),
+            name: name.into(),
+            cron: cron.into(),
+            kind,
+            operator_id: None,
+            active: true,
+            next_run_at: next_run(cron, now).ok(),
+            last_run_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = AuditEvent::new(now, actor(), "CRIAR_AGENDAMENTO", "agendamento")
+            .on(s.id)
+            .detail(format!("{name} ({cron}), padrão da instalação"));
+        match store.save_schedule(&s, None, &event).await {
+            Ok(_) => written += 1,
+            Err(brm_store::StoreError::Unique(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let event = AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao")
+        .detail("agendamentos de e-mail padrão criados");
+    store
+        .put_setting(
+            SETTING_EMAIL_DEFAULTS_WRITTEN,
+            &serde_json::json!(true),
+            &event,
+        )
+        .await?;
+    Ok(written)
+}
+
 impl Worker {
     pub(crate) async fn run_due_schedules(
         self: &Arc<Self>,
@@ -234,6 +301,14 @@ impl Worker {
                 tracing::info!(removed, "old execution log lines removed");
             }
             ScheduleKind::BackupDados => self.backup(now).await?,
+            ScheduleKind::ResumoEmail => {
+                let r = self.plan_digests(now).await?;
+                tracing::info!(?r, "daily e-mail digests planned");
+            }
+            ScheduleKind::LembretesEmail => {
+                let r = self.plan_reminders(now).await?;
+                tracing::info!(?r, "e-mail reminders and escalations planned");
+            }
         }
         Ok(())
     }

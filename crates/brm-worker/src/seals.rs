@@ -244,6 +244,11 @@ impl Worker {
             }
         }
         self.seals.lock().expect("seals").skip_clients = skip;
+        if i_am_approved {
+            if let Err(e) = self.reseal_smtp_password(&keys).await {
+                tracing::warn!("SMTP password not sealed again: {e}");
+            }
+        }
         Ok(report)
     }
 

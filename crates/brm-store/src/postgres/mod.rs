@@ -6,6 +6,7 @@ mod approval;
 mod audit;
 mod clients;
 mod dashboard;
+mod email;
 mod executions;
 mod legacy;
 mod operators;
@@ -46,6 +47,9 @@ pub struct PgStore {
     pool: PgPool,
     /// `WithoutSecrets` on a person's own login to the shared database.
     user_columns: users::UserColumns,
+    /// A database prepared for shared use reached by a login that does not own it: the
+    /// writes only the owner's functions may make go through them.
+    prepared: bool,
 }
 
 impl PgStore {
@@ -63,7 +67,8 @@ impl PgStore {
                     crate::redact_url(url)
                 )),
             })?;
-        if shared::is_prepared_for_others(&pool).await? {
+        let prepared = shared::is_prepared_for_others(&pool).await?;
+        if prepared {
             // A database prepared by "Preparar o banco compartilhado", reached with a
             // login that does not own it (a robot machine's): its structure is the
             // owner's to change (brm-desk preparar-banco), never a connection's.
@@ -72,13 +77,17 @@ impl PgStore {
         } else {
             MIGRATOR.run(&pool).await?;
         }
-        Ok(Self::from_pool(pool))
+        Ok(Self {
+            prepared,
+            ..Self::from_pool(pool)
+        })
     }
 
     pub fn from_pool(pool: PgPool) -> Self {
         Self {
             pool,
             user_columns: users::UserColumns::All,
+            prepared: false,
         }
     }
 
@@ -88,6 +97,7 @@ impl PgStore {
         Self {
             pool,
             user_columns: users::UserColumns::WithoutSecrets,
+            prepared: true,
         }
     }
 
@@ -497,6 +507,75 @@ impl Store for PgStore {
         audit: &AuditEvent,
     ) -> StoreResult<Option<RobotMachine>> {
         robot_machines::decide(&self.pool, id, status, audit).await
+    }
+
+    async fn enqueue_emails(
+        &self,
+        messages: &[brm_core::email::OutboxMessage],
+    ) -> StoreResult<u64> {
+        email::enqueue(&self.pool, messages).await
+    }
+
+    async fn claim_emails(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        email::claim(&self.pool, owner, now, lease_until, limit).await
+    }
+
+    async fn finish_email(
+        &self,
+        id: Uuid,
+        owner: &str,
+        outcome: &brm_core::email::EmailOutcome,
+    ) -> StoreResult<bool> {
+        email::finish(&self.pool, id, owner, outcome).await
+    }
+
+    async fn outbox(
+        &self,
+        filter: &brm_core::email::OutboxFilter,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        email::list(&self.pool, filter).await
+    }
+
+    async fn reminders_sent(
+        &self,
+        process_ids: &[Uuid],
+    ) -> StoreResult<Vec<brm_core::email::plan::ReminderSent>> {
+        email::reminders_sent(&self.pool, process_ids).await
+    }
+
+    async fn email_recipients(&self) -> StoreResult<Vec<brm_core::email::plan::Recipient>> {
+        email::recipients(&self.pool).await
+    }
+
+    async fn email_preference(
+        &self,
+        user_id: Uuid,
+    ) -> StoreResult<Option<brm_core::email::EmailPreference>> {
+        email::preference(&self.pool, user_id).await
+    }
+
+    async fn set_email_preference(
+        &self,
+        user_id: Uuid,
+        preference: &brm_core::email::EmailPreference,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        email::set_preference(&self.pool, user_id, preference, audit).await
+    }
+
+    async fn reseal_smtp_password(
+        &self,
+        before: &str,
+        after: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        email::reseal_setting(&self.pool, self.prepared, before, after, audit).await
     }
 
     async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {

@@ -148,6 +148,14 @@ fn fix<T>(r: StoreResult<T>) -> StoreResult<T> {
     })
 }
 
+/// Work only the robot machines (`brm-desk worker`) do in shared mode.
+fn robot_only(what: &str) -> StoreError {
+    StoreError::Refused(Error::new(
+        ErrorCode::Forbidden,
+        format!("No banco compartilhado, {what} cabe às máquinas robô (brm-desk worker), não a um computador de mesa."),
+    ))
+}
+
 fn not_here(what: &str) -> StoreError {
     StoreError::Refused(Error::new(
         ErrorCode::Forbidden,
@@ -231,6 +239,78 @@ impl Store for PersonStore {
         _audit: &AuditEvent,
     ) -> StoreResult<Option<RobotMachine>> {
         fix(super::robot_machines::decide_as_person(&self.pool()?, id, status).await)
+    }
+
+    async fn enqueue_emails(
+        &self,
+        messages: &[brm_core::email::OutboxMessage],
+    ) -> StoreResult<u64> {
+        fix(self.pg()?.enqueue_emails(messages).await)
+    }
+
+    async fn claim_emails(
+        &self,
+        _owner: &str,
+        _now: DateTime<Utc>,
+        _lease_until: DateTime<Utc>,
+        _limit: i64,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        Err(robot_only("enviar e-mails"))
+    }
+
+    async fn finish_email(
+        &self,
+        _id: Uuid,
+        _owner: &str,
+        _outcome: &brm_core::email::EmailOutcome,
+    ) -> StoreResult<bool> {
+        Err(robot_only("enviar e-mails"))
+    }
+
+    async fn outbox(
+        &self,
+        filter: &brm_core::email::OutboxFilter,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        fix(self.pg()?.outbox(filter).await)
+    }
+
+    async fn reminders_sent(
+        &self,
+        process_ids: &[Uuid],
+    ) -> StoreResult<Vec<brm_core::email::plan::ReminderSent>> {
+        fix(self.pg()?.reminders_sent(process_ids).await)
+    }
+
+    async fn email_recipients(&self) -> StoreResult<Vec<brm_core::email::plan::Recipient>> {
+        fix(self.pg()?.email_recipients().await)
+    }
+
+    async fn email_preference(
+        &self,
+        user_id: Uuid,
+    ) -> StoreResult<Option<brm_core::email::EmailPreference>> {
+        fix(self.pg()?.email_preference(user_id).await)
+    }
+
+    async fn set_email_preference(
+        &self,
+        user_id: Uuid,
+        preference: &brm_core::email::EmailPreference,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        fix(self
+            .pg()?
+            .set_email_preference(user_id, preference, audit)
+            .await)
+    }
+
+    async fn reseal_smtp_password(
+        &self,
+        _before: &str,
+        _after: &str,
+        _audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(robot_only("selar de novo a senha do e-mail"))
     }
 
     async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {

@@ -43,6 +43,11 @@ pub const SHARED_SQL: &[(i32, &str, &str)] = &[
         "máquinas robô e as senhas seladas para elas",
         include_str!("../../../../migrations/postgres-shared/0005_robot_machines.sql"),
     ),
+    (
+        6,
+        "fila de e-mails e preferências de cada pessoa",
+        include_str!("../../../../migrations/postgres-shared/0006_email.sql"),
+    ),
 ];
 
 /// The profile roles, as the SQL creates them: (the desk's role, PostgreSQL's role).

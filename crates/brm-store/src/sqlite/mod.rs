@@ -8,6 +8,8 @@ mod backup;
 mod clients;
 mod codec;
 mod dashboard;
+mod email;
+pub(crate) use email::{clamp_limit as email_clamp_limit, columns as email_columns};
 mod executions;
 mod legacy;
 mod operators;
@@ -485,6 +487,82 @@ impl Store for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<Option<RobotMachine>> {
         robot_machines::decide(&self.pool, id, status, audit).await
+    }
+
+    async fn enqueue_emails(
+        &self,
+        messages: &[brm_core::email::OutboxMessage],
+    ) -> StoreResult<u64> {
+        email::enqueue(&self.pool, messages).await
+    }
+
+    async fn claim_emails(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        email::claim(&self.pool, owner, now, lease_until, limit).await
+    }
+
+    async fn finish_email(
+        &self,
+        id: Uuid,
+        owner: &str,
+        outcome: &brm_core::email::EmailOutcome,
+    ) -> StoreResult<bool> {
+        email::finish(&self.pool, id, owner, outcome).await
+    }
+
+    async fn outbox(
+        &self,
+        filter: &brm_core::email::OutboxFilter,
+    ) -> StoreResult<Vec<brm_core::email::OutboxMessage>> {
+        email::list(&self.pool, filter).await
+    }
+
+    async fn reminders_sent(
+        &self,
+        process_ids: &[Uuid],
+    ) -> StoreResult<Vec<brm_core::email::plan::ReminderSent>> {
+        email::reminders_sent(&self.pool, process_ids).await
+    }
+
+    async fn email_recipients(&self) -> StoreResult<Vec<brm_core::email::plan::Recipient>> {
+        email::recipients(&self.pool).await
+    }
+
+    async fn email_preference(
+        &self,
+        user_id: Uuid,
+    ) -> StoreResult<Option<brm_core::email::EmailPreference>> {
+        email::preference(&self.pool, user_id).await
+    }
+
+    async fn set_email_preference(
+        &self,
+        user_id: Uuid,
+        preference: &brm_core::email::EmailPreference,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        email::set_preference(&self.pool, user_id, preference, audit).await
+    }
+
+    async fn reseal_smtp_password(
+        &self,
+        before: &str,
+        after: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        email::reseal_setting(
+            &self.pool,
+            brm_core::email::SETTING_SMTP_PASSWORD,
+            before,
+            after,
+            audit,
+        )
+        .await
     }
 
     async fn stored_passwords(&self) -> StoreResult<Vec<StoredPassword>> {
