@@ -171,10 +171,25 @@ pub fn reminders_and_escalations(
     let today = local_day(now);
     let mut out = Vec::new();
     for inv in waiting {
+        let mut reminded_now: Vec<ReminderSent> = Vec::new();
         if now - inv.waiting_since >= Duration::hours(rules.reminder_after_hours) {
             for p in people.iter().filter(|p| p.takes_approval_mail()) {
                 if inv.first_approved_by == Some(p.user_id) {
                     continue;
+                }
+                // Named by the escalation of this same scan, unless a reminder to them
+                // about it already went out today (the key drops this one then).
+                let sent_today = reminded.iter().any(|r| {
+                    r.process_id == inv.process_id
+                        && r.recipient_name == p.name
+                        && local_day(r.sent_at) == today
+                });
+                if !sent_today {
+                    reminded_now.push(ReminderSent {
+                        process_id: inv.process_id,
+                        recipient_name: p.name.clone(),
+                        sent_at: now,
+                    });
                 }
                 let content = render::reminder(&p.name, inv, now);
                 out.push(message(
@@ -194,6 +209,7 @@ pub fn reminders_and_escalations(
         let mut who: Vec<&ReminderSent> = reminded
             .iter()
             .filter(|r| r.process_id == inv.process_id)
+            .chain(reminded_now.iter())
             .collect();
         who.sort_by_key(|r| r.sent_at);
         for p in people.iter().filter(|p| p.takes_escalations()) {

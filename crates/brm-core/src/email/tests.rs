@@ -326,3 +326,42 @@ fn test_messages_never_collide() {
     assert_ne!(a.subject_key, b.subject_key);
     assert_eq!(a.message_id(), format!("<{}@brm-desk>", a.id));
 }
+
+#[test]
+fn an_escalation_names_the_reminders_of_its_own_scan_once() {
+    let rules = EmailRules {
+        reminder_after_hours: 24,
+        escalate_within_days: 2,
+        ..Default::default()
+    };
+    let ana = person("Ana", Role::Aprovador);
+    let adm = person("Adm", Role::Administrador);
+    let inv = invoice("ACME", Some(day(2026, 12, 8)), utc(2026, 12, 5, 12, 0));
+    let now = utc(2026, 12, 7, 12, 0);
+    let out = reminders_and_escalations(now, &rules, &[ana, adm], std::slice::from_ref(&inv), &[]);
+    let esc = out
+        .iter()
+        .find(|m| m.rule == OutboxRule::Escalonamento)
+        .unwrap();
+    assert!(
+        esc.body_text.contains("- Ana em 07/12/2026 às 09:00"),
+        "{}",
+        esc.body_text
+    );
+    assert!(esc.body_text.contains("- Adm em 07/12/2026 às 09:00"));
+    // Later the same day, with Ana's reminder sent at 09:00: named once, at its time.
+    let sent = [ReminderSent {
+        process_id: inv.process_id,
+        recipient_name: "Ana".into(),
+        sent_at: now,
+    }];
+    let later = reminders_and_escalations(
+        now + Duration::hours(2),
+        &rules,
+        &[person("Ana", Role::Aprovador)],
+        &[inv],
+        &sent,
+    );
+    assert!(later.iter().all(|m| m.rule == OutboxRule::Lembrete));
+    let _ = later;
+}

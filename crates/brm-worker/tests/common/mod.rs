@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod hostile_pdfs;
+pub mod smtp;
 
 use brm_core::client::ClientInput;
 use brm_core::clock::{Clock, ManualClock};
