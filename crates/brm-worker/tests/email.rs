@@ -214,7 +214,7 @@ async fn digests_reminders_and_escalations_on_a_manual_clock() {
     assert!(digest.text.contains("11/2026") && digest.text.contains("R$ "));
     assert!(digest.raw.contains("multipart/alternative"));
     assert!(
-        digest.raw.contains(&format!("@brm-desk>")),
+        digest.raw.contains("@brm-desk>"),
         "Message-ID from the outbox row"
     );
 

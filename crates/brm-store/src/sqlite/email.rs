@@ -107,14 +107,14 @@ pub async fn finish(
 }
 
 /// (state, next try, error, sent at) of an outcome.
-pub(crate) fn columns(
-    o: &EmailOutcome,
-) -> (
+pub(crate) type OutcomeColumns = (
     OutboxState,
     Option<DateTime<Utc>>,
     Option<String>,
     Option<DateTime<Utc>>,
-) {
+);
+
+pub(crate) fn columns(o: &EmailOutcome) -> OutcomeColumns {
     match o {
         EmailOutcome::Sent { at } => (OutboxState::Enviado, None, None, Some(*at)),
         EmailOutcome::Retry { error, next_at } => (
