@@ -42,3 +42,11 @@ CREATE TABLE email_preferences (
     digest_hour  integer CHECK (digest_hour BETWEEN 0 AND 23),
     updated_at   timestamptz NOT NULL
 );
+
+-- The two e-mail schedules (RESUMO_EMAIL, LEMBRETES_EMAIL): the kind's CHECK widened.
+-- crates/brm-store/tests/schedule_kinds.rs saves every kind the code has on both
+-- dialects, so the code and this list cannot part again.
+ALTER TABLE schedules DROP CONSTRAINT schedules_kind_check;
+ALTER TABLE schedules ADD CONSTRAINT schedules_kind_check
+    CHECK (kind IN ('CRIAR_PROCESSOS_MENSAIS', 'EXECUTAR_DOWNLOADS', 'EXECUTAR_ENVIOS_SAT',
+                    'LIMPEZA_LOGS', 'BACKUP_DADOS', 'RESUMO_EMAIL', 'LEMBRETES_EMAIL'));

@@ -41,3 +41,30 @@ CREATE TABLE email_preferences (
     digest_hour  INTEGER CHECK (digest_hour BETWEEN 0 AND 23),
     updated_at   TEXT NOT NULL
 );
+
+-- The two e-mail schedules (RESUMO_EMAIL, LEMBRETES_EMAIL): the kind's CHECK widened.
+-- SQLite cannot change a CHECK in place: the table is rebuilt (nothing references it;
+-- no trigger is on it). crates/brm-store/tests/schedule_kinds.rs saves every kind the
+-- code has on both dialects, so the code and this list cannot part again.
+CREATE TABLE schedules_new (
+    id           TEXT PRIMARY KEY NOT NULL,
+    name         TEXT NOT NULL UNIQUE,
+    cron         TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('CRIAR_PROCESSOS_MENSAIS', 'EXECUTAR_DOWNLOADS',
+                     'EXECUTAR_ENVIOS_SAT', 'LIMPEZA_LOGS', 'BACKUP_DADOS',
+                     'RESUMO_EMAIL', 'LEMBRETES_EMAIL')),
+    operator_id  TEXT REFERENCES operators (id),
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    next_run_at  TEXT,
+    last_run_at  TEXT,
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+INSERT INTO schedules_new (id, name, cron, kind, operator_id, active, next_run_at, last_run_at,
+                           version, created_at, updated_at)
+    SELECT id, name, cron, kind, operator_id, active, next_run_at, last_run_at, version,
+           created_at, updated_at FROM schedules;
+DROP TABLE schedules;
+ALTER TABLE schedules_new RENAME TO schedules;
+CREATE INDEX schedules_due ON schedules (active, next_run_at);

@@ -41,6 +41,8 @@ const PORTAL_PASSWORDS: [&str; 3] = [
 ];
 const ADMIN_PASSWORD: &str = "AdminSenha-Lr5Tq-9Jd";
 const DB_PASSWORD: &str = "DbSenha-Hq4Vn-8Pw@x";
+/// The mail server's login (issue 21): sealed in the database, opened only to send.
+const SMTP_PASSWORD: &str = "SmtpSenha-Kw3Rb-6Tz";
 const MONTH: &str = "2026-11";
 
 /// The passphrase the robot identity is exported under (issue 19).
@@ -54,6 +56,7 @@ fn secrets() -> Vec<(&'static str, &'static str)> {
         ("token do robô", ROBOT_TOKEN),
         ("senha do administrador", ADMIN_PASSWORD),
         ("senha do banco", DB_PASSWORD),
+        ("senha do servidor de e-mail", SMTP_PASSWORD),
         ("frase-senha da identidade exportada", EXPORT_PASSPHRASE),
     ];
     for p in PORTAL_PASSWORDS {
@@ -197,6 +200,7 @@ fn control_step(root: &Path) {
 
 /// The whole month on `store`, leaving the CSVs and the diagnostics text in `data_dir`.
 async fn monthly_cycle(store: Arc<dyn Store>, data_dir: &Path, db_location: &str) {
+    let smtp = common::smtp::Smtp::start_with_password(Some(SMTP_PASSWORD));
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
     ));
@@ -300,6 +304,7 @@ async fn monthly_cycle(store: Arc<dyn Store>, data_dir: &Path, db_location: &str
     config.per_operator_cap = 1000;
     config.claim_batch = 1000;
     config.jitter = 0.0;
+    config.smtp_extra_ca_pem = smtp.as_ref().map(|s| s.ca.clone());
     let robot = RobotClient::new(
         RobotConfig::new(url.clone(), Some(ROBOT_TOKEN.into()))
             .with_request_timeout(std::time::Duration::from_secs(5)),
@@ -340,6 +345,14 @@ async fn monthly_cycle(store: Arc<dyn Store>, data_dir: &Path, db_location: &str
     };
     run_until(ProcessStatus::AguardandoAprovacao).await;
     assert_eq!(all().await.len(), 6);
+    // E-mail (issue 21): the digest goes out through the real server with its login.
+    if let Some(smtp) = &smtp {
+        smtp.configure(&*store, brm_core::email::EmailRules::default())
+            .await;
+        assert_eq!(worker.plan_digests(clock.now()).await.unwrap().planned, 1);
+        assert_eq!(worker.send_due_emails().await.unwrap().sent, 1);
+        assert_eq!(smtp.received().len(), 1);
+    }
     for row in all().await {
         let mut p = store.process_by_id(row.id).await.unwrap().unwrap();
         if p.due_date.is_none() {

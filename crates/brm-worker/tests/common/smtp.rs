@@ -42,13 +42,21 @@ impl Smtp {
     /// A new server, or None (the test is skipped) when it cannot start here; with
     /// BRM_REQUIRE_SMTP (CI) that fails instead.
     pub fn start() -> Option<Smtp> {
-        let out = Command::new("bash")
-            .arg(SCRIPT)
+        Smtp::start_with_password(None)
+    }
+
+    /// [`Smtp::start`] with the server's login password chosen by the test.
+    pub fn start_with_password(password: Option<&str>) -> Option<Smtp> {
+        let mut cmd = Command::new("bash");
+        cmd.arg(SCRIPT)
             .arg("start")
             .env("BRM_SMTP_OWNER_PID", std::process::id().to_string())
             .env_remove("BRM_SMTP_USER")
-            .env_remove("BRM_SMTP_PASSWORD")
-            .output();
+            .env_remove("BRM_SMTP_PASSWORD");
+        if let Some(p) = password {
+            cmd.env("BRM_SMTP_PASSWORD", p);
+        }
+        let out = cmd.output();
         let out = match out {
             Ok(o) if o.status.success() => o,
             other => {
