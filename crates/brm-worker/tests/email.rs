@@ -434,3 +434,49 @@ async fn two_workers_on_one_postgres_send_every_message_exactly_once() {
     ids.dedup();
     assert_eq!(ids.len(), 42, "every message received exactly once");
 }
+
+#[tokio::test]
+async fn the_seeded_schedules_plan_through_the_scheduler() {
+    let Some(smtp) = Smtp::start() else { return };
+    let rig = Rig::sqlite(Faults::default()).await;
+    waiting_invoices(&rig, 2).await;
+    smtp.configure(&*rig.store, EmailRules::default()).await;
+    let now = rig.sim.now();
+    assert_eq!(
+        brm_worker::schedule::seed_email_schedules(&*rig.store, now)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        brm_worker::schedule::seed_email_schedules(&*rig.store, now)
+            .await
+            .unwrap(),
+        0,
+        "written once"
+    );
+    let kinds: Vec<_> = rig
+        .store
+        .list_schedules()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.kind, s.cron))
+        .collect();
+    assert!(kinds.contains(&(
+        brm_core::schedule::ScheduleKind::ResumoEmail,
+        "0 * * * *".into()
+    )));
+    assert!(kinds.contains(&(
+        brm_core::schedule::ScheduleKind::LembretesEmail,
+        "*/15 * * * *".into()
+    )));
+    let w = mail_worker(&rig, &smtp, "teste-1");
+    // The digest schedule's next run is the next full hour (Brasília 10:00): the cycle
+    // there plans Ana's digest; the sender's round delivers it.
+    set_clock(&rig, utc(2026, 11, 10, 13, 0)).await;
+    let r = w.cycle().await.unwrap();
+    assert!(r.schedules_run >= 1, "{r:?}");
+    assert_eq!(w.send_due_emails().await.unwrap().sent, 1);
+    assert_eq!(smtp.received()[0].to, "ana@beg.com.br");
+}
