@@ -86,6 +86,14 @@ const COMMANDS: &[&str] = &[
     "update_schedule",
     "set_schedule_active",
     "delete_schedule",
+    "get_email_settings",
+    "save_email_settings",
+    "send_test_email",
+    "get_outbox_message",
+    "list_outbox",
+    "process_emails",
+    "get_my_email_preference",
+    "save_my_email_preference",
 ];
 
 fn main() {

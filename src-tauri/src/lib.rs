@@ -202,6 +202,14 @@ pub fn run() {
             commands::schedules::update_schedule,
             commands::schedules::set_schedule_active,
             commands::schedules::delete_schedule,
+            commands::email::get_email_settings,
+            commands::email::save_email_settings,
+            commands::email::send_test_email,
+            commands::email::get_outbox_message,
+            commands::email::list_outbox,
+            commands::email::process_emails,
+            commands::email::get_my_email_preference,
+            commands::email::save_my_email_preference,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| app.run(on_run_event));

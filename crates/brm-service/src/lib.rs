@@ -13,6 +13,7 @@ mod dashboard;
 pub mod db_settings;
 pub mod desktop_prefs;
 pub mod diagnostics;
+pub mod email;
 pub mod exports;
 pub mod health;
 pub mod legacy_import;

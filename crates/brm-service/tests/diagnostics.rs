@@ -1,16 +1,44 @@
 //! The diagnostics report through `Desk`: every role reads it, nothing secret reaches
 //! it (a database URL with a password, a robot URL with credentials and a token in its
-//! query, secrets in logged events), and the recent failed executions are listed.
+//! query, secrets in logged events, the SMTP password saved in Configurações → E-mail),
+//! and the recent failed executions are listed.
 
 mod common;
 
 use brm_core::execution::{ErrorClass, Execution, ExecutionKind, ExecutionStatus};
 use brm_core::process::ProcessFilter;
 use brm_core::{ErrorCode, Role};
-use brm_logging::RecentEvent;
+use brm_logging::{LogSetup, RecentEvent, RecentEvents};
+use brm_secrets::{MemoryKeyStore, SecretBox};
+use brm_service::email::{EmailRulesInput, EmailSettingsInput, SmtpInput};
 use brm_service::{Desk, DiagnosticsContext, RobotInfo};
 use sqlx::SqlitePool;
+use std::sync::Arc;
 use uuid::Uuid;
+
+const SMTP_PASSWORD: &str = "SenhaSmtp-Diag-83Kq";
+
+/// Configurações → E-mail with the SMTP password and this sender.
+fn smtp_input(sender: &str) -> EmailSettingsInput {
+    EmailSettingsInput {
+        smtp: SmtpInput {
+            host: "smtp.beg.com.br".into(),
+            port: Some(587),
+            security: "STARTTLS".into(),
+            user: "robo@beg.com.br".into(),
+            sender_name: "BRM Faturas".into(),
+            sender_address: sender.into(),
+            password: Some(SMTP_PASSWORD.into()),
+            clear_password: false,
+        },
+        rules: EmailRulesInput {
+            digest_hour: Some(8),
+            due_soon_days: Some(3),
+            reminder_after_hours: Some(24),
+            escalate_within_days: Some(2),
+        },
+    }
+}
 
 fn context() -> DiagnosticsContext {
     DiagnosticsContext {
@@ -39,9 +67,55 @@ fn context() -> DiagnosticsContext {
 #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
 async fn every_role_reads_a_report_without_secrets(pool: SqlitePool) {
     let clock = common::clock_at(2026, 11, 2, 12, 0);
-    let desk = Desk::with_clock(common::sqlite_store(&pool), clock.clone());
+    let desk = Desk::with_clock(common::sqlite_store(&pool), clock.clone())
+        .with_secrets(SecretBox::new(Arc::new(MemoryKeyStore::new())));
     let admin = common::first_admin(&desk).await;
+    // The SMTP password saved (sealed to this desktop's robot identity), refused once
+    // (a bad sender) and once by role, and a test message queued, all logged at TRACE
+    // through the shared set-up: neither the log file nor the report may carry it.
     common::insert_user(&pool, "Olga", "olga@beg.com.br", Role::Operador).await;
+    let olga = common::login(&desk, "olga@beg.com.br").await;
+    let logs = tempfile::tempdir().unwrap();
+    let recent = RecentEvents::new(50);
+    let (dispatch, handle) = brm_logging::build(
+        &LogSetup {
+            dir: Some(logs.path().to_path_buf()),
+            filter: Some("trace".into()),
+            stderr: false,
+            max_files: 2,
+        },
+        recent.clone(),
+    );
+    let logging = tracing::dispatcher::set_default(&dispatch);
+    let refused = desk
+        .save_email_settings(&admin, smtp_input("faturas"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Validation);
+    let refused = desk
+        .save_email_settings(&olga, smtp_input("faturas@beg.com.br"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    let saved = desk
+        .save_email_settings(&admin, smtp_input("faturas@beg.com.br"))
+        .await
+        .unwrap();
+    assert!(saved.smtp.password_set);
+    desk.send_test_email(&admin, "ana@beg.com.br")
+        .await
+        .unwrap();
+    drop(logging);
+    drop(handle);
+    let logged: String = std::fs::read_dir(logs.path())
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert!(logged.contains("email settings saved"), "{logged}");
+    assert!(logged.contains("refused by role"), "{logged}");
+    assert!(!logged.contains(SMTP_PASSWORD), "{logged}");
+    let warnings = recent.snapshot();
+    assert!(!warnings.is_empty());
     common::insert_user(&pool, "Abel", "abel@beg.com.br", Role::Aprovador).await;
     let op = common::add_operator(&desk, &admin, "Vivo", "VIVO", true).await;
     common::add_client(&desk, &admin, "Cliente Um Ltda", &common::cnpj(1), op).await;
@@ -81,7 +155,9 @@ async fn every_role_reads_a_report_without_secrets(pool: SqlitePool) {
             None => admin.clone(),
             Some(e) => common::login(&desk, e).await,
         };
-        let d = desk.diagnostics(&token, context()).await.unwrap();
+        let mut ctx = context();
+        ctx.recent_events.extend(warnings.iter().cloned());
+        let d = desk.diagnostics(&token, ctx).await.unwrap();
         assert_eq!(d.database.backend, "SQLite");
         assert!(d
             .database
@@ -122,6 +198,7 @@ async fn every_role_reads_a_report_without_secrets(pool: SqlitePool) {
             "SenhaPortal-5",
             "Outra-6",
             common::PW,
+            SMTP_PASSWORD,
         ] {
             assert!(!d.text.contains(secret), "{secret}: {}", d.text);
             assert!(!json.contains(secret), "{secret}: {json}");

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod dashboard;
 pub mod desktop;
 pub mod diagnostics;
+pub mod email;
 pub mod exports;
 pub mod legacy;
 pub mod operators;
@@ -30,6 +31,8 @@ mod backups_test;
 mod desktop_test;
 #[cfg(test)]
 mod diagnostics_test;
+#[cfg(test)]
+mod email_test;
 #[cfg(test)]
 mod exports_test;
 #[cfg(test)]
