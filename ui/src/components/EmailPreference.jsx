@@ -104,7 +104,7 @@ export function EmailPreferenceFields({ state }) {
             </p>
           )}
           <div className={`field${errors.hour ? " field--error" : ""}`}>
-            <label htmlFor="pref-email-hour">Hora do resumo</label>
+            <label htmlFor="pref-email-hour">Hora do resumo (horário de Brasília)</label>
             <select
               id="pref-email-hour"
               name="email_hour"

@@ -308,7 +308,7 @@ describe("PreferencesDialog: e-mail", () => {
     expect(screen.getByTestId("pref-email-address").textContent).toBe("Seu e-mail: beto@beg.com.br");
     expect(screen.getByLabelText("Receber o resumo diário e os lembretes por e-mail")).toBe(screen.getByTestId("pref-email-receive"));
     expect(screen.getByTestId("pref-email-receive").checked).toBe(true);
-    const hour = screen.getByLabelText("Hora do resumo");
+    const hour = screen.getByLabelText("Hora do resumo (horário de Brasília)");
     expect(hour).toBe(screen.getByTestId("pref-email-hour"));
     expect(hour.value).toBe("");
     expect(hour.options[0].textContent).toBe("Padrão do escritório (08:00)");

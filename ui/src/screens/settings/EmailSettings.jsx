@@ -315,7 +315,7 @@ export function EmailSettings({ token, userEmail, pollMs, pollLimitMs }) {
               <legend>Regras</legend>
               <div className="grid2">
                 <Select
-                  label="Hora padrão do resumo diário"
+                  label="Hora padrão do resumo diário (horário de Brasília)"
                   name="email_digest_hour"
                   value={form.digest_hour}
                   onChange={set("digest_hour")}

@@ -153,7 +153,7 @@ describe("EmailSettings", () => {
     expect(section).toContain("Nenhuma só é aceita para um servidor nesta máquina (127.0.0.1)");
     expect([...screen.getByTestId("email-security").options].map((o) => o.textContent)).toEqual(["STARTTLS", "TLS direto", "Nenhuma"]);
     // Every field is named by its label.
-    for (const label of ["Servidor", "Porta", "Segurança", "Usuário", "Senha", "Nome do remetente", "Endereço do remetente", "Hora padrão do resumo diário"]) {
+    for (const label of ["Servidor", "Porta", "Segurança", "Usuário", "Senha", "Nome do remetente", "Endereço do remetente", "Hora padrão do resumo diário (horário de Brasília)"]) {
       expect(screen.getByLabelText(label)).toBeTruthy();
     }
     expect(screen.getByTestId("email-test-to").placeholder).toBe("ana@beg.com.br");
