@@ -476,11 +476,6 @@ impl Desk {
         }
         let now = self.clock.now();
         let message = plan::test_message(to, &session.user.full_name, now);
-        self.observe(
-            self.store
-                .enqueue_emails(std::slice::from_ref(&message))
-                .await,
-        )?;
         let event = AuditEvent::new(now, actor(&session), EMAIL_TESTE, "email")
             .on(message.id)
             .change(
@@ -491,7 +486,8 @@ impl Desk {
                 "E-mail de teste para {} posto na fila",
                 message.recipient_email
             ));
-        self.observe(self.store.append_audit(&event).await)?;
+        // The message and its audit line in one transaction: both or neither.
+        self.observe(self.store.enqueue_email_audited(&message, &event).await)?;
         tracing::info!(user = %session.user_id(), message = %message.id, "test email queued");
         Ok(match self.outbox_message(message.id).await? {
             Some(m) => OutboxRow::from(&m),

@@ -431,6 +431,13 @@ pub trait Store: Send + Sync + 'static {
     /// already there is left out. How many were written.
     async fn enqueue_emails(&self, messages: &[brm_core::email::OutboxMessage])
         -> StoreResult<u64>;
+    /// One message and its audit event in one transaction (a test message a person
+    /// asked for). Whether it was written.
+    async fn enqueue_email_audited(
+        &self,
+        message: &brm_core::email::OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Takes up to `limit` messages due at `now` (PENDENTE, or ENVIANDO with an expired
     /// lease) for `owner` until `lease_until`, counting a try; oldest first. Two machines
     /// never take the same message.

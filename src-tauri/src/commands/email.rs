@@ -34,7 +34,13 @@ pub async fn send_test_email(
     token: String,
     to: String,
 ) -> CmdResult<OutboxRow> {
-    state.desk().await?.send_test_email(&token, &to).await
+    let row = state.desk().await?.send_test_email(&token, &to).await?;
+    // The embedded worker sends it now rather than at its next round (on a desktop of
+    // the shared mode no worker runs here: a robot machine's round picks it up).
+    if let Some(worker) = state.robot_worker() {
+        worker.wake_mail();
+    }
+    Ok(row)
 }
 
 #[tauri::command(rename_all = "snake_case")]

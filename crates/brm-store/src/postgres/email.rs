@@ -24,6 +24,25 @@ const ALL_COLUMNS: &str = "id, rule, recipient_id, recipient_email, recipient_na
 
 pub async fn enqueue(pool: &PgPool, messages: &[OutboxMessage]) -> StoreResult<u64> {
     let mut tx = pool.begin().await?;
+    let written = insert(&mut tx, messages).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// One message and its audit event, in one transaction.
+pub async fn enqueue_audited(
+    pool: &PgPool,
+    message: &OutboxMessage,
+    event: &AuditEvent,
+) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let written = insert(&mut tx, std::slice::from_ref(message)).await?;
+    audit::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(written == 1)
+}
+
+async fn insert(conn: &mut sqlx::PgConnection, messages: &[OutboxMessage]) -> StoreResult<u64> {
     let mut written = 0;
     for m in messages {
         written += sqlx::query(
@@ -46,11 +65,10 @@ pub async fn enqueue(pool: &PgPool, messages: &[OutboxMessage]) -> StoreResult<u
         .bind(&m.body_html)
         .bind(m.next_attempt_at.unwrap_or(m.created_at))
         .bind(m.created_at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     }
-    tx.commit().await?;
     Ok(written)
 }
 

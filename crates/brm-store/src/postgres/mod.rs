@@ -516,6 +516,14 @@ impl Store for PgStore {
         email::enqueue(&self.pool, messages).await
     }
 
+    async fn enqueue_email_audited(
+        &self,
+        message: &brm_core::email::OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        email::enqueue_audited(&self.pool, message, audit).await
+    }
+
     async fn claim_emails(
         &self,
         owner: &str,

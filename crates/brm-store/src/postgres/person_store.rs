@@ -248,6 +248,14 @@ impl Store for PersonStore {
         fix(self.pg()?.enqueue_emails(messages).await)
     }
 
+    async fn enqueue_email_audited(
+        &self,
+        message: &brm_core::email::OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        fix(self.pg()?.enqueue_email_audited(message, audit).await)
+    }
+
     async fn claim_emails(
         &self,
         _owner: &str,
