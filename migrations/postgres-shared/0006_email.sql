@@ -81,6 +81,25 @@ BEGIN
 END
 $$;
 
+-- The e-mail schedules (Agendamentos), written here by the owner: a robot login, which
+-- plans from them, may not create schedules (only administrators may), so without this a
+-- shared database would have none until someone made them by hand. Once, like the
+-- embedded database's (brm_worker::schedule::seed_email_schedules, same names, same
+-- setting): one an administrator removed stays removed. next_run_at is left to the first
+-- robot machine that sees them.
+INSERT INTO schedules (id, name, cron, kind, operator_id, active, next_run_at, last_run_at,
+                       version, created_at, updated_at)
+SELECT gen_random_uuid(), v.name, v.cron, v.kind, NULL, true, NULL, NULL, 1,
+       clock_timestamp(), clock_timestamp()
+FROM (VALUES ('Resumo diário por e-mail', '0 * * * *', 'RESUMO_EMAIL'),
+             ('Lembretes e escalonamentos por e-mail', '*/15 * * * *', 'LEMBRETES_EMAIL'))
+     AS v (name, cron, kind)
+WHERE NOT EXISTS (SELECT 1 FROM settings WHERE key = 'agendamentos.email_criados')
+ON CONFLICT (name) DO NOTHING;
+INSERT INTO settings (key, value_json, updated_at)
+VALUES ('agendamentos.email_criados', 'true', clock_timestamp())
+ON CONFLICT (key) DO NOTHING;
+
 GRANT SELECT ON email_outbox, email_preferences
     TO brm_operador, brm_aprovador, brm_administrador, brm_robo;
 GRANT INSERT, UPDATE ON email_outbox TO brm_robo;

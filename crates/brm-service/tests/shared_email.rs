@@ -72,6 +72,12 @@ async fn setting(db: &Shared, key: &str) -> Option<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_settings_test_message_and_preferences_with_personal_logins() {
     let Some(db) = shared().await else { return };
+    // The preparation wrote the two e-mail schedules (a robot login may not).
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM schedules ORDER BY kind")
+        .fetch_all(&db.owner)
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["LEMBRETES_EMAIL", "RESUMO_EMAIL"]);
     let ana = db
         .create_person(
             &db.owner,
