@@ -562,3 +562,26 @@ async fn robot_machines_register_decide_and_reseal() {
         suite::robot_machines::robot_machines_register_decide_and_reseal(&s).await;
     }
 }
+
+/// The e-mail cases (suite/email.rs lists them once for every backend).
+macro_rules! on_postgres {
+    ($($name:ident => $case:path;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            if let Some(s) = fresh_store().await {
+                $case(&s).await;
+            }
+        }
+    )*};
+}
+suite::email::cases!(on_postgres);
+
+/// Two robot machines (two pools of their own), two claimers each, on one outbox: every
+/// message is claimed exactly once (`FOR UPDATE SKIP LOCKED` at work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_concurrent_claims_take_each_message_once() {
+    let Some((a, b)) = two_desktops().await else {
+        return;
+    };
+    suite::email::concurrent_claims_take_each_message_once(Arc::new(a), Arc::new(b)).await;
+}

@@ -22,6 +22,8 @@ use async_trait::async_trait;
 use brm_core::audit::AuditEvent;
 use brm_core::client::{Client, ClientFilter};
 use brm_core::dashboard::OperatorMonth;
+use brm_core::email::plan::{Recipient, ReminderSent};
+use brm_core::email::{EmailOutcome, EmailPreference, OutboxFilter, OutboxMessage};
 use brm_core::execution::{Execution, ExecutionFilter, ExecutionRow, LogLine};
 use brm_core::operator::{Operator, OperatorFilter, Page};
 use brm_core::process::{MonthCreation, Process, ProcessFilter, ProcessRow, StatusCounts};
@@ -82,6 +84,12 @@ async fn split() -> Option<ReadsAsPerson> {
         .await
         .unwrap();
     shared::prepare(&owner).await.unwrap();
+    // The preparation seeds the two e-mail schedules; the contract starts from an empty
+    // registry (its schedule case lists exactly what it saved).
+    sqlx::query("DELETE FROM schedules")
+        .execute(&owner)
+        .await
+        .unwrap();
     let password = "senha-do-operador-1";
     let role: String = sqlx::query_scalar(
         "SELECT brm_create_person(gen_random_uuid(), 'caio@beg.com.br', 'Caio Operador', NULL, 'OPERADOR', $1, NULL)",
@@ -138,6 +146,8 @@ as_person! {
     alert_candidates_and_details => suite::alerts::alert_candidates_and_details;
     legacy_import_is_one_transaction => suite::legacy::legacy_import_is_one_transaction;
 }
+// The e-mail cases: the outbox, the reminders and the preferences read as the OPERADOR.
+suite::email::cases!(as_person);
 
 /// The reads of people and of the server a person's desk makes: they work under the
 /// profile's grants, without the hash, the failure count or the lock. The same reads
@@ -587,5 +597,73 @@ impl Store for ReadsAsPerson {
         self.owner
             .replace_password_hash(user_id, expected, new_hash, audit)
             .await
+    }
+    async fn enqueue_emails(&self, messages: &[OutboxMessage]) -> StoreResult<u64> {
+        self.owner.enqueue_emails(messages).await
+    }
+
+    async fn enqueue_email_audited(
+        &self,
+        message: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.owner.enqueue_email_audited(message, audit).await
+    }
+
+    async fn claim_emails(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        self.owner
+            .claim_emails(owner, now, lease_until, limit)
+            .await
+    }
+
+    async fn finish_email(
+        &self,
+        id: Uuid,
+        owner: &str,
+        outcome: &EmailOutcome,
+    ) -> StoreResult<bool> {
+        self.owner.finish_email(id, owner, outcome).await
+    }
+
+    async fn outbox(&self, filter: &OutboxFilter) -> StoreResult<Vec<OutboxMessage>> {
+        self.reader.outbox(filter).await
+    }
+
+    async fn reminders_sent(&self, process_ids: &[Uuid]) -> StoreResult<Vec<ReminderSent>> {
+        self.reader.reminders_sent(process_ids).await
+    }
+
+    async fn email_recipients(&self) -> StoreResult<Vec<Recipient>> {
+        self.reader.email_recipients().await
+    }
+
+    async fn email_preference(&self, user_id: Uuid) -> StoreResult<Option<EmailPreference>> {
+        self.reader.email_preference(user_id).await
+    }
+
+    async fn set_email_preference(
+        &self,
+        user_id: Uuid,
+        preference: &EmailPreference,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.owner
+            .set_email_preference(user_id, preference, audit)
+            .await
+    }
+
+    async fn reseal_smtp_password(
+        &self,
+        before: &str,
+        after: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.owner.reseal_smtp_password(before, after, audit).await
     }
 }

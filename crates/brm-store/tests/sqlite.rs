@@ -241,3 +241,25 @@ async fn robot_machines_register_decide_and_reseal(pool: SqlitePool) {
     suite::robot_machines::robot_machines_register_decide_and_reseal(&SqliteStore::from_pool(pool))
         .await;
 }
+
+/// The e-mail cases (suite/email.rs lists them once for every backend).
+macro_rules! on_sqlite {
+    ($($name:ident => $case:path;)*) => {$(
+        #[sqlx::test(migrator = "brm_store::sqlite::MIGRATOR")]
+        async fn $name(pool: SqlitePool) {
+            $case(&SqliteStore::from_pool(pool)).await;
+        }
+    )*};
+}
+suite::email::cases!(on_sqlite);
+
+/// Two desktops on one file claim the outbox at once: each message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_concurrent_claims_take_each_message_once() {
+    let (_dir, a, b) = two_desktops().await;
+    suite::email::concurrent_claims_take_each_message_once(
+        std::sync::Arc::new(a),
+        std::sync::Arc::new(b),
+    )
+    .await;
+}

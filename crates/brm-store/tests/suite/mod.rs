@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod domain;
+pub mod email;
 pub mod legacy;
 pub mod live;
 pub mod robot_machines;
