@@ -31,8 +31,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def sh(cmd, **kw):
+    """Runs `cmd` from the repository's root unless the caller names another folder
+    (the UI build runs in ui/: passing cwd twice was a TypeError at once)."""
     print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+    kw.setdefault("cwd", ROOT)
+    subprocess.run(cmd, check=True, **kw)
 
 
 def children_map():
