@@ -71,6 +71,8 @@ fn today() -> NaiveDate {
 
 struct SmtpServer {
     dir: PathBuf,
+    /// The server's process id (its pid file), for its CPU time.
+    pid: String,
     host: String,
     port: u16,
     user: String,
@@ -90,8 +92,12 @@ impl SmtpServer {
                 std::process::exit(2)
             })
         };
+        let dir: PathBuf = get("BRM_SMTP_DIR").into();
         SmtpServer {
-            dir: get("BRM_SMTP_DIR").into(),
+            pid: std::fs::read_to_string(dir.join("server.pid"))
+                .map(|p| p.trim().to_string())
+                .unwrap_or_default(),
+            dir,
             host: get("BRM_SMTP_HOST"),
             port: get("BRM_SMTP_PORT").parse().expect("BRM_SMTP_PORT"),
             user: get("BRM_SMTP_USER"),
@@ -177,7 +183,7 @@ impl Series {
 }
 
 /// Row names, in the order the table prints them.
-const ROWS: [&str; 17] = [
+const ROWS: [&str; 22] = [
     "(a) plan_digests: read, render, write 10",
     "    settings (2 reads)",
     "    people (email_recipients)",
@@ -193,9 +199,37 @@ const ROWS: [&str; 17] = [
     "    Mailer::new (OS roots + extra CA)",
     "    1st send (TCP, STARTTLS, AUTH, DATA)",
     "    9 more sends (pooled connection)",
+    "    10 one-line messages, same connection",
+    "CPU in (b): this process",
+    "CPU in (b): SMTP server (Python)",
+    "CPU in baseline: this process",
+    "CPU in baseline: SMTP server (Python)",
     "ratio (b) / baseline",
     "ratio (c) / baseline",
 ];
+
+/// CPU time of every thread of process `pid` ("self" for this one), from the
+/// scheduler's nanosecond counters (/proc/PID/task/*/schedstat, Linux).
+fn cpu_time(pid: &str) -> Duration {
+    let mut ns: u64 = 0;
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            if let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) {
+                ns += s
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    Duration::from_nanos(ns)
+}
+
+/// CPU time of this process and of the SMTP server, read together.
+fn cpu_pair(server_pid: &str) -> (Duration, Duration) {
+    (cpu_time("self"), cpu_time(server_pid))
+}
 
 #[derive(Default)]
 struct Figures {
@@ -427,8 +461,7 @@ async fn seed(store: &dyn Store, secrets: &SecretBox, smtp: &SmtpServer) -> Uuid
         .await
         .unwrap();
     let sealed =
-        brm_secrets::seal_to(&[identity.public_key()], SMTP_PASSWORD_AAD, &smtp.password)
-            .unwrap();
+        brm_secrets::seal_to(&[identity.public_key()], SMTP_PASSWORD_AAD, &smtp.password).unwrap();
     let settings = SmtpSettings {
         host: smtp.host.clone(),
         port: smtp.port,
@@ -446,7 +479,11 @@ async fn seed(store: &dyn Store, secrets: &SecretBox, smtp: &SmtpServer) -> Uuid
         (SETTING_SMTP_PASSWORD, serde_json::json!(sealed)),
     ] {
         store
-            .put_setting(k, &v, &event(seeded_at, "ALTERAR_CONFIGURACAO", "configuracao"))
+            .put_setting(
+                k,
+                &v,
+                &event(seeded_at, "ALTERAR_CONFIGURACAO", "configuracao"),
+            )
             .await
             .unwrap();
     }
@@ -591,6 +628,7 @@ impl Bench {
     /// plan_digests' own steps, one by one through the same store calls (mirrors
     /// `Worker::mail_subjects`), to show where its time goes.
     async fn plan_breakdown(&self, f: &mut Figures) {
+        self.raw.clear_outbox().await;
         let now = scheduled_minute();
         let t = Instant::now();
         let _ = self.store.get_setting(SETTING_SMTP).await.unwrap();
@@ -651,6 +689,7 @@ impl Bench {
 
     /// The 10 rendered digests straight through a new Mailer, no database.
     async fn baseline(&self, messages: &[Outgoing], f: &mut Figures) {
+        let cpu = cpu_pair(&self.smtp.pid);
         let t = Instant::now();
         let mailer = Mailer::new(self.smtp.mailer_config()).expect("mailer");
         let made = t.elapsed();
@@ -663,10 +702,29 @@ impl Bench {
         }
         let rest = t2.elapsed();
         f.add(ROWS[11], t.elapsed());
+        let after = cpu_pair(&self.smtp.pid);
+        f.add(ROWS[18], after.0 - cpu.0);
+        f.add(ROWS[19], after.1 - cpu.1);
         f.add(ROWS[12], made);
         f.add(ROWS[13], first);
         f.add(ROWS[14], rest);
         self.smtp.take(APPROVERS, "baseline");
+        // What the server costs per message whatever its size (round trips, its write
+        // and fsync of the .eml): one-line messages on the connection already open.
+        let t = Instant::now();
+        for m in messages {
+            let small = Outgoing {
+                to_email: m.to_email.clone(),
+                to_name: m.to_name.clone(),
+                subject: "Teste".into(),
+                text: "Uma linha.\n".into(),
+                html: "<p>Uma linha.</p>\n".into(),
+                message_id: format!("<{}@brm-bench>", Uuid::new_v4()),
+            };
+            mailer.send(&small).await.expect("small send");
+        }
+        f.add(ROWS[15], t.elapsed());
+        self.smtp.take(APPROVERS, "one-line messages");
     }
 
     async fn run(&self, label: &str, runs: usize, f: &mut Figures) -> Sizes {
@@ -704,9 +762,13 @@ impl Bench {
                     })
                     .collect();
             }
+            let cpu = cpu_pair(&self.smtp.pid);
             let t = Instant::now();
             self.send_all(&worker, APPROVERS as u32).await;
             f.add(ROWS[6], t.elapsed());
+            let after = cpu_pair(&self.smtp.pid);
+            f.add(ROWS[16], after.0 - cpu.0);
+            f.add(ROWS[17], after.1 - cpu.1);
             assert_eq!(self.raw.sent().await as usize, APPROVERS);
             let eml = self.smtp.take(APPROVERS, "(b) send_due_emails");
             if let Some(s) = sizes.as_mut() {
@@ -825,7 +887,11 @@ fn print_table(runs: usize, backends: &[(String, Figures)]) {
         for (_, f) in backends {
             let cell = match row {
                 "ratio (b) / baseline" | "ratio (c) / baseline" => {
-                    let num = if row.contains("(b)") { ROWS[6] } else { ROWS[8] };
+                    let num = if row.contains("(b)") {
+                        ROWS[6]
+                    } else {
+                        ROWS[8]
+                    };
                     match (f.get(num), f.get(ROWS[11])) {
                         (Some(a), Some(b)) => format!("{:.2} x", a.median() / b.median()),
                         _ => "-".into(),
@@ -912,6 +978,16 @@ async fn main() {
     }
 
     print_table(runs, &backends);
+    // The figures are wall times on a shared machine: say how busy it was.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average at the end (1, 5, 15 min): {} on {} cores",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     let s = sizes.unwrap();
     println!(
         "\none digest: {} invoice lines; text {} bytes, HTML {} bytes; {} bytes as the \
