@@ -30,7 +30,7 @@ case "$PROFILE" in
   debug) cargo build --quiet -p brm-worker --example email_digest_bench ;;
   *) echo "--profile release ou debug" >&2; exit 2 ;;
 esac
-BIN="target/$PROFILE/examples/email_digest_bench"
+BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/examples/email_digest_bench"
 
 SMTP_DIR=""
 PG_DIR=""
