@@ -403,7 +403,9 @@ async fn the_form_rules(w: &World) {
             "CRIAR_PROCESSOS_MENSAIS",
             "EXECUTAR_DOWNLOADS",
             "EXECUTAR_ENVIOS_SAT",
-            "LIMPEZA_LOGS"
+            "LIMPEZA_LOGS",
+            "RESUMO_EMAIL",
+            "LEMBRETES_EMAIL"
         ]
     );
 }

@@ -232,18 +232,22 @@ async fn digests_reminders_and_escalations_on_a_manual_clock() {
     );
 
     // 11 Nov 12:10 UTC: waited over 24 h: reminders (Ana, Bruno × 3); invoice a is two days
-    // from its due date: escalated to Ana, naming who was reminded.
+    // from its due date: escalated to Ana, naming who was reminded. c is decided after
+    // its reminders were planned but before they are sent: they are not sent.
     set_clock(&rig, utc(2026, 11, 11, 12, 10)).await;
     let r = w.plan_reminders(rig.sim.now()).await.unwrap();
     assert_eq!(r.planned, 7, "{r:?}");
-    w.send_due_emails().await.unwrap();
+    decide(&rig, c).await;
+    let r = w.send_due_emails().await.unwrap();
+    // 7: the 11th's two digests, 4 reminders and the escalation.
+    assert_eq!((r.sent, r.cancelled), (7, 2), "c's two reminders: {r:?}");
     let t = tally(&smtp);
     assert_eq!(
         t[&("Lembrete".into(), "bruno@beg.com.br".into())],
-        3,
+        2,
         "{t:?}"
     );
-    assert_eq!(t[&("Lembrete".into(), "ana@beg.com.br".into())], 3);
+    assert_eq!(t[&("Lembrete".into(), "ana@beg.com.br".into())], 2);
     assert_eq!(t[&("Escalonamento".into(), "ana@beg.com.br".into())], 1);
     let esc = smtp
         .received()
@@ -261,18 +265,17 @@ async fn digests_reminders_and_escalations_on_a_manual_clock() {
         esc.text
     );
     assert!(esc.text.contains(&format!("brm-desk://processo/{a}")));
-    // The same scan again: nothing twice.
+    // The same scan again, and the next hour's: nothing twice.
     assert_eq!(w.plan_reminders(rig.sim.now()).await.unwrap().planned, 0);
 
     // b is approved before it comes within two days of its due date: no escalation for
-    // it on the 12th; a is escalated again (a new day), with the reminders sent so far.
+    // it on the 12th; a is escalated again (a new day), naming the reminders sent on the
+    // 11th; nobody is reminded of a second time.
     decide(&rig, b).await;
     set_clock(&rig, utc(2026, 11, 12, 12, 10)).await;
-    w.plan_reminders(rig.sim.now()).await.unwrap();
-    // c is decided after its reminder was planned but before it is sent: not sent.
-    decide(&rig, c).await;
-    let r = w.send_due_emails().await.unwrap();
-    assert_eq!(r.cancelled, 2, "c's two reminders: {r:?}");
+    let r = w.plan_reminders(rig.sim.now()).await.unwrap();
+    assert_eq!(r.planned, 1, "a's escalation only: {r:?}");
+    assert_eq!(w.send_due_emails().await.unwrap().sent, 1);
     let esc: Vec<_> = smtp
         .received()
         .into_iter()
@@ -282,6 +285,13 @@ async fn digests_reminders_and_escalations_on_a_manual_clock() {
     assert!(esc
         .iter()
         .all(|m| m.text.contains(&a.to_string()) && !m.text.contains(&b.to_string())));
+    assert!(
+        esc[1].text.contains("Ana Administradora em 11/11/2026 às 09:10")
+            && esc[1].text.contains("Bruno em 11/11/2026 às 09:10"),
+        "{}",
+        esc[1].text
+    );
+    assert_eq!(smtp.received().len(), 2 + 2 + 5 + 1);
     // The process screen lists what was sent about a.
     let about_a = rig
         .store
@@ -479,4 +489,39 @@ async fn the_seeded_schedules_plan_through_the_scheduler() {
     assert!(r.schedules_run >= 1, "{r:?}");
     assert_eq!(w.send_due_emails().await.unwrap().sent, 1);
     assert_eq!(smtp.received()[0].to, "ana@beg.com.br");
+}
+
+#[tokio::test]
+async fn a_machine_that_dies_mid_send_leaves_its_messages_to_the_next_start() {
+    let Some(smtp) = Smtp::start() else { return };
+    let rig = Rig::sqlite(Faults::default()).await;
+    waiting_invoices(&rig, 1).await;
+    person(&rig, "Bruno", Role::Aprovador).await;
+    smtp.configure(&*rig.store, EmailRules::default()).await;
+    let first = mail_worker(&rig, &smtp, "antes-de-cair");
+    assert_eq!(first.plan_digests(rig.sim.now()).await.unwrap().planned, 2);
+    // The first run took both messages and died before sending (its lease stands).
+    let now = rig.sim.now();
+    let taken = rig
+        .store
+        .claim_emails("antes-de-cair", now, now + Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 2);
+    drop(first);
+    let next = mail_worker(&rig, &smtp, "depois-de-reiniciar");
+    assert_eq!(
+        next.send_due_emails().await.unwrap(),
+        Default::default(),
+        "lease still held"
+    );
+    rig.advance(Duration::minutes(5) + Duration::seconds(1))
+        .await;
+    let r = next.send_due_emails().await.unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    assert_eq!(smtp.received().len(), 2);
+    let sent = rig.store.outbox(&OutboxFilter::default()).await.unwrap();
+    assert!(sent
+        .iter()
+        .all(|m| m.state == OutboxState::Enviado && m.attempts == 2));
 }

@@ -153,9 +153,12 @@ pub fn digests(
 
 /// The reminders and escalations due at `now`.
 ///
-/// - A reminder, once a day, to each approver who takes approval mail, about each
-///   invoice that has waited more than `reminder_after_hours` (not to whoever gave its
-///   first approval: they cannot give the second).
+/// - A reminder to each approver who takes approval mail, about each invoice that has
+///   waited more than `reminder_after_hours` (not to whoever gave its first approval:
+///   they cannot give the second). Once per invoice and person for as long as it waits:
+///   its key's day is the day the invoice started waiting, not today, so a month's 500
+///   invoices do not become 500 messages a day per approver; the follow-up is the
+///   escalation. An invoice sent back and downloaded again waits anew, and reminds anew.
 /// - An escalation, once a day, to every active administrator with an address, about
 ///   each invoice still waiting that is `escalate_within_days` or fewer from its due date
 ///   or past it, naming who was reminded and when.
@@ -173,30 +176,31 @@ pub fn reminders_and_escalations(
     for inv in waiting {
         let mut reminded_now: Vec<ReminderSent> = Vec::new();
         if now - inv.waiting_since >= Duration::hours(rules.reminder_after_hours) {
+            let waiting_day = local_day(inv.waiting_since);
             for p in people.iter().filter(|p| p.takes_approval_mail()) {
                 if inv.first_approved_by == Some(p.user_id) {
                     continue;
                 }
-                // Named by the escalation of this same scan, unless a reminder to them
-                // about it already went out today (the key drops this one then).
-                let sent_today = reminded.iter().any(|r| {
-                    r.process_id == inv.process_id
-                        && r.recipient_name == p.name
-                        && local_day(r.sent_at) == today
-                });
-                if !sent_today {
-                    reminded_now.push(ReminderSent {
-                        process_id: inv.process_id,
-                        recipient_name: p.name.clone(),
-                        sent_at: now,
-                    });
+                // Already reminded (sent): nothing to plan; one planned but not yet sent
+                // is dropped by the key.
+                let sent = reminded
+                    .iter()
+                    .any(|r| r.process_id == inv.process_id && r.recipient_name == p.name);
+                if sent {
+                    continue;
                 }
+                // Named by the escalation of this same scan.
+                reminded_now.push(ReminderSent {
+                    process_id: inv.process_id,
+                    recipient_name: p.name.clone(),
+                    sent_at: now,
+                });
                 let content = render::reminder(&p.name, inv, now);
                 out.push(message(
                     OutboxRule::Lembrete,
                     p,
                     Some(inv.process_id),
-                    today,
+                    waiting_day,
                     now,
                     content,
                 ));

@@ -72,6 +72,9 @@ async fn insert(conn: &mut sqlx::PgConnection, messages: &[OutboxMessage]) -> St
     Ok(written)
 }
 
+/// The messages a person waits for go first: a test someone is watching, then the
+/// digests, then escalations, then reminders (at the top of the hour the reminder scan may
+/// queue hundreds at the same instant as the digests), each kind oldest first.
 pub async fn claim(
     pool: &PgPool,
     owner: &str,
@@ -84,7 +87,9 @@ pub async fn claim(
                 attempts = attempts + 1
          WHERE id IN (SELECT id FROM email_outbox
                       WHERE state IN ('PENDENTE', 'ENVIANDO') AND next_attempt_at <= $3
-                      ORDER BY next_attempt_at LIMIT $4
+                      ORDER BY CASE rule WHEN 'TESTE' THEN 0 WHEN 'RESUMO' THEN 1
+                                             WHEN 'ESCALONAMENTO' THEN 2 ELSE 3 END,
+                               next_attempt_at LIMIT $4
                       FOR UPDATE SKIP LOCKED)
          RETURNING {ALL_COLUMNS}"
     ))
