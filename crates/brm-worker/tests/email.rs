@@ -286,7 +286,9 @@ async fn digests_reminders_and_escalations_on_a_manual_clock() {
         .iter()
         .all(|m| m.text.contains(&a.to_string()) && !m.text.contains(&b.to_string())));
     assert!(
-        esc[1].text.contains("Ana Administradora em 11/11/2026 às 09:10")
+        esc[1]
+            .text
+            .contains("Ana Administradora em 11/11/2026 às 09:10")
             && esc[1].text.contains("Bruno em 11/11/2026 às 09:10"),
         "{}",
         esc[1].text
