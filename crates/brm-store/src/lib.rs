@@ -8,6 +8,7 @@
 mod error;
 pub mod feed;
 pub mod legacy;
+mod outbox_sql;
 pub mod postgres;
 mod records;
 mod sql_text;

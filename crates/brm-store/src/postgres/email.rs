@@ -3,6 +3,8 @@
 //! and `FOR UPDATE SKIP LOCKED` gives each message to one of them.
 
 use super::audit;
+use crate::outbox_sql::{clamp_limit, outcome_columns, ALL_COLUMNS, LIST_COLUMNS};
+use crate::sql_text::like_pattern;
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::email::plan::{Recipient, ReminderSent};
@@ -14,13 +16,6 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
-
-const LIST_COLUMNS: &str = "id, rule, recipient_id, recipient_email, recipient_name, process_id,
-    subject_key, day, subject, '' AS body_text, '' AS body_html, state, attempts,
-    next_attempt_at, last_error, created_at, sent_at";
-const ALL_COLUMNS: &str = "id, rule, recipient_id, recipient_email, recipient_name, process_id,
-    subject_key, day, subject, body_text, body_html, state, attempts,
-    next_attempt_at, last_error, created_at, sent_at";
 
 pub async fn enqueue(pool: &PgPool, messages: &[OutboxMessage]) -> StoreResult<u64> {
     let mut tx = pool.begin().await?;
@@ -110,7 +105,7 @@ pub async fn finish(
     owner: &str,
     outcome: &EmailOutcome,
 ) -> StoreResult<bool> {
-    let (state, next, error, sent) = crate::sqlite::email_columns(outcome);
+    let (state, next, error, sent) = outcome_columns(outcome);
     let done = sqlx::query(
         "UPDATE email_outbox SET state = $1, next_attempt_at = $2,
                 last_error = COALESCE($3, last_error), sent_at = $4, lease_owner = NULL
@@ -145,13 +140,7 @@ pub async fn list(pool: &PgPool, f: &OutboxFilter) -> StoreResult<Vec<OutboxMess
         q.push(" AND id = ").push_bind(id);
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let like = format!(
-            "%{}%",
-            t.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = like_pattern(&t.to_lowercase());
         q.push(" AND (lower(recipient_email) LIKE ")
             .push_bind(like.clone())
             .push(" OR lower(coalesce(recipient_name, '')) LIKE ")
@@ -161,7 +150,7 @@ pub async fn list(pool: &PgPool, f: &OutboxFilter) -> StoreResult<Vec<OutboxMess
             .push(")");
     }
     q.push(" ORDER BY created_at DESC, id LIMIT ")
-        .push_bind(crate::sqlite::email_clamp_limit(f.limit));
+        .push_bind(clamp_limit(f.limit));
     let rows = q.build().fetch_all(pool).await?;
     rows.iter().map(decode).collect()
 }

@@ -2,25 +2,19 @@
 
 use super::audit;
 use super::codec::{parse_ts, parse_ts_opt, parse_uuid, ts};
+use crate::outbox_sql::{clamp_limit, outcome_columns, ALL_COLUMNS, LIST_COLUMNS};
+use crate::sql_text::like_pattern;
 use crate::{StoreError, StoreResult};
 use brm_core::audit::AuditEvent;
 use brm_core::email::plan::{Recipient, ReminderSent};
 use brm_core::email::{
-    EmailOutcome, EmailPreference, OutboxFilter, OutboxMessage, OutboxRule, OutboxState, LIST_LIMIT,
+    EmailOutcome, EmailPreference, OutboxFilter, OutboxMessage, OutboxRule, OutboxState,
 };
 use brm_core::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
-
-/// Every column but the bodies (lists), and with them (the sender).
-const LIST_COLUMNS: &str = "id, rule, recipient_id, recipient_email, recipient_name, process_id,
-    subject_key, day, subject, '' AS body_text, '' AS body_html, state, attempts,
-    next_attempt_at, last_error, created_at, sent_at";
-const ALL_COLUMNS: &str = "id, rule, recipient_id, recipient_email, recipient_name, process_id,
-    subject_key, day, subject, body_text, body_html, state, attempts,
-    next_attempt_at, last_error, created_at, sent_at";
 
 pub async fn enqueue(pool: &SqlitePool, messages: &[OutboxMessage]) -> StoreResult<u64> {
     let mut tx = pool.begin().await?;
@@ -111,7 +105,7 @@ pub async fn finish(
     owner: &str,
     outcome: &EmailOutcome,
 ) -> StoreResult<bool> {
-    let (state, next, error, sent) = columns(outcome);
+    let (state, next, error, sent) = outcome_columns(outcome);
     let done = sqlx::query(
         "UPDATE email_outbox SET state = ?1, next_attempt_at = ?2, last_error = COALESCE(?3, last_error),
                 sent_at = ?4, lease_owner = NULL
@@ -127,30 +121,6 @@ pub async fn finish(
     .await?
     .rows_affected();
     Ok(done == 1)
-}
-
-/// (state, next try, error, sent at) of an outcome.
-pub(crate) type OutcomeColumns = (
-    OutboxState,
-    Option<DateTime<Utc>>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
-
-pub(crate) fn columns(o: &EmailOutcome) -> OutcomeColumns {
-    match o {
-        EmailOutcome::Sent { at } => (OutboxState::Enviado, None, None, Some(*at)),
-        EmailOutcome::Retry { error, next_at } => (
-            OutboxState::Pendente,
-            Some(*next_at),
-            Some(error.clone()),
-            None,
-        ),
-        EmailOutcome::Failed { error } => (OutboxState::Falhou, None, Some(error.clone()), None),
-        EmailOutcome::Cancelled { reason } => {
-            (OutboxState::Cancelado, None, Some(reason.clone()), None)
-        }
-    }
 }
 
 pub async fn list(pool: &SqlitePool, f: &OutboxFilter) -> StoreResult<Vec<OutboxMessage>> {
@@ -170,13 +140,7 @@ pub async fn list(pool: &SqlitePool, f: &OutboxFilter) -> StoreResult<Vec<Outbox
         q.push(" AND id = ").push_bind(id.to_string());
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let like = format!(
-            "%{}%",
-            t.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = like_pattern(&t.to_lowercase());
         q.push(" AND (lower(recipient_email) LIKE ")
             .push_bind(like.clone())
             .push(" ESCAPE '\\' OR lower(coalesce(recipient_name, '')) LIKE ")
@@ -189,14 +153,6 @@ pub async fn list(pool: &SqlitePool, f: &OutboxFilter) -> StoreResult<Vec<Outbox
         .push_bind(clamp_limit(f.limit));
     let rows = q.build().fetch_all(pool).await?;
     rows.iter().map(decode).collect()
-}
-
-pub(crate) fn clamp_limit(limit: i64) -> i64 {
-    if limit <= 0 {
-        LIST_LIMIT
-    } else {
-        limit.min(LIST_LIMIT)
-    }
 }
 
 pub async fn reminders_sent(pool: &SqlitePool, ids: &[Uuid]) -> StoreResult<Vec<ReminderSent>> {

@@ -9,7 +9,6 @@ mod clients;
 mod codec;
 mod dashboard;
 mod email;
-pub(crate) use email::{clamp_limit as email_clamp_limit, columns as email_columns};
 mod executions;
 mod legacy;
 mod operators;
