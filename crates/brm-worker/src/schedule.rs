@@ -82,51 +82,25 @@ pub async fn retire_seeded_backup(
 /// `backup.*`), and a second nightly copy from here would double the files and ignore
 /// how many the administrator keeps; see [`retire_seeded_backup`].
 pub async fn seed_defaults(store: &dyn brm_store::Store, now: DateTime<Utc>) -> StoreResult<u32> {
-    if store.get_setting(SETTING_DEFAULTS_WRITTEN).await?.is_some() {
-        return Ok(0);
-    }
-    let defaults = [
-        (
-            "Criar processos do mês",
-            "0 6 1 * *",
-            ScheduleKind::CriarProcessosMensais,
-        ),
-        (
-            "Limpar registros antigos",
-            "0 3 * * 0",
-            ScheduleKind::LimpezaLogs,
-        ),
-    ];
-    let mut written = 0;
-    for (name, cron, kind) in defaults {
-        let s = Schedule {
-            id: uuid::Uuid::new_v4(),
-            name: name.into(),
-            cron: cron.into(),
-            kind,
-            operator_id: None,
-            active: true,
-            next_run_at: next_run(cron, now).ok(),
-            last_run_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let event = AuditEvent::new(now, actor(), "CRIAR_AGENDAMENTO", "agendamento")
-            .on(s.id)
-            .detail(format!("{name} ({cron}), padrão da instalação"));
-        match store.save_schedule(&s, None, &event).await {
-            Ok(_) => written += 1,
-            Err(brm_store::StoreError::Unique(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let event = AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao")
-        .detail("agendamentos padrão criados");
-    store
-        .put_setting(SETTING_DEFAULTS_WRITTEN, &serde_json::json!(true), &event)
-        .await?;
-    Ok(written)
+    seed_once(
+        store,
+        now,
+        SETTING_DEFAULTS_WRITTEN,
+        &[
+            (
+                "Criar processos do mês",
+                "0 6 1 * *",
+                ScheduleKind::CriarProcessosMensais,
+            ),
+            (
+                "Limpar registros antigos",
+                "0 3 * * 0",
+                ScheduleKind::LimpezaLogs,
+            ),
+        ],
+        "agendamentos padrão criados",
+    )
+    .await
 }
 
 /// Settings key set once the e-mail schedules (issue 21) were written, for new
@@ -141,27 +115,42 @@ pub async fn seed_email_schedules(
     store: &dyn brm_store::Store,
     now: DateTime<Utc>,
 ) -> StoreResult<u32> {
-    if store
-        .get_setting(SETTING_EMAIL_DEFAULTS_WRITTEN)
-        .await?
-        .is_some()
-    {
+    seed_once(
+        store,
+        now,
+        SETTING_EMAIL_DEFAULTS_WRITTEN,
+        &[
+            (
+                "Resumo diário por e-mail",
+                "0 * * * *",
+                ScheduleKind::ResumoEmail,
+            ),
+            (
+                "Lembretes e escalonamentos por e-mail",
+                "*/15 * * * *",
+                ScheduleKind::LembretesEmail,
+            ),
+        ],
+        "agendamentos de e-mail padrão criados",
+    )
+    .await
+}
+
+/// Writes `defaults` (name, cron, kind) unless the setting `written` says they were
+/// written before (so one an administrator deleted stays deleted), each audited; a name
+/// another machine wrote meanwhile is left as it is. Then sets `written`. How many it wrote.
+async fn seed_once(
+    store: &dyn brm_store::Store,
+    now: DateTime<Utc>,
+    written_key: &str,
+    defaults: &[(&str, &str, ScheduleKind)],
+    detail: &str,
+) -> StoreResult<u32> {
+    if store.get_setting(written_key).await?.is_some() {
         return Ok(0);
     }
-    let defaults = [
-        (
-            "Resumo diário por e-mail",
-            "0 * * * *",
-            ScheduleKind::ResumoEmail,
-        ),
-        (
-            "Lembretes e escalonamentos por e-mail",
-            "*/15 * * * *",
-            ScheduleKind::LembretesEmail,
-        ),
-    ];
     let mut written = 0;
-    for (name, cron, kind) in defaults {
+    for &(name, cron, kind) in defaults {
         let s = Schedule {
             id: uuid::Uuid::new_v4(),
             name: name.into(),
@@ -184,14 +173,10 @@ pub async fn seed_email_schedules(
             Err(e) => return Err(e),
         }
     }
-    let event = AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao")
-        .detail("agendamentos de e-mail padrão criados");
+    let event =
+        AuditEvent::new(now, actor(), "ALTERAR_CONFIGURACAO", "configuracao").detail(detail);
     store
-        .put_setting(
-            SETTING_EMAIL_DEFAULTS_WRITTEN,
-            &serde_json::json!(true),
-            &event,
-        )
+        .put_setting(written_key, &serde_json::json!(true), &event)
         .await?;
     Ok(written)
 }
