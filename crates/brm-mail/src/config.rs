@@ -1,7 +1,6 @@
 //! Where the mail server is and how to reach it.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -83,19 +82,10 @@ impl fmt::Debug for SmtpConfig {
     }
 }
 
-/// True for "localhost" and loopback addresses (127.0.0.0/8, ::1, bracketed or not):
-/// the only hosts a connection without encryption may go to.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim();
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+/// True for "localhost" and loopback addresses: the only hosts a connection without
+/// encryption may go to. The domain's own rule, so the settings screen and the sender
+/// cannot disagree.
+pub use brm_core::email::is_loopback_host;
 
 #[cfg(test)]
 mod tests {

@@ -72,16 +72,21 @@ impl Default for SmtpSettings {
     }
 }
 
-/// Whether `host` names this machine: the only place a connection without TLS may go
-/// (a password or an invoice list must not cross the office network in clear text).
+/// Whether `host` names this machine ("localhost", 127.0.0.0/8, ::1, bracketed or not):
+/// the only place a connection without TLS may go (a password or an invoice list must not
+/// cross the office network in clear text). `brm-mail` checks with this same function
+/// before it connects.
 pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") {
+    let host = host.trim();
+    if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    h.parse::<std::net::IpAddr>()
-        .map(|ip| ip.is_loopback())
-        .unwrap_or(false)
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A plausible e-mail address: one `@`, something before, a dotted or loopback-style
